@@ -1,0 +1,3 @@
+from mlsalary.cli import main
+
+main()

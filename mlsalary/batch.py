@@ -1,0 +1,203 @@
+"""Batch estimates: a CSV or JSON Lines stream in, one output row per input row, in order.
+
+Input columns are kept; p10..p90 (and with explain, the baseline and one contribution per
+factor) are added, plus an `error` column. A bad row gets its message there and the other
+rows still get estimates. Input is read and written in chunks, so memory does not grow with
+the number of rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterator
+
+from mlsalary.errors import InputError
+from mlsalary.estimates import QUANTILE_NAMES, Estimator
+from mlsalary.profile import FACTORS, Profile
+
+CHUNK_ROWS = 2000
+FORMATS = ("csv", "jsonl")
+
+
+@dataclass
+class BatchSummary:
+    rows: int = 0
+    errors: int = 0
+
+
+def output_columns(explain: bool) -> list[str]:
+    columns = list(QUANTILE_NAMES)
+    if explain:
+        columns += ["baseline"] + [f"contribution_{name}" for name in FACTORS]
+    return columns + ["error"]
+
+
+def canonical_column(name: str) -> str:
+    """Header names are matched forgivingly: 'Years Coding', 'years-coding' -> years_coding."""
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+# -- readers: yield (passthrough record, raw factor mapping or an error message) ----------------
+
+
+def read_csv(stream: IO[str]) -> tuple[list[str], Iterator[tuple[list[str], dict | str]]]:
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if header is None:
+        return [], iter(())
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = canonical_column(name)
+        if key in FACTORS and key not in positions:
+            positions[key] = i
+
+    def rows():
+        for cells in reader:
+            if not cells:
+                continue  # a blank line is not a row
+            raw = {name: cells[i] if i < len(cells) else "" for name, i in positions.items()}
+            yield cells, raw
+
+    return header, rows()
+
+
+def read_jsonl(stream: IO[str]) -> Iterator[tuple[dict, dict | str]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            yield {}, f"line {number}: not valid JSON ({error.msg})"
+            continue
+        if not isinstance(record, dict):
+            yield {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
+            continue
+        raw = {}
+        for key, value in record.items():
+            name = canonical_column(str(key))
+            if name in FACTORS and name not in raw:
+                raw[name] = value
+        yield record, raw
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def run(
+    estimator: Estimator,
+    stream: IO[str],
+    out: IO[str],
+    *,
+    input_format: str = "csv",
+    output_format: str = "csv",
+    explain: bool = False,
+    fail_fast: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    summary = BatchSummary()
+    added = output_columns(explain)
+    if input_format == "csv":
+        header, rows = read_csv(stream)
+    else:
+        header, rows = None, read_jsonl(stream)
+    writer = _Writer(out, output_format, header, added)
+    chunk: list[tuple[Any, dict | str]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK_ROWS:
+            _process(estimator, chunk, writer, explain, fail_fast, summary)
+            if progress:
+                progress(len(chunk))
+            chunk = []
+    if chunk:
+        _process(estimator, chunk, writer, explain, fail_fast, summary)
+        if progress:
+            progress(len(chunk))
+    writer.flush()
+    return summary
+
+
+def _process(estimator, chunk, writer, explain, fail_fast, summary) -> None:
+    profiles: list[Profile | None] = []
+    errors: list[str | None] = []
+    for _, raw in chunk:
+        if isinstance(raw, str):
+            profiles.append(None)
+            errors.append(raw)
+            continue
+        try:
+            profiles.append(Profile.from_mapping(raw))
+            errors.append(None)
+        except InputError as error:
+            profiles.append(None)
+            errors.append(str(error))
+    valid = [p for p in profiles if p is not None]
+    quantiles = iter(estimator.quantiles_many(valid).tolist())
+    for (record, _), profile, error in zip(chunk, profiles, errors):
+        summary.rows += 1
+        if profile is None:
+            summary.errors += 1
+            if fail_fast:
+                writer.flush()
+                raise InputError("row", f"row {summary.rows}: {error}")
+            writer.write(record, {"error": error})
+            continue
+        values: dict[str, Any] = dict(zip(QUANTILE_NAMES, (round(v) for v in next(quantiles))))
+        if explain:
+            result = estimator.estimate(profile, explain=True)
+            values["baseline"] = round(result.baseline)
+            for name, value in result.contributions.items():
+                values[f"contribution_{name}"] = round(value)
+        writer.write(record, values)
+
+
+class _Writer:
+    def __init__(self, out: IO[str], fmt: str, header: list[str] | None, added: list[str]):
+        self.out, self.fmt, self.header, self.added = out, fmt, header, added
+        self.buffer = io.StringIO()
+        self.csv = csv.writer(self.buffer, lineterminator="\n")
+        self.header_written = False
+
+    def write(self, record, values: dict[str, Any]) -> None:
+        if self.fmt == "csv":
+            if not self.header_written:
+                self.csv.writerow(self._csv_header(record))
+                self.header_written = True
+            cells = list(record) if isinstance(record, list) else self._cells_from_dict(record)
+            width = len(self.header) if self.header is not None else len(cells)
+            cells = (cells + [""] * width)[:width]
+            self.csv.writerow(cells + [values.get(c, "") for c in self.added])
+        else:
+            if isinstance(record, list):
+                record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.header or [])}
+            row = dict(record)
+            for column in self.added:
+                row[column] = values.get(column)
+            self.buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if self.buffer.tell() > 1 << 16:
+            self.flush()
+
+    def _csv_header(self, record) -> list[str]:
+        if self.header is None:  # JSON Lines in, CSV out: the factor columns in a fixed order
+            self.header = list(FACTORS)
+        return list(self.header) + self.added
+
+    def _cells_from_dict(self, record: dict) -> list[str]:
+        out = []
+        for name in self.header or []:
+            value = record.get(name, "")
+            out.append(";".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
+        return out
+
+    def flush(self) -> None:
+        if self.fmt == "csv" and not self.header_written and self.header is not None:
+            self.csv.writerow(list(self.header) + self.added)
+            self.header_written = True
+        self.out.write(self.buffer.getvalue())
+        self.out.flush()
+        self.buffer.seek(0)
+        self.buffer.truncate()

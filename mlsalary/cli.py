@@ -1,0 +1,326 @@
+"""The `mlsalary` command line: a thin layer over the library (estimates, batch, training).
+
+Data goes to stdout, messages and progress to stderr. Every failure ends with a one-line
+message and an ExitStatus, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+
+from mlsalary.environment import Environment
+from mlsalary.errors import DataError, InputError, MlsalaryError
+from mlsalary.profile import DEFAULT_ROLE, FACTOR_HELP
+from mlsalary.status import ExitStatus
+
+app = typer.Typer(
+    name="mlsalary",
+    help=(
+        "What does a machine-learning engineer really earn? Compensation ranges (p10-p90) "
+        "learned from real survey data, with the reasons behind each number.\n\n"
+        "Start with: [bold]mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master[/bold]"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,  # salaries are sensitive: never print local variables
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def get_env() -> Environment:
+    """The current process environment (tests replace this to swap streams)."""
+    return Environment()
+
+
+def handle_errors(command):
+    """Turn library errors into a one-line message on stderr and the error's exit status."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MlsalaryError as error:
+            print_error(str(error))
+            raise typer.Exit(int(error.exit_status)) from None
+
+    return wrapper
+
+
+def print_error(message: str) -> None:
+    env = get_env()
+    env.console(stderr=True).print(f"[bold red]Error:[/bold red] {message}", markup=True, highlight=False)
+
+
+# -- shared options -----------------------------------------------------------------------------
+
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", metavar="DIR", help="Model folder to use instead of the shipped model (needs --trust-model).", rich_help_panel="Model"),
+]
+TrustOption = Annotated[
+    bool,
+    typer.Option("--trust-model", help="Allow loading the --model folder: model files are pickles, which can run code.", rich_help_panel="Model"),
+]
+
+
+def load_estimator(model: Optional[Path], trust: bool):
+    from mlsalary.estimates import Estimator
+
+    return Estimator.load(model, trusted=trust)
+
+
+def _factor_option(name: str, metavar: str):
+    return typer.Option(f"--{name.replace('_', '-')}", metavar=metavar, help=FACTOR_HELP[name], rich_help_panel="Profile")
+
+
+# -- estimate -----------------------------------------------------------------------------------
+
+
+@app.command(
+    epilog=(
+        "[bold]Examples[/bold]\n\n"
+        "  mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master\n\n"
+        "  mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range"
+    )
+)
+@handle_errors
+def estimate(
+    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
+    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
+    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
+    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
+    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
+    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + f" Default: {DEFAULT_ROLE}.", rich_help_panel="Profile")] = None,
+    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
+    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
+    skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (range, contributions, baseline, unknown factors, model version).", rich_help_panel="Output")] = False,
+    explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Estimate the pay range for one profile, and explain it.
+
+    Prints the median, the likely (p25-p75) and wide (p10-p90) ranges of annual total
+    compensation in USD, and how much each factor moved the median away from a typical
+    respondent. Every factor is optional; unknown ones are listed in the output.
+    """
+    from mlsalary.profile import Profile
+    from mlsalary import render
+
+    raw = {
+        "experience": experience, "years_coding": years_coding, "seniority": seniority,
+        "country": country, "industry": industry, "education": education,
+        "role": role if role is not None else DEFAULT_ROLE, "company_size": company_size,
+        "remote": remote, "skills": list(skills) if skills else None,
+    }
+    profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
+    estimator = load_estimator(model, trust_model)
+    result = estimator.estimate(profile, explain=explain)
+    env = get_env()
+    if as_json:
+        data = result.to_dict()
+        data["role_defaulted"] = role is None
+        env.stdout.write(render.to_json(data) + "\n")
+        return
+    env.console().print(render.estimate_renderable(result, role_defaulted=role is None))
+
+
+# -- batch --------------------------------------------------------------------------------------
+
+
+@app.command(
+    epilog=(
+        "[bold]Examples[/bold]\n\n"
+        "  mlsalary batch sample_data/profiles.csv > estimates.csv\n\n"
+        "  cat profiles.jsonl | mlsalary batch - --input-format jsonl --output-format jsonl --explain"
+    )
+)
+@handle_errors
+def batch(
+    file: Annotated[str, typer.Argument(metavar="[FILE|-]", help="CSV or JSON Lines file of profiles; '-' or nothing reads stdin.")] = "-",
+    input_format: Annotated[Optional[str], typer.Option("--input-format", metavar="csv|jsonl", help="Input format (default: from the file extension, else csv).")] = None,
+    output_format: Annotated[str, typer.Option("--output-format", metavar="csv|jsonl", help="Output format.")] = "csv",
+    explain: Annotated[bool, typer.Option("--explain", help="Add the baseline and one contribution column per factor (slower).")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad row (exit 2) instead of reporting it in the error column.")] = False,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Estimate many profiles: one output row per input row, in the same order.
+
+    Columns are the factor names of `estimate` (experience, years_coding, seniority, country,
+    industry, education, role, company_size, remote, skills; skills ';'-separated). Input
+    columns are kept and p10,p25,p50,p75,p90 and error are added. A bad row gets its message
+    in the error column and the other rows still get estimates.
+    """
+    from mlsalary import batch as batch_module
+
+    fmt_in = (input_format or ("jsonl" if file.endswith((".jsonl", ".ndjson")) else "csv")).lower()
+    fmt_out = output_format.lower()
+    for option, value in (("--input-format", fmt_in), ("--output-format", fmt_out)):
+        if value not in batch_module.FORMATS:
+            raise InputError(option, f"{option} must be one of csv, jsonl; got '{value}'")
+    env = get_env()
+    stream = _open_input(file, env)
+    estimator = load_estimator(model, trust_model)
+    try:
+        summary = batch_module.run(
+            estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
+            explain=explain, fail_fast=fail_fast,
+        )
+    finally:
+        if stream is not env.stdin:
+            stream.close()
+    if summary.errors:
+        env.console(stderr=True).print(
+            f"{summary.errors} of {summary.rows} rows had errors; see the error column.", highlight=False
+        )
+
+
+def _open_input(file: str, env: Environment):
+    if file == "-":
+        stream = env.stdin
+        if hasattr(stream, "buffer"):
+            return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="replace", newline="")
+        return stream
+    try:
+        return open(file, encoding="utf-8-sig", errors="replace", newline="")
+    except OSError as error:
+        raise InputError("FILE", f"cannot read '{file}': {error.strerror}") from None
+
+
+# -- train and evaluate -------------------------------------------------------------------------
+
+DataOption = Annotated[
+    Path,
+    typer.Option("--data", metavar="DIR", envvar="MLSALARY_DATA", help="Folder with the survey files (see README, section Data).", show_default=False),
+]
+
+
+@app.command(epilog="[bold]Example[/bold]\n\n  mlsalary train --data ../shared/data --out models")
+@handle_errors
+def train(
+    data: DataOption,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where to write model.joblib and metadata.json.")] = Path("models"),
+):
+    """Train the model on the survey files in --data and write it to --out.
+
+    Reads every known source file, harmonizes it, fits the quantile models on the training
+    split, calibrates the ranges on the calibration split and records held-out metrics in
+    the metadata. The same data always gives the same model.
+    """
+    from mlsalary import training
+
+    steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating"]
+    with _progress(len(steps)) as advance:
+        metadata = training.train(data, out, progress=advance)
+    unmapped = metadata["training_data"]["unmapped_labels"]
+    env = get_env()
+    console = env.console(stderr=True)
+    if unmapped:
+        console.print(f"[yellow]Warning:[/yellow] labels with no mapping (treated as unknown): {json.dumps(unmapped)[:500]}")
+    held = metadata["held_out"]["model"]
+    console.print(
+        f"Wrote {out}/ (model {metadata['model_version']}). Held-out: p10-p90 coverage "
+        f"{held['coverage_p10-p90']:.1%}, p25-p75 coverage {held['coverage_p25-p75']:.1%}, "
+        f"median abs. error {held['mdape_median']:.1%}.",
+        highlight=False,
+    )
+
+
+@app.command(epilog="[bold]Example[/bold]\n\n  mlsalary evaluate --data ../shared/data --out evaluation")
+@handle_errors
+def evaluate(
+    data: DataOption,
+    out: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="Also write evaluation.json and evaluation.md here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON instead of a table.")] = False,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Score the model on its held-out test split, against two baselines.
+
+    Prints coverage of the p10-p90 and p25-p75 ranges, pinball loss and median absolute %
+    error, overall and per segment (ML roles, sources, experience bands, top countries), for
+    the model, a country x experience lookup table and a log-linear regression.
+    """
+    from mlsalary import evaluation, sources, training
+
+    estimator = load_estimator(model, trust_model)
+    data_set = sources.load_training_data(data)
+    pinned = estimator.metadata.get("training_data", {}).get("fingerprint_sha256")
+    if pinned and pinned != data_set.fingerprint:
+        get_env().console(stderr=True).print(
+            "[yellow]Warning:[/yellow] this data is not the data the model was trained on "
+            "(fingerprints differ): the test split may overlap its training rows."
+        )
+    parts = training.split_data(data_set)
+    report = evaluation.evaluate(estimator.model, parts["train"], parts["test"])
+    report["model_version"] = estimator.version
+    markdown = evaluation.to_markdown(report)
+    env = get_env()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "evaluation.md").write_text(markdown)
+        env.console(stderr=True).print(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
+    if as_json:
+        env.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        env.stdout.write(markdown)
+        env.stdout.write(
+            f"\nPinball loss (log scale, mean of p10/p50/p90) vs lookup table: "
+            f"{report['improvement_over_lookup_pinball']:+.1%} better; vs log-linear: "
+            f"{report['improvement_over_loglinear_pinball']:+.1%} better.\n"
+        )
+
+
+class _progress:
+    """A progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, total: int):
+        self.total = total
+
+    def __enter__(self):
+        env = get_env()
+        if not env.stderr_isatty or env.environ.get("TERM") == "dumb":
+            return lambda message: None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description:<36}"), BarColumn(), TimeElapsedColumn(), console=env.console(stderr=True), transient=False)
+        self.bar.start()
+        task = self.bar.add_task("starting", total=self.total)
+
+        def advance(message: str) -> None:
+            self.bar.update(task, advance=1, description=message)
+
+        return advance
+
+    def __exit__(self, *exc):
+        if hasattr(self, "bar"):
+            self.bar.stop()
+        return False
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # `mlsalary batch big.csv | head`: the reader left; end quietly, as other Unix tools do.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            sys.exit(ExitStatus.SUCCESS)

@@ -1,0 +1,31 @@
+"""Errors the CLI turns into one-line messages and exit codes (never a traceback)."""
+
+from mlsalary.status import ExitStatus
+
+
+class MlsalaryError(Exception):
+    """Base class: carries the exit status the CLI should end with."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class InputError(MlsalaryError, ValueError):
+    """A user-supplied value is invalid. The message names the field and the valid values."""
+
+    exit_status = ExitStatus.USAGE
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class DataError(MlsalaryError):
+    """Training data is missing, unreadable or in no known format."""
+
+    exit_status = ExitStatus.DATA
+
+
+class ModelError(MlsalaryError):
+    """The model file is missing, damaged, or was made by another scikit-learn version."""
+
+    exit_status = ExitStatus.MODEL

@@ -1,0 +1,106 @@
+"""Saving and loading a trained model with the metadata that pins what it was trained on.
+
+A model folder holds `model.joblib` (the fitted SalaryModel) and `metadata.json`. Loading
+checks, before unpickling, that the file's sha256 matches the metadata and that the
+scikit-learn version is the one it was trained with: pickle runs code, so only the shipped
+model, or a folder the user explicitly trusts, is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mlsalary.errors import ModelError
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section Data)"
+
+
+def shipped_model_dir() -> Path:
+    """The model shipped with the package (installed as mlsalary.shipped, or models/ in a checkout)."""
+    try:
+        installed = Path(str(resources.files("mlsalary.shipped")))
+        if (installed / METADATA_FILE).is_file():
+            return installed
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    import joblib
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MODEL_FILE
+    joblib.dump(model, path, compress=3)
+    metadata = dict(metadata)
+    metadata["artifacts"] = {MODEL_FILE: {"sha256": file_sha256(path), "bytes": path.stat().st_size}}
+    metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
+    return metadata
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / METADATA_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"no model at '{directory}': {METADATA_FILE} is missing; {RETRAIN_HINT}") from None
+    except (OSError, ValueError) as error:
+        raise ModelError(f"cannot read '{path}': {error}") from None
+
+
+def load(directory: str | Path | None = None, *, trusted: bool = False):
+    """Verify and load a model folder. Returns (model, metadata).
+
+    The shipped model is trusted; any other folder must be passed with trusted=True.
+    """
+    shipped = directory is None
+    folder = shipped_model_dir() if shipped else Path(directory)
+    metadata = read_metadata(folder)
+    if not shipped and not trusted:
+        raise ModelError(
+            f"refusing to load '{folder}': model files are pickles, and unpickling runs code; "
+            "pass --trust-model if you made this model yourself or trust whoever did"
+        )
+    path = folder / MODEL_FILE
+    expected = metadata.get("artifacts", {}).get(MODEL_FILE, {}).get("sha256")
+    if not path.is_file():
+        raise ModelError(f"model file '{path}' is missing; {RETRAIN_HINT}")
+    if expected is None or file_sha256(path) != expected:
+        raise ModelError(
+            f"model file '{path}' does not match the sha256 in its metadata (modified or truncated); "
+            f"reinstall mlsalary or {RETRAIN_HINT}"
+        )
+    import sklearn
+
+    trained_with = metadata.get("versions", {}).get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        raise ModelError(
+            f"the model was trained with scikit-learn {trained_with} but {sklearn.__version__} is "
+            f"installed; install scikit-learn=={trained_with} or {RETRAIN_HINT}"
+        )
+    import joblib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an InconsistentVersionWarning must not pass silently
+        try:
+            model = joblib.load(path)
+        except Exception as error:  # a damaged pickle can raise nearly anything
+            raise ModelError(f"cannot load '{path}': {error}; {RETRAIN_HINT}") from None
+    return model, metadata
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,163 @@
+"""The input contract: a `Profile` of factors, validated once at the boundary.
+
+The factor names are at once the options of `mlsalary estimate` and the column names of
+`mlsalary batch`. Every factor is optional; an omitted one is *unknown*, which the model
+handles as missing (as it was missing for whole sources in training).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterable, Mapping
+
+from mlsalary import taxonomy
+from mlsalary.errors import InputError
+
+# Display order, and the order of contributions in every output.
+FACTORS: tuple[str, ...] = (
+    "experience",
+    "years_coding",
+    "seniority",
+    "country",
+    "industry",
+    "education",
+    "role",
+    "company_size",
+    "remote",
+    "skills",
+)
+NUMERIC_FACTORS = ("experience", "years_coding")
+CATEGORICAL_FACTORS = ("seniority", "industry", "education", "role", "company_size", "remote")
+
+# Upper bounds are generous (a 70-year career is implausible, not impossible to type by mistake).
+NUMERIC_LIMITS = {"experience": 60.0, "years_coding": 70.0}
+
+FACTOR_HELP = {
+    "experience": "Years of professional (paid) work experience, a number >= 0.",
+    "years_coding": "Total years coding, learning included, a number >= 0.",
+    "seniority": "entry | mid | senior | executive (or EN, MI, SE, EX).",
+    "country": "Country name, ISO code or alias: Germany, DE, DEU, USA, UK ...",
+    "industry": "Industry, e.g. software-and-it, finance, healthcare (see `mlsalary options industry`).",
+    "education": "Highest degree, e.g. bachelor, master, phd (see `mlsalary options education`).",
+    "role": "Role, e.g. ml-engineer, data-scientist, backend (see `mlsalary options role`).",
+    "company_size": "micro (1-9) | small (10-99) | medium (100-999) | large (1k-10k) | enterprise (10k+).",
+    "remote": "remote | hybrid | in-person.",
+    "skills": "Skills, comma or ';' separated: python,pytorch,aws (see `mlsalary options skills`).",
+}
+
+DEFAULT_ROLE = "ml-engineer"
+
+_SKILL_SPLIT = re.compile(r"[;,]")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated, canonical set of factors. `None` means unknown."""
+
+    experience: float | None = None
+    years_coding: float | None = None
+    seniority: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    industry: str | None = None
+    education: str | None = None
+    role: str | None = None
+    company_size: str | None = None
+    remote: str | None = None
+    skills: tuple[str, ...] | None = field(default=None)
+
+    @property
+    def unknown_factors(self) -> list[str]:
+        return [name for name in FACTORS if getattr(self, name) is None]
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.skills is not None:
+            out["skills"] = list(self.skills)
+        return out
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> "Profile":
+        """Validate raw user values (strings from CLI/CSV, or JSON values) into a Profile.
+
+        Raises InputError naming the first bad field. Empty strings and None are unknown.
+        Keys that are not factors are ignored (batch keeps them as passthrough columns).
+        """
+        values: dict[str, Any] = {}
+        for name in FACTORS:
+            value = raw.get(name)
+            if _is_blank(value):
+                continue
+            if name in NUMERIC_FACTORS:
+                values[name] = parse_years(name, value)
+            elif name == "skills":
+                values[name] = parse_skills(value)
+            elif name == "country":
+                values[name] = _normalize(name, value, taxonomy.normalize_country)
+            else:
+                values[name] = _normalize(name, value, lambda v, n=name: taxonomy.normalize(n, v))
+        return cls(**values)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0  # an empty list says nothing about skills: unknown
+    if isinstance(value, float):
+        return math.isnan(value)  # pandas/JSON NaN for an empty cell
+    return False
+
+
+def parse_years(name: str, value: Any) -> float:
+    limit = NUMERIC_LIMITS[name]
+    if isinstance(value, bool):
+        raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {value!r}")
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}"
+        ) from None
+    if not math.isfinite(number) or number < 0 or number > limit:
+        raise InputError(
+            name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}"
+        )
+    return number
+
+
+def parse_skills(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        labels: Iterable[str] = _SKILL_SPLIT.split(value)
+    elif isinstance(value, (list, tuple)):
+        labels = []
+        for item in value:
+            if not isinstance(item, str):
+                raise InputError("skills", f"skills must be a list of names, got {_show(item)} in it")
+            labels.extend(_SKILL_SPLIT.split(item))
+    else:
+        raise InputError("skills", f"skills must be a list of names, got {_show(value)}")
+    labels = [label.strip() for label in labels if label.strip()]
+    return _normalize("skills", labels, taxonomy.normalize_skills)
+
+
+def _normalize(name: str, value: Any, normalize) -> Any:
+    if name != "skills" and not isinstance(value, str):
+        raise InputError(name, f"{name} must be text, got {_show(value)}")
+    try:
+        result = normalize(value)
+    except taxonomy.UnknownLabel as error:
+        raise InputError(name, str(error)) from None
+    if result is None:
+        raise InputError(name, f"{name} {_show(value)} means 'unknown': leave {name} out instead")
+    return result
+
+
+def _show(value: Any) -> str:
+    """Quote a user value for a one-line message, bounded in length and without newlines."""
+    text = repr(value) if not isinstance(value, str) else "'" + value + "'"
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= 60 else text[:57] + "...'"

@@ -1,0 +1,378 @@
+"""Data harmonization: every source, in its own published format, into one canonical table.
+
+Columns of the canonical table (one row per respondent):
+    source, survey, year, comp_usd, experience, years_coding, seniority, country, industry,
+    education, role, company_size, remote, skills, skill_categories
+
+Formats read (detected from the header, so file names do not matter):
+    - aijobs.net `salaries.csv` (the shared snapshot and the official file alike)
+    - Stack Overflow survey subsets in ../shared/data: 2023 US (skills), 2024, 2025 split
+    - Stack Overflow official `survey_results_public.csv` of 2023, 2024 and 2025
+
+Choices, each documented in the README's "Data" section:
+    - comp_usd is annual compensation in USD as each survey converted it; only rows inside
+      COMP_WINDOW are kept (the data holds values from 0 to 1e16).
+    - Only full-time employees are kept where the source says (aijobs `employment_type`,
+      SO `Employment`): part-time and freelance pay is not annual salary.
+    - Experience is what each source really measured: professional years (`WorkExp`) where
+      asked, total coding years (`YearsCode`) separately, aijobs' level as `seniority`.
+      No years are invented where a source has only a band.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from mlsalary import taxonomy
+from mlsalary.errors import DataError
+
+COMP_WINDOW = (5_000.0, 500_000.0)
+
+CANONICAL_COLUMNS = (
+    "source", "survey", "year", "comp_usd", "experience", "years_coding", "seniority", "country",
+    "industry", "education", "role", "company_size", "remote", "skills", "skill_categories",
+)
+
+# Stack Overflow multi-select skill columns and the skill category each one asks about.
+SKILL_COLUMNS = {
+    "LanguageHaveWorkedWith": "language",
+    "DatabaseHaveWorkedWith": "database",
+    "PlatformHaveWorkedWith": "platform",
+    "WebframeHaveWorkedWith": "webframe",
+    "MiscTechHaveWorkedWith": "misc_tech",
+    "ToolsTechHaveWorkedWith": "tools",
+}
+
+# Columns present in one year's official survey_results_public.csv and absent from the others
+# (checked against published column lists; see sample_data/fixtures/README.md).
+OFFICIAL_SO_SIGNATURES: dict[int, frozenset[str]] = {
+    2023: frozenset({"Q120", "AISearchHaveWorkedWith"}),
+    2024: frozenset({"Check", "AISearchDevHaveWorkedWith"}),
+    2025: frozenset({"EmploymentAddl", "DevEnvsHaveWorkedWith"}),
+}
+
+_YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
+
+
+@dataclass
+class SourceFile:
+    """One file read: what it was, how many rows it had and kept, its hash."""
+
+    path: Path
+    format: str
+    source: str
+    sha256: str
+    rows_read: int
+    rows_kept: int
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class TrainingData:
+    table: pd.DataFrame
+    files: list[SourceFile]
+    unmapped: dict[str, Counter]  # factor -> label -> rows; must be empty for shipped data
+
+    @property
+    def fingerprint(self) -> str:
+        """One hash over the files' hashes: pins exactly which data a model was trained on."""
+        digest = hashlib.sha256()
+        for f in sorted(self.files, key=lambda f: f.sha256):
+            digest.update(f.sha256.encode())
+        return digest.hexdigest()
+
+    def rows_by_source_year(self) -> dict[str, dict[str, int]]:
+        counts = self.table.groupby(["source", "year"]).size()
+        out: dict[str, dict[str, int]] = {}
+        for (source, year), n in counts.items():
+            out.setdefault(source, {})[str(int(year))] = int(n)
+        return out
+
+
+def load_training_data(directory: str | Path) -> TrainingData:
+    """Read every known source file below `directory` into the canonical table."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise DataError(f"data folder '{directory}' does not exist or is not a folder")
+    frames, files = [], []
+    unmapped: dict[str, Counter] = {}
+    seen: dict[str, Path] = {}
+    for path in sorted(p for p in root.rglob("*") if p.name.endswith((".csv", ".csv.gz"))):
+        header = _read_header(path)
+        detected = detect_format(header, path)
+        if detected is None:
+            continue  # e.g. survey_results_schema.csv, a README table
+        fmt, year = detected
+        raw = _read_csv(path)
+        frame, dropped = READERS[fmt](raw, year)
+        source = frame["source"].iat[0] if len(frame) else _source_name(fmt, year)
+        if source in seen:
+            raise DataError(
+                f"two files hold {source}: '{seen[source]}' and '{path}'; keep only one of them"
+            )
+        seen[source] = path
+        frame = _canonicalize(frame, unmapped)
+        frame, window_dropped = _apply_window(frame)
+        dropped.update(window_dropped)
+        frames.append(frame)
+        files.append(SourceFile(path, fmt, source, _sha256(path), len(raw), len(frame), dropped))
+    if not frames:
+        raise DataError(
+            f"no survey file found in '{directory}': expected aijobs.net salaries.csv or Stack "
+            "Overflow survey files (see README, section Data)"
+        )
+    table = pd.concat(frames, ignore_index=True)[list(CANONICAL_COLUMNS)]
+    return TrainingData(table, files, unmapped)
+
+
+def detect_format(header: list[str], path: Path) -> tuple[str, int | None] | None:
+    cols = set(header)
+    if {"salary_in_usd", "experience_level", "job_title"} <= cols:
+        return "aijobs", None
+    if {"Salary", "LogSalary", "EdLevel"} <= cols:
+        return "so2023_us_subset", 2023
+    if {"source_row_index", "PrimaryLanguage", "ConvertedCompYearly"} <= cols:
+        return "so2025_subset", 2025
+    if {"ConvertedCompYearly", "EdLevel", "Country"} <= cols:
+        if "CompTotal" not in cols and "WorkExp" in cols and "MainBranch" in cols and len(cols) <= 16:
+            return "so2024_subset", 2024
+        years = [year for year, signature in OFFICIAL_SO_SIGNATURES.items() if signature <= cols]
+        if len(years) == 1:
+            return "so_official", years[0]
+        match = re.search(r"20[12]\d", str(path))
+        if match:
+            return "so_official", int(match.group())
+        raise DataError(
+            f"'{path}' looks like a Stack Overflow survey file but its year cannot be told from "
+            "its columns or its path; put it in a folder named after the year (e.g. so2024/)"
+        )
+    return None
+
+
+# -- readers: one per format; each returns raw labels in canonical column names --------------
+
+
+def _read_aijobs(raw: pd.DataFrame, year: int | None):
+    full_time = raw["employment_type"].eq("FT")
+    dropped = {"not full-time": int((~full_time).sum())}
+    raw = raw[full_time]
+    frame = pd.DataFrame(
+        {
+            "source": "aijobs",
+            "survey": "aijobs",
+            "year": pd.to_numeric(raw["work_year"], errors="coerce"),
+            "comp_usd": pd.to_numeric(raw["salary_in_usd"], errors="coerce"),
+            "experience": None,
+            "years_coding": None,
+            "seniority": raw["experience_level"],
+            # Pay follows where the person lives more than where the employer is registered.
+            "country": raw["employee_residence"],
+            "industry": None,
+            "education": None,
+            "role": raw["job_title"].map(_aijobs_role),
+            "company_size": raw["company_size"],
+            "remote": raw["remote_ratio"],
+            "skills": None,
+            "skill_categories": None,
+        }
+    )
+    return frame, dropped
+
+
+def _aijobs_role(title: str):
+    role = taxonomy.role_from_job_title(title)
+    # Keep the raw title when no rule maps it, so _canonicalize counts it as unmapped.
+    return role if role is not None else title
+
+
+def _read_so(raw: pd.DataFrame, year: int, source: str, *, country=None, comp="ConvertedCompYearly"):
+    dropped = {}
+    if "Employment" in raw.columns:
+        # 2023/2024: multi-select with "Employed, full-time"; 2025 asks only "Employed" (single
+        # choice), the closest it has to full-time employment.
+        employment = raw["Employment"]
+        full_time = employment.str.contains("full-time", case=False, na=False) | employment.eq("Employed")
+        dropped["not full-time"] = int((~full_time).sum())
+        raw = raw[full_time]
+    skills, asked = _so_skills(raw)
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "survey": "stackoverflow",
+            "year": year,
+            "comp_usd": pd.to_numeric(raw[comp], errors="coerce"),
+            "experience": _years(raw["WorkExp"]) if "WorkExp" in raw.columns else None,
+            "years_coding": _years(raw["YearsCode"]) if "YearsCode" in raw.columns else None,
+            "seniority": None,
+            "country": country if country is not None else raw["Country"],
+            "industry": raw["Industry"] if "Industry" in raw.columns else None,
+            "education": raw["EdLevel"],
+            "role": raw["DevType"].map(_first_choice) if "DevType" in raw.columns else None,
+            "company_size": raw["OrgSize"] if "OrgSize" in raw.columns else None,
+            "remote": raw["RemoteWork"] if "RemoteWork" in raw.columns else None,
+            "skills": skills,
+            "skill_categories": asked,
+        },
+        index=raw.index,
+    )
+    return frame, dropped
+
+
+def _first_choice(value: str) -> str:
+    # DevType is single-choice in 2023-2025; tolerate a ';' list by keeping its first answer.
+    return value.split(";", 1)[0] if isinstance(value, str) else value
+
+
+def _so_skills(raw: pd.DataFrame):
+    present = [c for c in SKILL_COLUMNS if c in raw.columns]
+    if not present:
+        return None, None
+    skills, asked = [], []
+    rows = raw[present].itertuples(index=False, name=None)
+    for cells in rows:
+        labels, categories = [], []
+        for column, cell in zip(present, cells):
+            if isinstance(cell, str) and cell and cell != "NA":
+                labels.extend(cell.split(";"))
+                categories.append(SKILL_COLUMNS[column])
+        skills.append(";".join(labels) if categories else None)
+        asked.append(";".join(categories) if categories else None)
+    return skills, asked
+
+
+def _read_so2023_us_subset(raw, year):
+    # The 2023 US subset has no Country column: its authors kept only US respondents paid in USD.
+    return _read_so(raw, 2023, "stackoverflow-2023-us", country="United States of America", comp="Salary")
+
+
+def _read_so2024_subset(raw, year):
+    return _read_so(raw, 2024, "stackoverflow-2024")
+
+
+def _read_so2025_subset(raw, year):
+    return _read_so(raw, 2025, "stackoverflow-2025")
+
+
+def _read_so_official(raw, year):
+    return _read_so(raw, year, f"stackoverflow-{year}")
+
+
+READERS = {
+    "aijobs": _read_aijobs,
+    "so2023_us_subset": _read_so2023_us_subset,
+    "so2024_subset": _read_so2024_subset,
+    "so2025_subset": _read_so2025_subset,
+    "so_official": _read_so_official,
+}
+
+
+def _source_name(fmt: str, year: int | None) -> str:
+    return {"aijobs": "aijobs", "so2023_us_subset": "stackoverflow-2023-us"}.get(fmt, f"stackoverflow-{year}")
+
+
+# -- canonical mapping -------------------------------------------------------------------------
+
+
+def _canonicalize(frame: pd.DataFrame, unmapped: dict[str, Counter]) -> pd.DataFrame:
+    """Map raw labels to canonical values, once per distinct label (fast on 100k rows)."""
+    frame = frame.copy()
+    for name in ("seniority", "industry", "education", "role", "company_size", "remote", "country"):
+        column = frame[name]
+        if column.isna().all():
+            frame[name] = None
+            continue
+        mapping = {}
+        for label in column.dropna().unique():
+            mapping[label] = _map_label(name, label, (column == label).sum(), unmapped)
+        frame[name] = column.map(mapping).astype(object).where(column.notna(), None)
+    skills = []
+    for cell in frame["skills"]:
+        if not isinstance(cell, str):
+            skills.append(None)
+            continue
+        slugs = set()
+        for label in cell.split(";"):
+            try:
+                slugs.add(taxonomy.normalize_skill(label))
+            except taxonomy.UnknownLabel:
+                unmapped.setdefault("skills", Counter())[label] += 1
+        skills.append(";".join(sorted(slugs)))
+    frame["skills"] = skills
+    return frame
+
+
+def _map_label(name, label, count, unmapped):
+    try:
+        if name == "country":
+            return taxonomy.normalize_country(label)
+        return taxonomy.normalize(name, label)
+    except taxonomy.UnknownLabel:
+        unmapped.setdefault(name, Counter())[label] += int(count)
+        return None
+
+
+def _apply_window(frame: pd.DataFrame):
+    low, high = COMP_WINDOW
+    comp = frame["comp_usd"]
+    keep = comp.between(low, high)
+    dropped = {
+        "comp missing": int(comp.isna().sum()),
+        f"comp outside {low:,.0f}-{high:,.0f} USD": int((comp.notna() & ~keep).sum()),
+    }
+    return frame[keep].reset_index(drop=True), dropped
+
+
+def _years(series: pd.Series) -> pd.Series:
+    def parse(value):
+        if not isinstance(value, str) or value in ("", "NA"):
+            return None
+        text = value.strip().lower()
+        if text in _YEARS_TEXT:
+            return _YEARS_TEXT[text]
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    return series.map(parse).astype(float)
+
+
+# -- file helpers ------------------------------------------------------------------------------
+
+
+def _open_text(path: Path):
+    opener = gzip.open if path.name.endswith(".gz") else open
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
+
+
+def _read_header(path: Path) -> list[str]:
+    import csv
+
+    try:
+        with _open_text(path) as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"cannot read '{path}': {error}") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        # Everything as text: labels are mapped by the taxonomy, numbers parsed per column.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise DataError(f"cannot read '{path}': {error}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,93 @@
+"""Training: data folder in, a verified model folder (model + metadata) out.
+
+The shipped model is rebuilt by `mlsalary train --data ../shared/data`: the split is a hash of
+row content and every fit has a fixed seed, so the same data gives the same model.
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from mlsalary import __version__, evaluation, persistence, sources, taxonomy
+from mlsalary.model import QUANTILES, SalaryModel, assign_split
+from mlsalary.profile import FACTORS
+
+Progress = Callable[[str], None]
+
+
+def split_data(data: sources.TrainingData):
+    split = assign_split(data.table)
+    return {name: data.table[split == name].reset_index(drop=True) for name in ("train", "calibration", "test")}
+
+
+def train(data_dir, out_dir, progress: Progress | None = None, **params) -> dict[str, Any]:
+    step = progress or (lambda message: None)
+    step("reading and harmonizing the survey files")
+    data = sources.load_training_data(data_dir)
+    parts = split_data(data)
+    model = SalaryModel(**params).fit(parts["train"], parts["calibration"], progress=step)
+    step("evaluating on the held-out test split")
+    report = evaluation.evaluate(model, parts["train"], parts["test"])
+    metadata = build_metadata(model, data, parts, report)
+    return persistence.save(model, out_dir, metadata)
+
+
+def estimates_text(model: SalaryModel) -> str:
+    survey = "Stack Overflow Developer Survey" if model.schema_.reference_survey_ == "stackoverflow" else "aijobs.net salary survey"
+    return f"annual total compensation in USD as reported to the {survey} {model.schema_.reference_year_}"
+
+
+def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report) -> dict[str, Any]:
+    import joblib
+    import numpy
+    import pandas
+    import sklearn
+
+    schema = model.schema_
+    return {
+        "mlsalary": __version__,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "estimates": estimates_text(model),
+        "reference": {"survey": schema.reference_survey_, "year": schema.reference_year_},
+        "comp_window_usd": list(sources.COMP_WINDOW),
+        "quantiles": list(QUANTILES),
+        "versions": {
+            "python": platform.python_version(),
+            "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__,
+            "pandas": pandas.__version__,
+            "joblib": joblib.__version__,
+        },
+        "training_data": {
+            "fingerprint_sha256": data.fingerprint,
+            "files": [
+                {
+                    "file": f.path.name,
+                    "format": f.format,
+                    "source": f.source,
+                    "sha256": f.sha256,
+                    "rows_read": f.rows_read,
+                    "rows_kept": f.rows_kept,
+                    "rows_dropped": f.dropped,
+                }
+                for f in data.files
+            ],
+            "rows_by_source_year": data.rows_by_source_year(),
+            "split_rows": {name: int(len(part)) for name, part in parts.items()},
+            "unmapped_labels": {k: dict(v) for k, v in data.unmapped.items()},
+        },
+        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "random_state")},
+        "schema": {
+            "factors": list(FACTORS),
+            "values": {name: list(values) for name, values in taxonomy.FACTOR_VALUES.items()},
+            "countries_modelled": list(schema.countries_),
+            "skills_modelled": list(schema.skills_),
+            "columns": list(schema.columns_),
+        },
+        "calibration": {"rows": model.calibration_size_, "margins_log": model.conformal_},
+        "baseline_usd": round(model.baseline_),
+        "held_out": evaluation.summary(report),
+    }

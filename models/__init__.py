@@ -1,0 +1,1 @@
+"""The shipped, trained model (installed as ``mlsalary.shipped``); see metadata.json."""

@@ -1,0 +1,189 @@
+"""The CLI through typer's CliRunner: exit codes, exact messages, output contracts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mlsalary.cli import app
+from mlsalary.profile import FACTORS
+
+from conftest import ROOT
+
+runner = CliRunner()
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+# -- estimate -----------------------------------------------------------------------------------
+
+
+def test_estimate_json_has_range_contributions_baseline_unknowns_version():
+    result = invoke("estimate", "--experience", "5", "--country", "Germany", "--skills", "python,pytorch", "--education", "master", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    r = data["range"]
+    assert r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"]
+    assert data["median"] == r["p50"]
+    assert list(data["contributions"]) == list(FACTORS)
+    # Each contribution is rounded to a dollar: the sum is exact to within one dollar per factor.
+    assert abs(data["baseline"] + sum(data["contributions"].values()) - data["median"]) <= len(FACTORS)
+    assert data["unknown_factors"] == ["years_coding", "seniority", "industry", "company_size", "remote"]
+    assert data["profile"]["country"] == "DE"
+    assert data["profile"]["education"] == "master"
+    assert data["profile"]["role"] == "ml-engineer" and data["role_defaulted"] is True
+    assert data["profile"]["skills"] == ["python", "pytorch"]
+    assert data["currency"] == "USD" and "annual total compensation" in data["estimates"]
+    assert len(data["model_version"]) == 12
+
+
+def test_estimate_table_shows_range_and_every_factor():
+    result = invoke("estimate", "--experience", "5", "--country", "Germany", "--education", "master")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Median" in out and "p10-p90" in out and "p25-p75" in out
+    for label in ("Experience", "Country", "Education", "Skills", "Baseline", "typical respondent"):
+        assert label in out
+    assert "Germany" in out
+    assert "\x1b[" not in out  # no colour codes when not a terminal
+    assert result.stderr == ""
+
+
+def test_skills_option_accepts_repeats_and_comma_lists():
+    one = json.loads(invoke("estimate", "--skills", "python,pytorch", "--json", "--no-explain").stdout)
+    two = json.loads(invoke("estimate", "--skill", "PyTorch", "--skill", "Python", "--json", "--no-explain").stdout)
+    assert one["range"] == two["range"]
+    assert one["profile"]["skills"] == two["profile"]["skills"] == ["python", "pytorch"]
+
+
+def test_source_labels_and_short_forms_give_the_same_estimate():
+    long = invoke("estimate", "--education", "Master’s degree (M.A., M.S., M.Eng., MBA, etc.)", "--country", "United States of America", "--role", "AI/ML engineer", "--json", "--no-explain")
+    short = invoke("estimate", "--education", "master", "--country", "US", "--role", "ml-engineer", "--json", "--no-explain")
+    assert long.exit_code == short.exit_code == 0
+    assert json.loads(long.stdout)["range"] == json.loads(short.stdout)["range"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("--country", "Germny"), "Error: unknown country 'Germny'; did you mean 'Germany'?"),
+        (("--experience", "-3"), "Error: experience must be a number of years between 0 and 60, got '-3'"),
+        (("--experience", "five"), "Error: experience must be a number of years between 0 and 60, got 'five'"),
+        (("--years-coding", "nan"), "Error: years_coding must be a number of years between 0 and 70, got 'nan'"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_field_with_exit_2(args, message):
+    result = invoke("estimate", *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option,value,field", [("--education", "mastr", "education"), ("--role", "ml-enginer", "role"), ("--skills", "pytorh", "skills"), ("--remote", "sometimes", "remote")])
+def test_typos_name_the_field_and_a_way_out(option, value, field):
+    result = invoke("estimate", option, value)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith(f"Error: unknown {field} '{value}'")
+    assert "did you mean" in line or "valid values" in line
+
+
+def test_no_arguments_shows_help():
+    result = invoke()
+    assert result.exit_code in (0, 2)
+    assert "estimate" in result.output and "batch" in result.output
+
+
+# -- batch --------------------------------------------------------------------------------------
+
+BATCH_CSV = (
+    "id,experience,country,education,skills\n"
+    "a,5,Germany,master,python;pytorch\n"
+    "b,-1,Germany,master,\n"
+    "c,3,Germny,,\n"
+    "d,10,US,phd,python\n"
+    "e,,,,\n"
+)
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_batch_keeps_every_row_in_order_with_errors_in_their_column():
+    result = invoke("batch", "-", input=BATCH_CSV)
+    assert result.exit_code == 0, result.stderr
+    rows = _rows(result.stdout)
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e"]
+    assert list(rows[0]) == ["id", "experience", "country", "education", "skills", "p10", "p25", "p50", "p75", "p90", "error"]
+    assert rows[1]["error"].startswith("experience must be")
+    assert rows[2]["error"] == "unknown country 'Germny'; did you mean 'Germany'?"
+    for good in (rows[0], rows[3], rows[4]):
+        assert good["error"] == ""
+        assert int(good["p10"]) <= int(good["p50"]) <= int(good["p90"])
+    for bad in (rows[1], rows[2]):
+        assert bad["p50"] == ""
+    assert result.stderr.strip() == "2 of 5 rows had errors; see the error column."
+
+
+def test_batch_estimates_match_single_estimates():
+    rows = _rows(invoke("batch", input=BATCH_CSV).stdout)
+    single = json.loads(invoke("estimate", "--experience", "5", "--country", "Germany", "--education", "master", "--skills", "python,pytorch", "--role", "", "--json", "--no-explain").stdout)
+    # batch does not default the role, so compare with an estimate whose role is unknown too
+    assert int(rows[0]["p50"]) == single["range"]["p50"]
+
+
+def test_batch_explain_adds_additive_contributions():
+    rows = _rows(invoke("batch", "--explain", input=BATCH_CSV).stdout)
+    row = rows[0]
+    total = int(row["baseline"]) + sum(int(row[f"contribution_{f}"]) for f in FACTORS)
+    assert abs(total - int(row["p50"])) <= len(FACTORS)
+    assert rows[1]["baseline"] == ""
+
+
+def test_batch_jsonl_round_trip_keeps_fields_and_reports_bad_lines():
+    lines = '{"id": 1, "country": "DE", "skills": ["python"]}\nnot json\n[1, 2]\n{"id": 4, "experience": 4}\n'
+    result = invoke("batch", "--input-format", "jsonl", "--output-format", "jsonl", input=lines)
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 4
+    assert out[0]["id"] == 1 and out[0]["skills"] == ["python"] and out[0]["error"] is None
+    assert out[1]["error"].startswith("line 2: not valid JSON")
+    assert out[2]["error"] == "line 3: expected a JSON object, got list"
+    assert out[3]["id"] == 4 and out[3]["p50"] > 0
+
+
+def test_batch_sample_profiles_all_estimate(tmp_path):
+    result = invoke("batch", str(ROOT / "sample_data" / "profiles.csv"))
+    assert result.exit_code == 0, result.stderr
+    rows = _rows(result.stdout)
+    assert len(rows) == 8 and all(r["error"] == "" for r in rows)
+    jsonl = invoke("batch", str(ROOT / "sample_data" / "profiles.jsonl"), "--output-format", "jsonl")
+    assert [json.loads(x)["p50"] for x in jsonl.stdout.splitlines()] == [int(r["p50"]) for r in rows]
+
+
+def test_batch_fail_fast_stops_with_exit_2():
+    result = invoke("batch", "--fail-fast", input=BATCH_CSV)
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("Error: row 2: experience must be")
+    assert len(_rows(result.stdout)) == 1
+
+
+def test_batch_missing_file_and_bad_format_exit_2():
+    missing = invoke("batch", "no/such/file.csv")
+    assert missing.exit_code == 2 and "cannot read 'no/such/file.csv'" in missing.stderr
+    bad = invoke("batch", "--output-format", "xml", input=BATCH_CSV)
+    assert bad.exit_code == 2 and "--output-format must be one of csv, jsonl; got 'xml'" in bad.stderr
+
+
+def test_untrusted_model_folder_is_refused(tmp_path):
+    (tmp_path / "metadata.json").write_text("{}")
+    result = invoke("estimate", "--model", str(tmp_path))
+    assert result.exit_code == 4
+    assert "pickles, and unpickling runs code; pass --trust-model" in result.stderr

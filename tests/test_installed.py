@@ -1,0 +1,52 @@
+"""The installed entry point as a real subprocess, from a folder outside the checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+MLSALARY = shutil.which("mlsalary")
+pytestmark = pytest.mark.skipif(MLSALARY is None, reason="the mlsalary entry point is not installed (pip install .)")
+
+
+def run(*args, input=None, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+    env["NO_COLOR"] = "1"
+    return subprocess.run([MLSALARY, *args], input=input, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def test_installed_estimate_works_from_any_folder(tmp_path):
+    result = run("estimate", "--experience", "5", "--country", "Germany", "--skills", "python,pytorch", "--education", "master", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["range"]["p10"] < data["median"] < data["range"]["p90"]
+    assert list(tmp_path.iterdir()) == []  # nothing written where it was not asked
+
+
+def test_installed_model_is_the_package_copy(tmp_path):
+    code = "from mlsalary import persistence; print(persistence.shipped_model_dir())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    assert "site-packages" in out or str(ROOT / "models") in out
+
+
+def test_installed_bad_input_exit_2_without_traceback(tmp_path):
+    result = run("estimate", "--country", "Germny", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "Error: unknown country 'Germny'; did you mean 'Germany'?\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_installed_batch_reads_stdin_and_python_m_works(tmp_path):
+    text = (ROOT / "sample_data" / "profiles.csv").read_text()
+    result = run("batch", "-", input=text, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1 + 8
+    module = subprocess.run([sys.executable, "-m", "mlsalary", "--help"], capture_output=True, text=True, cwd=tmp_path)
+    assert module.returncode == 0 and "estimate" in module.stdout
