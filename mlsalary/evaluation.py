@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mlsalary.features import ML_ROLES
 from mlsalary.model import INTERVALS, QUANTILES, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, NUMERIC_FACTORS
 
-ML_ROLES = ("ml-engineer", "data-scientist-or-ml", "ml-researcher", "ai-developer")
 MIN_CELL = 30
 MIN_SEGMENT = 100
 TOP_COUNTRIES = 5
@@ -129,7 +129,7 @@ def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     """Metrics overall and per segment for the model and both baselines, on `test`."""
     y = np.log(test["comp_usd"].to_numpy(float))
     predictions = {
-        "model": model.predict_log(model.schema_.encode_columns(table_to_columns(test)), test["survey"].to_numpy()),
+        "model": model.predict_log(model.schema_.encode_columns(table_to_columns(test))),
         "lookup": LookupBaseline().fit(train).predict_log(test),
         "loglinear": LogLinearBaseline().fit(train).predict_log(test),
     }

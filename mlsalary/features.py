@@ -23,6 +23,8 @@ from mlsalary import taxonomy
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
 
 SURVEYS = ("stackoverflow", "aijobs")
+# The roles this tool is about: their ranges are calibrated as a group of their own.
+ML_ROLES = ("ml-engineer", "data-scientist-or-ml", "ml-researcher", "ai-developer")
 OTHER_COUNTRY = "other"
 
 
@@ -134,6 +136,15 @@ class FeatureSchema:
             if p.skills is not None:
                 data["skills"][-1] = ";".join(p.skills)
         return self.encode_columns(data)
+
+    def calibration_groups(self, X: np.ndarray) -> np.ndarray:
+        """Each row's conformal group, read from X: "<survey>/ml" or "<survey>/other"."""
+        survey_names = np.array(SURVEYS, dtype=object)
+        surveys = survey_names[X[:, self.groups_["survey"][0]].astype(int)]
+        role = X[:, self.groups_["role"][0]]
+        ml_codes = [self.vocab_["role"][r] for r in ML_ROLES if r in self.vocab_["role"]]
+        is_ml = np.isin(role, ml_codes)
+        return np.where(is_ml, surveys + "/ml", surveys + "/other")
 
     @property
     def categorical_mask(self) -> np.ndarray:

@@ -4,7 +4,8 @@
 fitted attributes end in `_`. One HistGradientBoostingRegressor per quantile (p10 p25 p50 p75
 p90) is fit on log(comp_usd). Raw quantile boosting under-covers, so both intervals (p10-p90,
 p25-p75) are widened by split-conformal quantile regression (CQR, Romano et al. 2019) on a
-calibration split, separately for each survey (Mondrian CQR: the surveys differ in noise).
+calibration split, separately for each survey and, within it, for ML roles and the rest
+(Mondrian CQR: the groups differ in noise, and ML roles are what this tool is for).
 
 Quantiles never cross: the median is the p50 model itself, and every outer bound is clipped
 to be at least as wide as the bound inside it. Clipping only ever widens an interval, so the
@@ -98,14 +99,14 @@ class SalaryModel:
         step("calibrating intervals (CQR)")
         Xc = self.schema_.encode_columns(table_to_columns(calibration))
         yc = np.log(calibration["comp_usd"].to_numpy(float))
+        raw = self._ordered_raw(Xc)
+        groups = self.schema_.calibration_groups(Xc)
         self.calibration_size_ = {}
         self.conformal_ = {}
-        raw = self._ordered_raw(Xc)
-        surveys = calibration["survey"].to_numpy()
-        for survey in SURVEYS:
-            rows = surveys == survey
-            self.calibration_size_[survey] = int(rows.sum())
-            self.conformal_[survey] = {
+        for group in sorted(set(groups)):
+            rows = groups == group
+            self.calibration_size_[group] = int(rows.sum())
+            self.conformal_[group] = {
                 name: _cqr_margin(raw[rows, lo], raw[rows, hi], yc[rows], coverage)
                 for name, (lo, hi, coverage) in INTERVALS.items()
             }
@@ -116,27 +117,25 @@ class SalaryModel:
 
     # -- prediction ------------------------------------------------------------------------
 
-    def predict_log(self, X: np.ndarray, surveys: Sequence[str] | None = None) -> np.ndarray:
+    def predict_log(self, X: np.ndarray) -> np.ndarray:
         """Calibrated, non-crossing log-quantiles, shape (n, 5).
 
-        `surveys` names each row's survey for its conformal margin (evaluation); queries use
-        the reference survey, which the schema also puts into X.
+        Each row is widened by the conformal margins of its group (survey x ML role or not),
+        read from X; queries are encoded for the reference survey.
         """
-        raw = self._ordered_raw(X)
-        if surveys is None:
-            surveys = np.full(len(X), self.schema_.reference_survey_)
-        surveys = np.asarray(surveys)
-        out = raw.copy()
-        for survey, margins in self.conformal_.items():
-            rows = surveys == survey
+        out = self._ordered_raw(X)
+        groups = self.schema_.calibration_groups(X)
+        for group in set(groups):
+            margins = self.conformal_[group]
+            rows = groups == group
             for name, (lo, hi, _) in INTERVALS.items():
                 out[rows, lo] -= margins[name]
                 out[rows, hi] += margins[name]
         return _uncross(out)
 
-    def predict(self, X: np.ndarray, surveys: Sequence[str] | None = None) -> np.ndarray:
+    def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated quantiles p10 p25 p50 p75 p90 in USD, shape (n, 5)."""
-        return np.exp(self.predict_log(X, surveys))
+        return np.exp(self.predict_log(X))
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         """The median in USD: exactly what `predict` reports as p50 (explanations use it)."""

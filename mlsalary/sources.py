@@ -159,10 +159,23 @@ def detect_format(header: list[str], path: Path) -> tuple[str, int | None] | Non
 # -- readers: one per format; each returns raw labels in canonical column names --------------
 
 
+AIJOBS_DEDUPLICATE = True
+
+
 def _read_aijobs(raw: pd.DataFrame, year: int | None):
     full_time = raw["employment_type"].eq("FT")
     dropped = {"not full-time": int((~full_time).sum())}
     raw = raw[full_time]
+    if AIJOBS_DEDUPLICATE:
+        # Over half the rows repeat another row in every field (clusters of up to 182). The
+        # fields are too coarse to tell repeat submissions from different people, so each
+        # distinct submission counts once: no single reported figure can outweigh the rest,
+        # and a held-out row never has a twin in training. README, "Data", has the measurement.
+        duplicated = raw.duplicated()
+        dropped["exact duplicate"] = int(duplicated.sum())
+        raw = raw[~duplicated]
+    # "NA" is Namibia's ISO code here, but the no-answer marker everywhere else.
+    raw = raw.assign(employee_residence=raw["employee_residence"].replace({"NA": "NAM"}))
     frame = pd.DataFrame(
         {
             "source": "aijobs",
