@@ -54,8 +54,14 @@ def handle_errors(command):
 
 
 def print_error(message: str) -> None:
-    env = get_env()
-    env.console(stderr=True).print(f"[bold red]Error:[/bold red] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    print_note(f"[bold red]Error:[/bold red] {escape(message)}")
+
+
+def print_note(markup: str) -> None:
+    """A message on stderr. soft_wrap keeps it one line at any width, so scripts can grep it."""
+    get_env().console(stderr=True).print(markup, highlight=False, soft_wrap=True)
 
 
 # -- shared options -----------------------------------------------------------------------------
@@ -131,7 +137,8 @@ def estimate(
         data["role_defaulted"] = role is None
         env.stdout.write(render.to_json(data) + "\n")
         return
-    env.console().print(render.estimate_renderable(result, role_defaulted=role is None))
+    console = env.console()
+    console.print(render.estimate_renderable(result, role_defaulted=role is None, width=console.width))
 
 
 # -- batch --------------------------------------------------------------------------------------
@@ -180,9 +187,7 @@ def batch(
         if stream is not env.stdin:
             stream.close()
     if summary.errors:
-        env.console(stderr=True).print(
-            f"{summary.errors} of {summary.rows} rows had errors; see the error column.", highlight=False
-        )
+        print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
 
 
 def _open_input(file: str, env: Environment):
@@ -223,16 +228,13 @@ def train(
     with _progress(len(steps)) as advance:
         metadata = training.train(data, out, progress=advance)
     unmapped = metadata["training_data"]["unmapped_labels"]
-    env = get_env()
-    console = env.console(stderr=True)
     if unmapped:
-        console.print(f"[yellow]Warning:[/yellow] labels with no mapping (treated as unknown): {json.dumps(unmapped)[:500]}")
+        print_note(f"[yellow]Warning:[/yellow] labels with no mapping (treated as unknown): {json.dumps(unmapped)[:500]}")
     held = metadata["held_out"]["model"]
-    console.print(
+    print_note(
         f"Wrote {out}/ (model {metadata['model_version']}). Held-out: p10-p90 coverage "
         f"{held['coverage_p10-p90']:.1%}, p25-p75 coverage {held['coverage_p25-p75']:.1%}, "
-        f"median abs. error {held['mdape_median']:.1%}.",
-        highlight=False,
+        f"median abs. error {held['mdape_median']:.1%}."
     )
 
 
@@ -257,7 +259,7 @@ def evaluate(
     data_set = sources.load_training_data(data)
     pinned = estimator.metadata.get("training_data", {}).get("fingerprint_sha256")
     if pinned and pinned != data_set.fingerprint:
-        get_env().console(stderr=True).print(
+        print_note(
             "[yellow]Warning:[/yellow] this data is not the data the model was trained on "
             "(fingerprints differ): the test split may overlap its training rows."
         )
@@ -270,7 +272,7 @@ def evaluate(
         out.mkdir(parents=True, exist_ok=True)
         (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
         (out / "evaluation.md").write_text(markdown)
-        env.console(stderr=True).print(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
+        print_note(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
     if as_json:
         env.stdout.write(json.dumps(report, indent=2) + "\n")
     else:

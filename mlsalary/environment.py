@@ -45,7 +45,6 @@ class Environment:
             no_color=not colour,
             color_system="auto" if colour else None,
             highlight=False,
-            soft_wrap=not tty,
         )
 
 

@@ -80,6 +80,9 @@ class SalaryModel:
         self.schema_ = FeatureSchema().fit(train)
         X = self.schema_.encode_columns(table_to_columns(train))
         y = np.log(train["comp_usd"].to_numpy(float))
+        # A factor no training row reports (e.g. a data folder with aijobs.net only) becomes a
+        # constant column: the trees cannot split on it, so it has no effect on estimates.
+        X[:, np.isnan(X).all(axis=0)] = 0.0
         self.estimators_ = []
         for q in QUANTILES:
             step(f"fitting quantile p{round(q * 100)}")

@@ -49,7 +49,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False):
+def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, width: int = 80):
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -71,7 +71,8 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False):
     parts: list = [head, Text(""), *notes]
     if estimate.contributions is not None:
         parts += [Text(""), contributions_table(estimate)]
-    return Panel(Group(*parts), title="mlsalary estimate", title_align="left", expand=False)
+    # A fixed width (capped by the terminal) lets the notes wrap instead of being cropped.
+    return Panel(Group(*parts), title="mlsalary estimate", title_align="left", width=min(width, 88))
 
 
 def contributions_table(estimate: Estimate):

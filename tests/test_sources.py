@@ -15,7 +15,8 @@ from conftest import FIXTURES
 
 FORMATS = [
     # (fixture file, source name, survey year(s), rows kept after filters and window)
-    ("aijobs_salaries.csv", "aijobs", {2021, 2023, 2024, 2025}, 7),
+    # 10 rows: 3 not full-time, 1 exact duplicate
+    ("aijobs_salaries.csv", "aijobs", {2021, 2023, 2024, 2025}, 6),
     ("so2023_us_usd_skills.csv", "stackoverflow-2023-us", {2023}, None),
     ("so2024_comp_workexp_subset.csv", "stackoverflow-2024", {2024}, None),
     ("so2025_train_split.csv", "stackoverflow-2025", {2025}, None),
@@ -62,10 +63,16 @@ def test_aijobs_keeps_full_time_only_and_maps_codes(tmp_path):
     assert table["comp_usd"].max() <= 200_000
 
 
+def test_aijobs_exact_duplicates_count_once(tmp_path):
+    data = sources.load_training_data(_single(tmp_path, "aijobs_salaries.csv"))
+    assert data.files[0].dropped["exact duplicate"] == 1
+    assert (data.table["comp_usd"] == 200_000).sum() == 1
+
+
 def test_comp_window_drops_junk_values(tmp_path):
-    data = sources.load_training_data(_single(tmp_path, "so2023_us_usd_skills.csv"))
+    data = sources.load_training_data(_single(tmp_path, "so2024_comp_workexp_subset.csv"))
     dropped = data.files[0].dropped
-    assert dropped["comp outside 5,000-500,000 USD"] >= 2  # 0.0 and 1e+16 in the fixture
+    assert dropped["comp outside 5,000-500,000 USD"] == 2  # 1 and 20,000,000 in the fixture
 
 
 def test_gzip_files_are_read(tmp_path):
@@ -152,6 +159,8 @@ def test_real_data_row_counts_match_sources_md(training_data):
     table = training_data.table
     low, high = sources.COMP_WINDOW
     assert table["comp_usd"].between(low, high).all()
-    # Every source keeps most of its rows: the filters are sanity checks, not a reshaping.
+    # Apart from de-duplication, the filters are sanity checks that keep most rows.
     for f in training_data.files:
-        assert f.rows_kept > 0.8 * f.rows_read, (f.source, f.dropped)
+        assert f.rows_kept + f.dropped.get("exact duplicate", 0) > 0.9 * f.rows_read, (f.source, f.dropped)
+    aijobs = next(f for f in training_data.files if f.source == "aijobs")
+    assert aijobs.dropped["exact duplicate"] > 35_000  # SOURCES.md: 39,086 exact duplicates

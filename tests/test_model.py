@@ -1,0 +1,131 @@
+"""The model and its explanations, on a small model fit to synthetic rows.
+
+Synthetic rows exist only here, to test mechanics with a known truth; the shipped model
+never sees them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlsalary import explanations, taxonomy
+from mlsalary.estimates import Estimator
+from mlsalary.model import SalaryModel, assign_split
+from mlsalary.profile import FACTORS, Profile
+
+COUNTRY_EFFECT = {"US": 0.5, "DE": 0.0, "IN": -1.0}
+
+
+def synthetic_table(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    country = rng.choice(list(COUNTRY_EFFECT), n)
+    experience = rng.uniform(0, 20, n)
+    role = rng.choice(["ml-engineer", "backend"], n)
+    pytorch = rng.random(n) < 0.4
+    log_pay = 11 + 0.04 * experience + np.vectorize(COUNTRY_EFFECT.get)(country) + 0.2 * pytorch + 0.1 * (role == "ml-engineer")
+    comp = np.exp(log_pay + rng.normal(0, 0.3, n))
+    survey = rng.choice(["stackoverflow", "aijobs"], n)
+    return pd.DataFrame(
+        {
+            "source": survey, "survey": survey, "year": 2025, "comp_usd": comp,
+            "experience": np.where(rng.random(n) < 0.1, np.nan, experience),
+            "years_coding": None, "seniority": None, "country": country, "industry": None,
+            "education": rng.choice(["bachelor", "master"], n), "role": role,
+            "company_size": None, "remote": rng.choice(["remote", "in-person"], n),
+            "skills": np.where(pytorch, "python;pytorch", "python"),
+            "skill_categories": "language;misc_tech",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def model() -> SalaryModel:
+    return SalaryModel(max_iter=60, background_size=16).fit(synthetic_table(3000, 1), synthetic_table(1500, 2))
+
+
+@pytest.fixture(scope="module")
+def estimator(model) -> Estimator:
+    return Estimator(model, {"model_version": "synthetic", "estimates": "synthetic"})
+
+
+def test_quantiles_never_cross_even_for_odd_inputs(model):
+    rng = np.random.default_rng(3)
+    X = model.schema_.encode_profiles([Profile()] * 5)
+    X = np.vstack([X, rng.normal(0, 50, size=(500, X.shape[1]))])
+    X[:, model.schema_.groups_["survey"][0]] = 0
+    X[rng.random(X.shape) < 0.3] = np.nan
+    X[:, model.schema_.groups_["survey"][0]] = 0
+    q = model.predict(X)
+    assert np.all(np.diff(q, axis=1) >= 0)
+
+
+def test_intervals_are_calibrated_on_fresh_rows(model):
+    test = synthetic_table(4000, 4)
+    from mlsalary.model import table_to_columns
+
+    q = model.predict_log(model.schema_.encode_columns(table_to_columns(test)))
+    y = np.log(test["comp_usd"].to_numpy())
+    assert 0.76 <= np.mean((y >= q[:, 0]) & (y <= q[:, 4])) <= 0.84
+    assert 0.45 <= np.mean((y >= q[:, 1]) & (y <= q[:, 3])) <= 0.55
+
+
+def test_the_model_learns_the_known_effects(estimator):
+    us = estimator.estimate(Profile(country="US", experience=10.0), explain=False).quantiles["p50"]
+    india = estimator.estimate(Profile(country="IN", experience=10.0), explain=False).quantiles["p50"]
+    assert 3.0 < us / india < 6.0  # truth: exp(1.5) = 4.5
+
+
+def test_contributions_add_up_exactly_to_median_minus_baseline(estimator):
+    profile = Profile(country="US", experience=12.0, role="ml-engineer", skills=("python", "pytorch"), education="master")
+    result = estimator.estimate(profile)
+    assert sum(result.contributions.values()) + result.baseline == pytest.approx(result.quantiles["p50"], rel=1e-9)
+    assert list(result.contributions) == list(FACTORS)
+    assert result.contributions["country"] > 0  # US pays more than the typical respondent here
+    assert result.contributions["industry"] == 0  # no row ever had an industry: no effect
+
+
+def test_contributions_are_deterministic_and_the_baseline_is_fixed(estimator, model):
+    profile = Profile(country="IN", experience=1.0)
+    first, second = estimator.estimate(profile), estimator.estimate(profile)
+    assert first.contributions == second.contributions
+    assert first.baseline == second.baseline == pytest.approx(model.baseline_)
+    assert first.contributions["country"] < 0
+
+
+def test_shapley_weights_sum_to_one_per_player():
+    k = 5
+    weights = explanations._shapley_weights(k)
+    masks = explanations._coalitions(k)
+    sizes = masks[~masks[:, 0]].sum(axis=1)
+    assert weights[sizes].sum() == pytest.approx(1.0)
+
+
+def test_fitting_twice_gives_the_same_model():
+    train, calibration = synthetic_table(800, 5), synthetic_table(400, 6)
+    a = SalaryModel(max_iter=20, background_size=8).fit(train, calibration)
+    b = SalaryModel(max_iter=20, background_size=8).fit(train, calibration)
+    X = a.schema_.encode_profiles([Profile(country="US"), Profile()])
+    assert np.array_equal(a.predict(X), b.predict(X))
+    assert np.array_equal(a.background_, b.background_, equal_nan=True)
+
+
+def test_split_is_by_content_and_stable():
+    table = synthetic_table(2000, 7)
+    twin = pd.concat([table.iloc[:1]] * 5, ignore_index=True)
+    split = assign_split(pd.concat([table, twin], ignore_index=True))
+    assert set(split[-5:]) == {split[0]}  # identical rows share a split
+    assert np.array_equal(split[:2000], assign_split(table))
+    shares = pd.Series(split[:2000]).value_counts(normalize=True)
+    assert shares["train"] == pytest.approx(0.70, abs=0.03)
+
+
+def test_reference_background_holds_no_salary_and_only_known_values(model):
+    background = model.background_
+    assert background.shape == (16, len(model.schema_.columns_))
+    survey_column = model.schema_.groups_["survey"][0]
+    assert set(background[:, survey_column]) == {0.0}  # the reference survey
+    country = model.schema_.groups_["country"][0]
+    assert not np.isnan(background[:, country]).any()
+    assert set(taxonomy.SKILL_CATEGORIES)  # categories exist for the skill columns
