@@ -268,11 +268,6 @@ def evaluate(
     report["model_version"] = estimator.version
     markdown = evaluation.to_markdown(report)
     env = get_env()
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
-        (out / "evaluation.md").write_text(markdown)
-        print_note(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
     if as_json:
         env.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
@@ -282,6 +277,12 @@ def evaluate(
             f"{report['improvement_over_lookup_pinball']:+.1%} better; vs log-linear: "
             f"{report['improvement_over_loglinear_pinball']:+.1%} better.\n"
         )
+    env.stdout.flush()
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "evaluation.md").write_text(markdown)
+        print_note(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
 
 
 class _progress:

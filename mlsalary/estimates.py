@@ -29,6 +29,8 @@ class Estimate:
     estimates: str  # what the figures are, e.g. "annual total compensation, USD, ..."
     model_version: str
 
+    unmodelled_skills: tuple[str, ...] = ()  # given, but too rare in the data to learn from
+
     @property
     def unknown_factors(self) -> list[str]:
         return self.profile.unknown_factors
@@ -41,6 +43,7 @@ class Estimate:
             "median": round(self.quantiles["p50"]),
             "profile": self.profile.as_dict(),
             "unknown_factors": self.unknown_factors,
+            "unmodelled_skills": list(self.unmodelled_skills),
         }
         if self.contributions is not None:
             out["baseline"] = round(self.baseline)
@@ -74,7 +77,9 @@ class Estimator:
         contributions = baseline = None
         if explain:
             contributions, baseline = explanations.contributions(self.model, x[0])
-        return Estimate(profile, quantiles, contributions, baseline, self.describes, self.version)
+        modelled = set(self.model.schema_.skills_)
+        unmodelled = tuple(s for s in profile.skills or () if s not in modelled)
+        return Estimate(profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled)
 
     def quantiles_many(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""

@@ -33,8 +33,9 @@ class FeatureSchema:
     """Column layout of the model's input. Built by `fit`; plain data, so it pickles small."""
 
     min_country_rows: int = 30
-    min_skill_rows: int = 300
-    max_skills: int = 40
+    # Every skill reported by enough respondents to learn from: ML skills (pytorch ~600,
+    # spark ~430) are far rarer than web tools, so a top-N cut would drop exactly them.
+    min_skill_rows: int = 200
     # Fitted attributes
     countries_: tuple[str, ...] = ()
     skills_: tuple[str, ...] = ()
@@ -54,11 +55,7 @@ class FeatureSchema:
             for skill in skills.split(";"):
                 if skill:
                     skill_counts[skill] = skill_counts.get(skill, 0) + 1
-        frequent = sorted(
-            (s for s, n in skill_counts.items() if n >= self.min_skill_rows),
-            key=lambda s: (-skill_counts[s], s),
-        )
-        self.skills_ = tuple(sorted(frequent[: self.max_skills]))
+        self.skills_ = tuple(sorted(s for s, n in skill_counts.items() if n >= self.min_skill_rows))
         self.vocab_ = {name: {v: i for i, v in enumerate(taxonomy.FACTOR_VALUES[name])} for name in CATEGORICAL_FACTORS}
         self.vocab_["country"] = {c: i for i, c in enumerate(self.countries_ + (OTHER_COUNTRY,))}
         self.vocab_["survey"] = {s: i for i, s in enumerate(SURVEYS)}
@@ -125,14 +122,15 @@ class FeatureSchema:
 
     def encode_profiles(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Encode validated profiles for the reference survey and year."""
-        all_categories = ";".join(taxonomy.SKILL_CATEGORIES)
         data: dict[str, list] = {name: [] for name in FACTORS}
         data["skill_categories"] = []
         for p in profiles:
             for name in FACTORS:
                 data[name].append(getattr(p, name))
-            # A user who lists skills states their whole list, in every category.
-            data["skill_categories"].append(None if p.skills is None else all_categories)
+            # A listed skill is one the person has; an unlisted one is *not stated* (NaN), not
+            # absent: people list highlights, and reading the list as complete would penalise a
+            # short list against a background respondent who ticked dozens of boxes.
+            data["skill_categories"].append(None if p.skills is None else "")
             if p.skills is not None:
                 data["skills"][-1] = ";".join(p.skills)
         return self.encode_columns(data)

@@ -181,15 +181,13 @@ def _reference_background(train, schema: FeatureSchema, size: int, seed: int) ->
     for name in NUMERIC_FACTORS + CATEGORICAL_FACTORS + ("country",):
         known = train[name].dropna().to_numpy()
         data[name] = list(rng.choice(known, size=size)) if len(known) else [None] * size
-    from mlsalary import taxonomy
-
     frequency = _skill_frequencies(train, schema.skills_)
     skill_sets = []
     for _ in range(size):
         draws = rng.random(len(schema.skills_))
         skill_sets.append(";".join(s for s, u in zip(schema.skills_, draws) if u < frequency[s]))
     data["skills"] = skill_sets
-    data["skill_categories"] = [";".join(taxonomy.SKILL_CATEGORIES)] * size
+    data["skill_categories"] = [""] * size  # as for a query: listed skills only, the rest not stated
     return schema.encode_columns(data)
 
 

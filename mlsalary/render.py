@@ -66,6 +66,11 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
     unknown = estimate.unknown_factors
     if unknown:
         notes.append(Text("Unknown factors (not given): " + ", ".join(unknown) + ".", style="dim"))
+    if estimate.unmodelled_skills:
+        notes.append(Text(
+            "Skills too rare in the survey data to have an effect: " + ", ".join(estimate.unmodelled_skills) + ".",
+            style="yellow",
+        ))
     if role_defaulted:
         notes.append(Text("Role not given: assumed ml-engineer.", style="dim"))
     parts: list = [head, Text(""), *notes]

@@ -1,0 +1,66 @@
+"""The shipped model on its held-out split of the real data: calibrated, and better than baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlsalary import evaluation, persistence, training
+from mlsalary.profile import Profile
+
+pytestmark = pytest.mark.data
+
+
+@pytest.fixture(scope="module")
+def report(estimator, training_data):
+    parts = training.split_data(training_data)
+    return evaluation.evaluate(estimator.model, parts["train"], parts["test"])
+
+
+def test_the_shipped_model_was_trained_on_this_data(estimator, training_data):
+    pinned = estimator.metadata["training_data"]
+    assert pinned["fingerprint_sha256"] == training_data.fingerprint
+    assert pinned["rows_by_source_year"] == training_data.rows_by_source_year()
+    assert {f["sha256"] for f in pinned["files"]} == {f.sha256 for f in training_data.files}
+
+
+def test_overall_coverage_is_within_three_points(report):
+    overall = report["segments"]["overall"]["model"]
+    assert overall["rows"] > 10_000
+    assert abs(overall["coverage_p10-p90"] - 0.80) <= 0.03
+    assert abs(overall["coverage_p25-p75"] - 0.50) <= 0.03
+
+
+def test_every_large_segment_is_reasonably_calibrated(report):
+    # Conformal coverage is marginal, not per group; segments get a wider guard band.
+    for name, by_model in report["segments"].items():
+        model = by_model["model"]
+        assert 0.72 <= model["coverage_p10-p90"] <= 0.88, (name, model)
+        assert 0.40 <= model["coverage_p25-p75"] <= 0.60, (name, model)
+    ml = report["segments"]["ML roles"]["model"]
+    assert abs(ml["coverage_p10-p90"] - 0.80) <= 0.03
+
+
+def test_the_model_beats_both_baselines(report):
+    overall = report["segments"]["overall"]
+    model = overall["model"]
+    assert report["improvement_over_lookup_pinball"] >= 0.14
+    assert model["pinball_p10_p50_p90"] < overall["loglinear"]["pinball_p10_p50_p90"]
+    assert model["mdape_median"] <= 0.26
+    assert model["mdape_median"] < min(overall["lookup"]["mdape_median"], overall["loglinear"]["mdape_median"])
+
+
+def test_metadata_figures_are_the_ones_evaluate_measures(estimator, report):
+    held = estimator.metadata["held_out"]["model"]
+    measured = report["segments"]["overall"]["model"]
+    for key in ("coverage_p10-p90", "coverage_p25-p75", "pinball_p10_p50_p90", "mdape_median"):
+        assert held[key] == pytest.approx(measured[key], abs=1e-12)
+
+
+def test_training_again_rebuilds_the_shipped_model(data_dir, estimator, tmp_path):
+    metadata = training.train(data_dir, tmp_path)
+    rebuilt, _ = persistence.load(tmp_path, trusted=True)
+    profiles = [Profile(), Profile(country="DE", experience=5.0, skills=("python", "pytorch"), education="master", role="ml-engineer")]
+    X = estimator.model.schema_.encode_profiles(profiles)
+    assert np.array_equal(rebuilt.predict(X), estimator.model.predict(X))
+    assert metadata["artifacts"] == estimator.metadata["artifacts"]  # byte-identical model file
