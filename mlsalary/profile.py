@@ -8,7 +8,6 @@ handles as missing (as it was missing for whole sources in training).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
@@ -49,7 +48,10 @@ FACTOR_HELP = {
 
 DEFAULT_ROLE = "ml-engineer"
 
-_SKILL_SPLIT = re.compile(r"[;,]")
+# The survey's own spellings at the ends of its year scales; accepted as input too.
+YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
+# Non-answers in numeric survey columns: unknown, as an empty cell.
+NO_ANSWER_NUMBERS = frozenset({"na", "n/a", "nan", "none", "null"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Profile:
             if _is_blank(value):
                 continue
             if name in NUMERIC_FACTORS:
+                if isinstance(value, str) and value.strip().lower() in NO_ANSWER_NUMBERS:
+                    continue
                 values[name] = parse_years(name, value)
             elif name == "skills":
                 values[name] = parse_skills(value)
@@ -97,7 +101,8 @@ class Profile:
                 values[name] = _normalize(name, value, taxonomy.normalize_country)
             else:
                 values[name] = _normalize(name, value, lambda v, n=name: taxonomy.normalize(n, v))
-        return cls(**values)
+        # A survey non-answer ("NA", "I don't know") is accepted and means unknown.
+        return cls(**{name: value for name, value in values.items() if value is not None})
 
 
 def _is_blank(value: Any) -> bool:
@@ -116,6 +121,8 @@ def parse_years(name: str, value: Any) -> float:
     limit = NUMERIC_LIMITS[name]
     if isinstance(value, bool):
         raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {value!r}")
+    if isinstance(value, str) and value.strip().lower() in YEARS_TEXT:
+        return YEARS_TEXT[value.strip().lower()]
     try:
         number = float(str(value).strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
@@ -131,17 +138,34 @@ def parse_years(name: str, value: Any) -> float:
 
 def parse_skills(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        labels: Iterable[str] = _SKILL_SPLIT.split(value)
+        items = [value]
     elif isinstance(value, (list, tuple)):
-        labels = []
-        for item in value:
+        items = list(value)
+        for item in items:
             if not isinstance(item, str):
                 raise InputError("skills", f"skills must be a list of names, got {_show(item)} in it")
-            labels.extend(_SKILL_SPLIT.split(item))
     else:
         raise InputError("skills", f"skills must be a list of names, got {_show(value)}")
-    labels = [label.strip() for label in labels if label.strip()]
+    labels: list[str] = []
+    for item in items:
+        for part in item.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            # ',' separates skills too, but some survey labels contain one ("Linode, now Akamai").
+            if "," in part and not _is_skill(part):
+                labels.extend(p.strip() for p in part.split(",") if p.strip())
+            else:
+                labels.append(part)
     return _normalize("skills", labels, taxonomy.normalize_skills)
+
+
+def _is_skill(label: str) -> bool:
+    try:
+        taxonomy.normalize_skill(label)
+        return True
+    except taxonomy.UnknownLabel:
+        return False
 
 
 def _normalize(name: str, value: Any, normalize) -> Any:
@@ -151,8 +175,6 @@ def _normalize(name: str, value: Any, normalize) -> Any:
         result = normalize(value)
     except taxonomy.UnknownLabel as error:
         raise InputError(name, str(error)) from None
-    if result is None:
-        raise InputError(name, f"{name} {_show(value)} means 'unknown': leave {name} out instead")
     return result
 
 

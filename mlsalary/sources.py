@@ -32,6 +32,7 @@ import pandas as pd
 
 from mlsalary import taxonomy
 from mlsalary.errors import DataError
+from mlsalary.profile import YEARS_TEXT
 
 COMP_WINDOW = (5_000.0, 500_000.0)
 
@@ -58,7 +59,6 @@ OFFICIAL_SO_SIGNATURES: dict[int, frozenset[str]] = {
     2025: frozenset({"EmploymentAddl", "DevEnvsHaveWorkedWith"}),
 }
 
-_YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
 
 
 @dataclass
@@ -347,8 +347,8 @@ def _years(series: pd.Series) -> pd.Series:
         if not isinstance(value, str) or value in ("", "NA"):
             return None
         text = value.strip().lower()
-        if text in _YEARS_TEXT:
-            return _YEARS_TEXT[text]
+        if text in YEARS_TEXT:
+            return YEARS_TEXT[text]
         try:
             return float(text)
         except ValueError:

@@ -75,7 +75,7 @@ def test_source_labels_and_short_forms_give_the_same_estimate():
         (("--country", "Germny"), "Error: unknown country 'Germny'; did you mean 'Germany'?"),
         (("--experience", "-3"), "Error: experience must be a number of years between 0 and 60, got '-3'"),
         (("--experience", "five"), "Error: experience must be a number of years between 0 and 60, got 'five'"),
-        (("--years-coding", "nan"), "Error: years_coding must be a number of years between 0 and 70, got 'nan'"),
+        (("--years-coding", "inf"), "Error: years_coding must be a number of years between 0 and 70, got 'inf'"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_field_with_exit_2(args, message):
@@ -187,3 +187,14 @@ def test_untrusted_model_folder_is_refused(tmp_path):
     result = invoke("estimate", "--model", str(tmp_path))
     assert result.exit_code == 4
     assert "pickles, and unpickling runs code; pass --trust-model" in result.stderr
+
+
+def test_survey_non_answers_and_year_phrases_are_accepted():
+    data = json.loads(invoke("estimate", "--education", "NA", "--company-size", "I don’t know", "--experience", "Less than 1 year", "--years-coding", "More than 50 years", "--json", "--no-explain").stdout)
+    assert "education" in data["unknown_factors"] and "company_size" in data["unknown_factors"]
+    assert data["profile"]["experience"] == 0.5 and data["profile"]["years_coding"] == 51.0
+
+
+def test_skill_labels_with_commas_survive_splitting():
+    data = json.loads(invoke("estimate", "--skills", "Linode, now Akamai;Python", "--json", "--no-explain").stdout)
+    assert data["profile"]["skills"] == ["linode", "python"]
