@@ -14,9 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator
 
+from mlsalary import negotiation
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, Estimator
 from mlsalary.profile import FACTORS, Profile
+
+# Columns read from the input: the factors, and an optional offer to check.
+INPUT_COLUMNS = FACTORS + ("offer",)
 
 CHUNK_ROWS = 2000
 FORMATS = ("csv", "jsonl")
@@ -28,8 +32,10 @@ class BatchSummary:
     errors: int = 0
 
 
-def output_columns(explain: bool) -> list[str]:
+def output_columns(explain: bool, offer: bool = False) -> list[str]:
     columns = list(QUANTILE_NAMES)
+    if offer:
+        columns.append("offer_percentile")
     if explain:
         columns += ["baseline"] + [f"contribution_{name}" for name in FACTORS]
     return columns + ["error"]
@@ -51,7 +57,7 @@ def read_csv(stream: IO[str]) -> tuple[list[str], Iterator[tuple[list[str], dict
     positions: dict[str, int] = {}
     for i, name in enumerate(header):
         key = canonical_column(name)
-        if key in FACTORS and key not in positions:
+        if key in INPUT_COLUMNS and key not in positions:
             positions[key] = i
 
     def rows():
@@ -79,7 +85,7 @@ def read_jsonl(stream: IO[str]) -> Iterator[tuple[dict, dict | str]]:
         raw = {}
         for key, value in record.items():
             name = canonical_column(str(key))
-            if name in FACTORS and name not in raw:
+            if name in INPUT_COLUMNS and name not in raw:
                 raw[name] = value
         yield record, raw
 
@@ -99,11 +105,13 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     summary = BatchSummary()
-    added = output_columns(explain)
     if input_format == "csv":
         header, rows = read_csv(stream)
+        has_offer = any(canonical_column(name) == "offer" for name in header)
     else:
         header, rows = None, read_jsonl(stream)
+        has_offer = True  # JSON Lines: known per row only; the column is null without an offer
+    added = output_columns(explain, has_offer)
     writer = _Writer(out, output_format, header, added)
     chunk: list[tuple[Any, dict | str]] = []
     for item in rows:
@@ -124,20 +132,26 @@ def run(
 def _process(estimator, chunk, writer, explain, fail_fast, summary) -> None:
     profiles: list[Profile | None] = []
     errors: list[str | None] = []
+    offers: list[float | None] = []
     for _, raw in chunk:
+        offers.append(None)
         if isinstance(raw, str):
             profiles.append(None)
             errors.append(raw)
             continue
         try:
-            profiles.append(Profile.from_mapping(raw))
+            profile = Profile.from_mapping(raw)
+            offer = raw.get("offer")
+            if offer is not None and str(offer).strip() != "":
+                offers[-1] = negotiation.parse_offer(offer)
+            profiles.append(profile)
             errors.append(None)
         except InputError as error:
             profiles.append(None)
             errors.append(str(error))
     valid = [p for p in profiles if p is not None]
     quantiles = iter(estimator.quantiles_many(valid).tolist())
-    for (record, _), profile, error in zip(chunk, profiles, errors):
+    for (record, _), profile, error, offer in zip(chunk, profiles, errors, offers):
         summary.rows += 1
         if profile is None:
             summary.errors += 1
@@ -146,7 +160,10 @@ def _process(estimator, chunk, writer, explain, fail_fast, summary) -> None:
                 raise InputError("row", f"row {summary.rows}: {error}")
             writer.write(record, {"error": error})
             continue
-        values: dict[str, Any] = dict(zip(QUANTILE_NAMES, (round(v) for v in next(quantiles))))
+        row_quantiles = next(quantiles)
+        values: dict[str, Any] = dict(zip(QUANTILE_NAMES, (round(v) for v in row_quantiles)))
+        if offer is not None:
+            values["offer_percentile"] = negotiation.offer_percentile(row_quantiles, offer)
         if explain:
             result = estimator.estimate(profile, explain=True)
             values["baseline"] = round(result.baseline)

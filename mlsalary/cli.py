@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,  # salaries are sensitive: never print local variables
+    pretty_exceptions_enable=False,  # main() turns unexpected errors into one line
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -76,6 +77,12 @@ TrustOption = Annotated[
 ]
 
 
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print one JSON object instead of tables (for scripts and jq).", rich_help_panel="Output"),
+]
+
+
 def load_estimator(model: Optional[Path], trust: bool):
     from mlsalary.estimates import Estimator
 
@@ -93,7 +100,9 @@ def _factor_option(name: str, metavar: str):
     epilog=(
         "[bold]Examples[/bold]\n\n"
         "  mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master\n\n"
-        "  mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range"
+        "  mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range\n\n"
+        "  mlsalary estimate --country US --experience 4 --offer 145k\n\n"
+        "  mlsalary estimate --country DE --skills python --what-if skills+=pytorch --what-if country=US"
     )
 )
 @handle_errors
@@ -108,7 +117,9 @@ def estimate(
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (range, contributions, baseline, unknown factors, model version).", rich_help_panel="Output")] = False,
+    offer: Annotated[Optional[str], typer.Option("--offer", metavar="USD", help="An offer to check: where it falls among comparable profiles (145000 or 145k).", rich_help_panel="Negotiation")] = None,
+    what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
+    as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
     model: ModelOption = None,
     trust_model: TrustOption = False,
@@ -119,8 +130,8 @@ def estimate(
     compensation in USD, and how much each factor moved the median away from a typical
     respondent. Every factor is optional; unknown ones are listed in the output.
     """
+    from mlsalary import negotiation, render
     from mlsalary.profile import Profile
-    from mlsalary import render
 
     raw = {
         "experience": experience, "years_coding": years_coding, "seniority": seniority,
@@ -129,16 +140,25 @@ def estimate(
         "remote": remote, "skills": list(skills) if skills else None,
     }
     profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
+    offer_usd = negotiation.parse_offer(offer) if offer is not None else None
+    changes = [negotiation.parse_change(text) for text in what_if or ()]
+    for change in changes:
+        negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
-    result = estimator.estimate(profile, explain=explain)
+    result = estimator.estimate(profile, explain=explain, offer=offer_usd)
+    scenarios = estimator.what_if(profile, changes) if changes else None
     env = get_env()
     if as_json:
         data = result.to_dict()
         data["role_defaulted"] = role is None
+        if scenarios is not None:
+            data["what_if"] = scenarios
         env.stdout.write(render.to_json(data) + "\n")
         return
     console = env.console()
     console.print(render.estimate_renderable(result, role_defaulted=role is None, width=console.width))
+    if scenarios is not None:
+        console.print(render.what_if_table(scenarios))
 
 
 # -- batch --------------------------------------------------------------------------------------
@@ -179,10 +199,11 @@ def batch(
     stream = _open_input(file, env)
     estimator = load_estimator(model, trust_model)
     try:
-        summary = batch_module.run(
-            estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
-            explain=explain, fail_fast=fail_fast,
-        )
+        with _progress(None, unit="rows") as advance:
+            summary = batch_module.run(
+                estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
+                explain=explain, fail_fast=fail_fast, progress=advance,
+            )
     finally:
         if stream is not env.stdin:
             stream.close()
@@ -200,6 +221,60 @@ def _open_input(file: str, env: Environment):
         return open(file, encoding="utf-8-sig", errors="replace", newline="")
     except OSError as error:
         raise InputError("FILE", f"cannot read '{file}': {error.strerror}") from None
+
+
+# -- know the inputs, trust the numbers ----------------------------------------------------------
+
+FACTOR_NAMES = ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills")
+
+
+@app.command(
+    epilog=(
+        "[bold]Examples[/bold]\n\n"
+        "  mlsalary options\n\n"
+        "  mlsalary options education\n\n"
+        "  mlsalary options role --json | jq 'keys'"
+    )
+)
+@handle_errors
+def options(
+    factor: Annotated[Optional[str], typer.Argument(metavar="[FACTOR]", help="One of: " + ", ".join(FACTOR_NAMES) + ". Omit for a summary.")] = None,
+    as_json: JsonOption = False,
+):
+    """List the accepted values of each factor, with the training rows behind each and its aliases.
+
+    Reads only the model's metadata: instant, no model loading.
+    """
+    from mlsalary import catalog, persistence, render
+
+    metadata = persistence.read_metadata(persistence.shipped_model_dir())
+    if factor is not None:
+        factor = catalog.check_factor(factor, FACTOR_NAMES)
+    data = catalog.options(metadata, factor)
+    env = get_env()
+    if as_json:
+        env.stdout.write(render.to_json(data) + "\n")
+    else:
+        env.console().print(render.options_renderable(data, factor))
+
+
+@app.command(epilog="[bold]Examples[/bold]\n\n  mlsalary info\n\n  mlsalary info --json | jq .held_out")
+@handle_errors
+def info(as_json: JsonOption = False, model: ModelOption = None):
+    """The model card: sources and licences, what is estimated, held-out accuracy, versions.
+
+    Every figure comes from the model's metadata, written when the model was trained and
+    evaluated on its held-out split (`mlsalary evaluate` reproduces them).
+    """
+    from mlsalary import catalog, persistence, render
+
+    metadata = persistence.read_metadata(model if model is not None else persistence.shipped_model_dir())
+    card = catalog.model_card(metadata)
+    env = get_env()
+    if as_json:
+        env.stdout.write(render.to_json(card) + "\n")
+    else:
+        env.console().print(render.model_card_renderable(card))
 
 
 # -- train and evaluate -------------------------------------------------------------------------
@@ -286,23 +361,34 @@ def evaluate(
 
 
 class _progress:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
+    """Progress on stderr, only when stderr is a terminal (and not TERM=dumb).
 
-    def __init__(self, total: int):
-        self.total = total
+    With a total: a bar of named steps (train). Without: a running count of `unit` (batch).
+    The callback takes a step name (str) or a number of units done (int).
+    """
+
+    def __init__(self, total: int | None, unit: str = "steps"):
+        self.total, self.unit = total, unit
 
     def __enter__(self):
         env = get_env()
         if not env.stderr_isatty or env.environ.get("TERM") == "dumb":
-            return lambda message: None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            return lambda done: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("{task.description:<36}"), BarColumn(), TimeElapsedColumn(), console=env.console(stderr=True), transient=False)
+        if self.total is None:
+            columns = [SpinnerColumn(), TextColumn("{task.completed:,} " + self.unit), TimeElapsedColumn()]
+        else:
+            columns = [TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        self.bar = Progress(*columns, console=env.console(stderr=True), transient=self.total is None)
         self.bar.start()
         task = self.bar.add_task("starting", total=self.total)
 
-        def advance(message: str) -> None:
-            self.bar.update(task, advance=1, description=message)
+        def advance(done) -> None:
+            if isinstance(done, str):
+                self.bar.update(task, advance=1, description=done)
+            else:
+                self.bar.update(task, advance=done)
 
         return advance
 
@@ -316,6 +402,8 @@ class _progress:
 
 
 def main() -> None:
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
@@ -323,7 +411,24 @@ def main() -> None:
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         # `mlsalary batch big.csv | head`: the reader left; end quietly, as other Unix tools do.
-        try:
-            sys.stdout = None  # type: ignore[assignment]
-        finally:
-            sys.exit(ExitStatus.SUCCESS)
+        _silence_stdout()
+        sys.exit(ExitStatus.SUCCESS)
+    except Exception as error:  # a bug: one line, no traceback (it could show salaries)
+        if os.environ.get("MLSALARY_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"Error: internal error ({type(error).__name__}: {str(error)[:200]}); "
+            "set MLSALARY_DEBUG=1 to see where, and please report it\n"
+        )
+        sys.exit(ExitStatus.ERROR)
+
+
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush cannot raise again.
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -14,10 +14,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mlsalary import explanations, persistence
+from mlsalary import explanations, negotiation, persistence
 from mlsalary.profile import FACTORS, Profile
 
 QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
+# Below this many training respondents with the same country and role, a range rests on thin
+# data and the output says so.
+THIN_SUPPORT = 30
 
 
 @dataclass
@@ -30,6 +33,19 @@ class Estimate:
     model_version: str
 
     unmodelled_skills: tuple[str, ...] = ()  # given, but too rare in the data to learn from
+    support: int | None = None  # training respondents with the same country and role
+    offer: float | None = None
+    offer_percentile: float | None = None
+
+    @property
+    def thin_support(self) -> bool:
+        return self.support is not None and self.support < THIN_SUPPORT
+
+    @property
+    def offer_summary(self) -> str | None:
+        if self.offer is None:
+            return None
+        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])
 
     @property
     def unknown_factors(self) -> list[str]:
@@ -44,7 +60,12 @@ class Estimate:
             "profile": self.profile.as_dict(),
             "unknown_factors": self.unknown_factors,
             "unmodelled_skills": list(self.unmodelled_skills),
+            "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
+        if self.offer is not None:
+            out["offer"] = round(self.offer)
+            out["offer_percentile"] = self.offer_percentile
+            out["offer_summary"] = self.offer_summary
         if self.contributions is not None:
             out["baseline"] = round(self.baseline)
             out["contributions"] = {name: round(value) for name, value in self.contributions.items()}
@@ -71,7 +92,7 @@ class Estimator:
     def version(self) -> str:
         return self.metadata.get("model_version", "unknown")
 
-    def estimate(self, profile: Profile, *, explain: bool = True) -> Estimate:
+    def estimate(self, profile: Profile, *, explain: bool = True, offer: float | None = None) -> Estimate:
         x = self.model.schema_.encode_profiles([profile])
         quantiles = dict(zip(QUANTILE_NAMES, self.model.predict(x)[0].tolist()))
         contributions = baseline = None
@@ -79,7 +100,46 @@ class Estimator:
             contributions, baseline = explanations.contributions(self.model, x[0])
         modelled = set(self.model.schema_.skills_)
         unmodelled = tuple(s for s in profile.skills or () if s not in modelled)
-        return Estimate(profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled)
+        percentile = None if offer is None else negotiation.offer_percentile(list(quantiles.values()), offer)
+        return Estimate(
+            profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
+            self.support(profile), offer, percentile,
+        )
+
+    def support(self, profile: Profile) -> int | None:
+        """Training respondents sharing the profile's country and role (either may be unknown)."""
+        table = self.metadata.get("support", {}).get("country_role")
+        if table is None:
+            return None
+        countries = [profile.country] if profile.country is not None else list(table)
+        total = 0
+        for country in countries:
+            roles = table.get(country, {})
+            total += roles.get(profile.role, 0) if profile.role is not None else sum(roles.values())
+        return total
+
+    def what_if(self, profile: Profile, changes: Sequence[negotiation.Change]) -> list[dict[str, Any]]:
+        """The range for the profile, for each change alone, and for all changes together."""
+        scenarios = [("as given", profile)]
+        for change in changes:
+            scenarios.append((change.text, negotiation.apply_change(profile, change)))
+        if len(changes) > 1:
+            together = profile
+            for change in changes:
+                together = negotiation.apply_change(together, change)
+            scenarios.append(("all together", together))
+        quantiles = self.quantiles_many([p for _, p in scenarios])
+        base = quantiles[0]
+        rows = []
+        for (label, scenario), q in zip(scenarios, quantiles):
+            rows.append({
+                "scenario": label,
+                "p10": round(q[0]), "p50": round(q[2]), "p90": round(q[4]),
+                "change_p10": round(q[0] - base[0]), "change_p50": round(q[2] - base[2]), "change_p90": round(q[4] - base[4]),
+                "change_p50_pct": round(100 * (q[2] / base[2] - 1), 1),
+                "profile": scenario.as_dict(),
+            })
+        return rows
 
     def quantiles_many(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""

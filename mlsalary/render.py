@@ -62,7 +62,18 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
     head.add_row("Median", Text(money(q["p50"]), style="bold green"))
     head.add_row("Likely range (p25-p75)", f"{money(q['p25'])} - {money(q['p75'])}")
     head.add_row("Wide range (p10-p90)", f"{money(q['p10'])} - {money(q['p90'])}")
-    notes = [Text(f"Estimates {estimate.estimates}.", style="dim")]
+    if estimate.offer is not None:
+        head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
+    notes = []
+    if estimate.offer is not None:
+        notes.append(Text(estimate.offer_summary, style="bold"))
+    if estimate.thin_support:
+        notes.append(Text(
+            f"Thin data: only {estimate.support} training respondents share this country and role; "
+            "treat this range with caution.",
+            style="bold yellow",
+        ))
+    notes.append(Text(f"Estimates {estimate.estimates}.", style="dim"))
     unknown = estimate.unknown_factors
     if unknown:
         notes.append(Text("Unknown factors (not given): " + ", ".join(unknown) + ".", style="dim"))
@@ -98,3 +109,84 @@ def contributions_table(estimate: Estimate):
         table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value), bar)
     table.add_row("Median", "", Text(money(estimate.quantiles["p50"]), style="bold"), "")
     return table
+
+
+def what_if_table(scenarios: list[dict[str, Any]]):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="What if", title_justify="left")
+    table.add_column("Scenario")
+    for name in ("p10", "p50", "p90"):
+        table.add_column(name, justify="right")
+    table.add_column("Median change", justify="right")
+    for row in scenarios:
+        change = row["change_p50"]
+        style = "green" if change > 0 else "red" if change < 0 else ""
+        moved = "" if row["scenario"] == "as given" else Text(f"{signed_money(change)} ({row['change_p50_pct']:+.1f}%)", style=style)
+        table.add_row(row["scenario"], money(row["p10"]), money(row["p50"]), money(row["p90"]), moved)
+    return table
+
+
+def options_renderable(data: dict[str, Any], factor: str | None):
+    from rich.table import Table
+
+    if factor is None:
+        table = Table(title="Factors (mlsalary options FACTOR for values and aliases)", title_justify="left")
+        table.add_column("Factor")
+        table.add_column("Values", justify="right")
+        table.add_column("Most training rows")
+        for name, entry in data.items():
+            table.add_row(name, str(entry["values"]) if isinstance(entry["values"], int) else "", ", ".join(entry.get("most_rows", [])) or str(entry["values"]))
+        return table
+    table = Table(title=f"{factor}: accepted values ({data['training_rows']:,} training rows)", title_justify="left")
+    table.add_column("Value")
+    if factor in ("country", "skills"):
+        table.add_column("Name")
+    table.add_column("Rows", justify="right")
+    if factor in ("country", "skills"):
+        table.add_column("Modelled")
+    table.add_column("Also accepted", overflow="fold")
+    for entry in data["values"]:
+        cells = [entry["value"]]
+        if factor in ("country", "skills"):
+            cells.append(entry["name"])
+        cells.append(f"{entry['rows']:,}")
+        if factor in ("country", "skills"):
+            cells.append("yes" if entry["modelled"] else ("pooled as other" if factor == "country" else "too rare"))
+        cells.append("; ".join(a for a in entry["aliases"] if a.lower() != entry["value"].lower())[:200])
+        table.add_row(*cells)
+    return table
+
+
+def model_card_renderable(card: dict[str, Any]):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    held = card["held_out"]
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Model", f"{card['model_version']} (created {card['created']})")
+    facts.add_row("Estimates", f"{card['estimates']}")
+    facts.add_row("Pay window", "{:,.0f}-{:,.0f} USD a year".format(*card["comp_window_usd"]))
+    facts.add_row("Method", card["method"])
+    facts.add_row(
+        "Held-out accuracy",
+        f"{held['rows']:,} rows: p10-p90 coverage {held['coverage_p10_p90']:.1%}, p25-p75 {held['coverage_p25_p75']:.1%}, "
+        f"median abs. error {held['median_abs_pct_error']:.1%}; pinball loss {held['better_than_lookup_table']:.1%} "
+        f"better than a lookup table, {held['better_than_loglinear']:.1%} better than log-linear "
+        f"(reproduce: {held['reproduce']})",
+    )
+    versions = card.get("versions") or {}
+    facts.add_row("Versions", ", ".join(f"{k} {v}" for k, v in versions.items()))
+    artifact = (card.get("artifacts") or {}).get("model.joblib", {})
+    facts.add_row("Model file sha256", artifact.get("sha256", "?"))
+    sources = Table(title="Training data", title_justify="left")
+    for column in ("Source", "Years", "Rows used", "Licence", "Pay"):
+        sources.add_column(column, justify="right" if column == "Rows used" else "left")
+    for s in card["sources"]:
+        sources.add_row(s["source"], ", ".join(s["years"]), f"{s['rows_used']:,}", s["licence"], s["pay"])
+    notices = [Text(s["attribution"], style="dim") for s in card["sources"]]
+    return Group(facts, Text(""), sources, *notices)

@@ -36,6 +36,26 @@ from mlsalary.profile import YEARS_TEXT
 
 COMP_WINDOW = (5_000.0, 500_000.0)
 
+# Who publishes each survey, under which licence, and the notice its licence asks for.
+SURVEYS_INFO = {
+    "aijobs": {
+        "name": "aijobs.net salaries",
+        "publisher": "aijobs.net / Foorilla",
+        "licence": "CC0 1.0",
+        "attribution": "Salary data: aijobs.net (https://aijobs.net/salaries/), CC0",
+        "url": "https://aijobs.net/salaries/download/",
+        "pay": "gross annual salary, USD",
+    },
+    "stackoverflow": {
+        "name": "Stack Overflow Developer Survey",
+        "publisher": "Stack Overflow",
+        "licence": "ODbL 1.0 / DbCL 1.0",
+        "attribution": "Contains data from the Stack Overflow Developer Survey {year}, made available under the ODbL 1.0",
+        "url": "https://survey.stackoverflow.co/",
+        "pay": "annual total compensation, USD (converted by Stack Overflow)",
+    },
+}
+
 CANONICAL_COLUMNS = (
     "source", "survey", "year", "comp_usd", "experience", "years_coding", "seniority", "country",
     "industry", "education", "role", "company_size", "remote", "skills", "skill_categories",

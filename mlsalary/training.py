@@ -87,7 +87,38 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
             "skills_modelled": list(schema.skills_),
             "columns": list(schema.columns_),
         },
+        "support": support_counts(parts["train"], schema),
+        "sources": sources_card(data),
         "calibration": {"rows": model.calibration_size_, "margins_log": model.conformal_},
         "baseline_usd": round(model.baseline_),
         "held_out": evaluation.summary(report),
     }
+
+
+def support_counts(train, schema) -> dict[str, Any]:
+    """How many training respondents back each value (aggregate counts only, no rows)."""
+    by_value: dict[str, dict[str, int]] = {}
+    for name in ("seniority", "country", "industry", "education", "role", "company_size", "remote"):
+        counts = train[name].value_counts()
+        by_value[name] = {str(k): int(v) for k, v in counts.items()}
+    skills: dict[str, int] = {}
+    for cell in train["skills"].dropna():
+        for skill in filter(None, cell.split(";")):
+            skills[skill] = skills.get(skill, 0) + 1
+    by_value["skills"] = dict(sorted(skills.items(), key=lambda kv: -kv[1]))
+    country_role: dict[str, dict[str, int]] = {}
+    for (country, role), n in train.groupby(["country", "role"]).size().items():
+        country_role.setdefault(str(country), {})[str(role)] = int(n)
+    return {"rows": int(len(train)), "by_value": by_value, "country_role": country_role}
+
+
+def sources_card(data: sources.TrainingData) -> list[dict[str, Any]]:
+    card = []
+    rows = data.rows_by_source_year()
+    for f in data.files:
+        survey = "aijobs" if f.format == "aijobs" else "stackoverflow"
+        info = dict(sources.SURVEYS_INFO[survey])
+        years = sorted(rows.get(f.source, {}))
+        info["attribution"] = info["attribution"].format(year="/".join(years))
+        card.append({"source": f.source, "file": f.path.name, "years": years, "rows_used": f.rows_kept, **info})
+    return card

@@ -1,0 +1,99 @@
+"""What the model knows, read from its metadata: the accepted values of each factor (with the
+training rows behind them and their aliases) and the model card. No model loading."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Sequence
+
+from mlsalary import taxonomy
+from mlsalary.errors import InputError, ModelError
+
+
+def _support(metadata: dict[str, Any]) -> dict[str, Any]:
+    if "support" not in metadata:
+        raise ModelError("this model's metadata has no per-value row counts; retrain it with `mlsalary train`")
+    return metadata["support"]
+
+
+def check_factor(name: str, factors: Sequence[str]) -> str:
+    key = name.strip().lower().replace("-", "_")
+    if key in factors:
+        return key
+    close = difflib.get_close_matches(key, factors, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "valid values: " + ", ".join(factors)
+    raise InputError("FACTOR", f"unknown factor '{name}'; {hint}")
+
+
+def options(metadata: dict[str, Any], factor: str | None) -> dict[str, Any]:
+    _support(metadata)
+    if factor is None:
+        summary = {}
+        for name in ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills"):
+            values = _values(metadata, name)
+            summary[name] = {"values": len(values), "most_rows": [v["value"] for v in sorted(values, key=lambda v: -v["rows"])[:6]]}
+        summary["experience"] = {"values": "a number of years >= 0 (0-60)"}
+        summary["years_coding"] = {"values": "a number of years >= 0 (0-70)"}
+        return summary
+    return {"factor": factor, "training_rows": metadata["support"]["rows"], "values": _values(metadata, factor)}
+
+
+def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
+    rows = metadata["support"]["by_value"].get(factor, {})
+    aliases = taxonomy.aliases(factor)
+    if factor == "country":
+        modelled = set(metadata["schema"]["countries_modelled"])
+        codes = sorted(set(rows) | modelled, key=lambda c: -rows.get(c, 0))
+        return [
+            {"value": c, "name": taxonomy.country_name(c), "rows": rows.get(c, 0), "modelled": c in modelled,
+             "aliases": aliases.get(c, [])[:8]}
+            for c in codes
+        ]
+    if factor == "skills":
+        modelled = set(metadata["schema"]["skills_modelled"])
+        slugs = sorted(taxonomy.SKILLS, key=lambda s: (-rows.get(s, 0), s))
+        return [
+            {"value": s, "name": taxonomy.SKILLS[s], "rows": rows.get(s, 0), "modelled": s in modelled,
+             "aliases": aliases.get(s, [])[:8]}
+            for s in slugs
+        ]
+    return [
+        {"value": v, "rows": rows.get(v, 0), "aliases": aliases.get(v, [])}
+        for v in taxonomy.FACTOR_VALUES[factor]
+    ]
+
+
+def model_card(metadata: dict[str, Any]) -> dict[str, Any]:
+    held = metadata.get("held_out", {})
+    model = held.get("model", {})
+    ml = held.get("ml_roles") or {}
+    return {
+        "model_version": metadata.get("model_version"),
+        "created": metadata.get("created"),
+        "estimates": metadata.get("estimates"),
+        "currency": "USD",
+        "comp_window_usd": metadata.get("comp_window_usd"),
+        "sources": metadata.get("sources", []),
+        "training_rows": metadata.get("training_data", {}).get("split_rows"),
+        "held_out": {
+            "rows": model.get("rows"),
+            "coverage_p10_p90": model.get("coverage_p10-p90"),
+            "coverage_p25_p75": model.get("coverage_p25-p75"),
+            "pinball_loss_log": model.get("pinball_p10_p50_p90"),
+            "median_abs_pct_error": model.get("mdape_median"),
+            "better_than_lookup_table": held.get("improvement_over_lookup_pinball"),
+            "better_than_loglinear": held.get("improvement_over_loglinear_pinball"),
+            "ml_roles": {
+                "rows": ml.get("rows"),
+                "coverage_p10_p90": ml.get("coverage_p10-p90"),
+                "median_abs_pct_error": ml.get("mdape_median"),
+            },
+            "reproduce": "mlsalary evaluate --data DIR",
+        },
+        "method": "gradient-boosted quantile regression (scikit-learn HistGradientBoostingRegressor, p10-p90) on log pay; "
+        "ranges calibrated by split-conformal quantile regression (Mondrian by survey and ML role); "
+        "contributions are exact Shapley values over factor groups",
+        "versions": metadata.get("versions"),
+        "artifacts": metadata.get("artifacts"),
+        "training_data_sha256": metadata.get("training_data", {}).get("fingerprint_sha256"),
+    }

@@ -1,0 +1,646 @@
+"""The query-time model: the trained forests as plain arrays, evaluated in numpy.
+
+`export(model, directory)` runs at train time (scikit-learn available) and writes
+`forest.npz` (numeric arrays only: loads with allow_pickle=False) and `forest.json` (the
+feature schema, the conformal margins and the baseline). `CompiledModel.load(directory)`
+reads them back with numpy, json and the standard library only: no scikit-learn, pandas or
+joblib import, and no unpickling, so a model folder is data, not code.
+
+The trained `SalaryModel` stays the source of truth; the compiled form reproduces its
+predictions (tests compare them on the shipped model, real rows and a synthetic model with
+unseen categories). Routing follows scikit-learn 1.9's HistGradientBoostingRegressor:
+
+- categorical columns are first ordinal-encoded (the estimator's internal OrdinalEncoder):
+  a value is replaced by its index among the categories seen in training; an unseen value
+  or NaN becomes NaN;
+- NaN goes to the side the split learned for missing values (`missing_go_to_left`);
+- a categorical split sends a code to the left if it is in the split's bitset, to the right
+  if it is a known category of the feature (`known_cat_bitsets`), and otherwise (a category
+  the binner never saw) the missing-value way;
+- a numeric split sends `value <= threshold` to the left;
+- the raw prediction is the baseline plus the sum of the trees' leaf values (identity link).
+
+Prediction traverses all trees of a model (or of all five models) together, level by level,
+for a chunk of rows at a time. Shapley contributions use `coalition_medians`, which never
+builds the 1024 x 64 mixed rows: for each tree and background row it follows the tree once
+for the person and the background together, splitting only where the two go different ways,
+and sums the leaves reached under each constraint on the coalition in a 3^k table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from mlsalary.errors import ModelError
+from mlsalary.features import FeatureSchema
+
+FOREST_FILE = "forest.npz"
+SCHEMA_FILE = "forest.json"
+FORMAT_VERSION = 1
+N_CODES = 256  # a bitset of 8 uint32 words: category codes 0..255
+
+_NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left", "right", "is_leaf", "is_categorical", "bitset_idx")
+
+
+# -- export (train time) ---------------------------------------------------------------------
+
+
+def _original_columns(estimator) -> np.ndarray:
+    """Map the estimator's internal feature index to the column index of the input X.
+
+    With categorical features, scikit-learn puts them first (its ColumnTransformer with the
+    OrdinalEncoder) and the numeric ones after, each group in input order.
+    """
+    n = estimator.n_features_in_
+    pre = getattr(estimator, "_preprocessor", None)
+    if pre is None:
+        return np.arange(n)
+    out = np.full(n, -1, dtype=np.int64)
+    for name, _, columns in pre.transformers_:
+        if name == "remainder" and (isinstance(columns, slice) or len(np.atleast_1d(columns)) == 0):
+            continue
+        selected = np.arange(n)[columns]
+        target = pre.output_indices_[name]
+        out[np.arange(target.start, target.stop)] = selected
+    if (out < 0).any() or sorted(out.tolist()) != list(range(n)):
+        raise ValueError("cannot map the estimator's internal features to input columns")
+    return out
+
+
+def _estimator_arrays(estimator) -> dict[str, np.ndarray]:
+    if getattr(estimator, "n_trees_per_iteration_", 1) != 1:
+        raise ValueError("only single-output regressors can be compiled")
+    link = type(estimator._loss.link).__name__
+    if link != "IdentityLink":
+        raise ValueError(f"unsupported link {link}")
+    n_features = estimator.n_features_in_
+    to_input = _original_columns(estimator)
+    is_cat_internal = np.asarray(estimator._bin_mapper.is_categorical_, dtype=bool)
+    known, f_idx_map = estimator._bin_mapper.make_known_categories_bitsets()
+
+    # Per input column: the categories of the internal OrdinalEncoder (sorted, NaN dropped).
+    cat_columns, cat_values, cat_offsets = [], [], [0]
+    # Known categories (in encoded space) per input column, as 256-entry booleans.
+    known_codes = np.zeros((n_features, N_CODES), dtype=bool)
+    pre = getattr(estimator, "_preprocessor", None)
+    if pre is not None:
+        encoder = pre.named_transformers_["encoder"]
+        encoded_columns = np.arange(n_features)[pre.output_indices_["encoder"]]
+        for internal, categories in zip(encoded_columns, encoder.categories_):
+            categories = np.asarray(categories, dtype=float)
+            categories = categories[~np.isnan(categories)]
+            column = int(to_input[internal])
+            cat_columns.append(column)
+            cat_values.append(categories)
+            cat_offsets.append(cat_offsets[-1] + len(categories))
+    for internal in np.flatnonzero(is_cat_internal):
+        words = known[f_idx_map[internal]]
+        codes = np.arange(N_CODES)
+        known_codes[to_input[internal]] = (words[codes // 32] >> (codes % 32).astype(np.uint32)) & 1 == 1
+
+    values, features, thresholds, missing_left, lefts, rights, leaves, categorical, bitsets = ([] for _ in range(9))
+    cat_left = []  # one 256-entry boolean row per categorical split (encoded codes)
+    roots = []
+    offset = 0
+    for (predictor,) in estimator._predictors:
+        nodes = predictor.nodes
+        raw_bitsets = np.asarray(predictor.raw_left_cat_bitsets, dtype=np.uint32)
+        roots.append(offset)
+        is_leaf = nodes["is_leaf"].astype(bool)
+        is_cat = nodes["is_categorical"].astype(bool) & ~is_leaf
+        feature = np.where(is_leaf, 0, to_input[nodes["feature_idx"]])
+        left = np.where(is_leaf, -1, nodes["left"].astype(np.int64) + offset)
+        right = np.where(is_leaf, -1, nodes["right"].astype(np.int64) + offset)
+        bitset = np.full(len(nodes), -1, dtype=np.int64)
+        for node in np.flatnonzero(is_cat):
+            words = raw_bitsets[nodes["bitset_idx"][node]]
+            codes = np.arange(N_CODES)
+            bitset[node] = len(cat_left)
+            cat_left.append((words[codes // 32] >> (codes % 32).astype(np.uint32)) & 1 == 1)
+        values.append(nodes["value"].astype(float))
+        features.append(feature)
+        thresholds.append(np.where(is_leaf | is_cat, np.nan, nodes["num_threshold"]))
+        missing_left.append(nodes["missing_go_to_left"].astype(bool))
+        lefts.append(left)
+        rights.append(right)
+        leaves.append(is_leaf)
+        categorical.append(is_cat)
+        bitsets.append(bitset)
+        offset += len(nodes)
+    # A categorical split's full decision table over encoded codes: left if in the split's
+    # bitset, right if a known category, else the missing-value way.
+    cat_table = np.zeros((len(cat_left), N_CODES), dtype=bool)
+    all_cat = np.concatenate(categorical)
+    all_bitset = np.concatenate(bitsets)
+    all_feature = np.concatenate(features)
+    all_missing = np.concatenate(missing_left)
+    for node in np.flatnonzero(all_cat):
+        row = all_bitset[node]
+        cat_table[row] = np.where(cat_left[row], True, np.where(known_codes[all_feature[node]], False, all_missing[node]))
+    return {
+        "baseline": np.asarray(estimator._baseline_prediction, dtype=float).reshape(-1)[:1],
+        "roots": np.asarray(roots, dtype=np.int64),
+        "value": np.concatenate(values),
+        "feature": all_feature.astype(np.int64),
+        "threshold": np.concatenate(thresholds),
+        "missing_left": all_missing,
+        "left": np.concatenate(lefts),
+        "right": np.concatenate(rights),
+        "is_leaf": np.concatenate(leaves),
+        "is_categorical": all_cat,
+        "cat_row": all_bitset,
+        "cat_table": cat_table,
+        "cat_columns": np.asarray(cat_columns, dtype=np.int64),
+        "cat_values": np.concatenate(cat_values) if cat_values else np.zeros(0),
+        "cat_offsets": np.asarray(cat_offsets, dtype=np.int64),
+        "n_features": np.asarray([n_features], dtype=np.int64),
+    }
+
+
+def _schema_to_json(schema: FeatureSchema) -> dict[str, Any]:
+    out = {}
+    for f in fields(schema):
+        value = getattr(schema, f.name)
+        if isinstance(value, dict):
+            value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _schema_from_json(data: dict[str, Any]) -> FeatureSchema:
+    schema = FeatureSchema()
+    known = {f.name: f for f in fields(schema)}
+    for name, value in data.items():
+        if name not in known:
+            raise ModelError(f"{SCHEMA_FILE}: unknown schema field '{name}'")
+        default = getattr(schema, name)
+        if isinstance(default, tuple):
+            value = tuple(value)
+        elif name == "groups_":
+            value = {k: tuple(int(i) for i in v) for k, v in value.items()}
+        elif name == "vocab_":
+            value = {k: {str(a): int(b) for a, b in v.items()} for k, v in value.items()}
+        setattr(schema, name, value)
+    return schema
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Like np.savez_compressed, but byte-for-byte reproducible (fixed zip timestamps)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(arrays):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
+
+
+def export(model, directory) -> dict[str, dict[str, Any]]:
+    """Write `forest.npz` and `forest.json` for a fitted SalaryModel into `directory`.
+
+    Returns {file name: {"sha256": ..., "bytes": ...}} for the model's metadata.
+    """
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {"background": np.asarray(model.background_, dtype=float)}
+    for k, estimator in enumerate(model.estimators_):
+        for name, array in _estimator_arrays(estimator).items():
+            arrays[f"m{k}_{name}"] = array
+    _write_npz(folder / FOREST_FILE, arrays)
+    document = {
+        "format": "mlsalary-forest",
+        "format_version": FORMAT_VERSION,
+        "n_models": len(model.estimators_),
+        "baseline": float(model.baseline_),
+        "conformal": model.conformal_,
+        "calibration_size": getattr(model, "calibration_size_", {}),
+        "schema": _schema_to_json(model.schema_),
+    }
+    (folder / SCHEMA_FILE).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    return {name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in (FOREST_FILE, SCHEMA_FILE)}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- the forest evaluator --------------------------------------------------------------------
+
+
+class Forest:
+    """One or more tree ensembles in flat node arrays, evaluated together."""
+
+    def __init__(self, parts: Sequence[dict[str, np.ndarray]]):
+        n_features = {int(p["n_features"][0]) for p in parts}
+        if len(n_features) != 1:
+            raise ModelError("the compiled models disagree on the number of features")
+        self.n_features = n_features.pop()
+        self.n_outputs = len(parts)
+        self.baseline = np.array([float(p["baseline"][0]) for p in parts])
+        node_offset = cat_offset = 0
+        cols: dict[str, list] = {k: [] for k in ("value", "feature", "threshold", "missing_left", "left", "right", "cat_row", "output", "roots", "root_output")}
+        tables = []
+        for out, p in enumerate(parts):
+            n = len(p["value"])
+            is_leaf = p["is_leaf"].astype(bool)
+            cols["value"].append(np.where(is_leaf, p["value"], 0.0))
+            cols["feature"].append(p["feature"])
+            cols["threshold"].append(p["threshold"])
+            cols["missing_left"].append(p["missing_left"].astype(bool))
+            # Leaves point to themselves: a finished traversal stays where it is.
+            idx = np.arange(node_offset, node_offset + n)
+            cols["left"].append(np.where(is_leaf, idx, p["left"] + node_offset))
+            cols["right"].append(np.where(is_leaf, idx, p["right"] + node_offset))
+            cols["cat_row"].append(np.where(p["is_categorical"].astype(bool), p["cat_row"] + cat_offset, -1))
+            cols["output"].append(np.full(n, out))
+            cols["roots"].append(p["roots"] + node_offset)
+            cols["root_output"].append(np.full(len(p["roots"]), out))
+            tables.append(p["cat_table"])
+            node_offset += n
+            cat_offset += len(p["cat_table"])
+        c = {k: np.concatenate(v) for k, v in cols.items()}
+        self.value = c["value"].astype(float)
+        self.feature = c["feature"].astype(np.intp)
+        self.threshold = c["threshold"].astype(float)
+        self.missing_left = c["missing_left"]
+        self.left = c["left"].astype(np.intp)
+        self.right = c["right"].astype(np.intp)
+        self.is_leaf = self.left == np.arange(len(self.left))
+        self.cat_row = c["cat_row"].astype(np.intp)
+        self.is_categorical = self.cat_row >= 0
+        self.cat_table = np.concatenate(tables) if tables else np.zeros((0, N_CODES), bool)
+        self.roots = c["roots"].astype(np.intp)
+        self.root_output = c["root_output"].astype(np.intp)
+        # Categorical encoding must be the same for every part (same X, same encoder).
+        encodings = {(tuple(p["cat_columns"].tolist()), tuple(p["cat_values"].tolist()), tuple(p["cat_offsets"].tolist())) for p in parts}
+        if len(encodings) != 1:
+            raise ModelError("the compiled models encode categorical columns differently")
+        columns, values, offsets = encodings.pop()
+        self.cat_columns = [int(c) for c in columns]
+        self.cat_values = [np.asarray(values[offsets[i] : offsets[i + 1]], dtype=float) for i in range(len(columns))]
+        self._validate()
+        self._build_tables()
+
+    def _validate(self) -> None:
+        n = len(self.value)
+        ok = (
+            len(self.roots) > 0
+            and self.roots.min() >= 0 and self.roots.max() < n
+            and self.left.min() >= 0 and self.left.max() < n
+            and self.right.min() >= 0 and self.right.max() < n
+            and self.feature.min(initial=0) >= 0 and self.feature.max(initial=0) < self.n_features
+            and self.cat_row.max(initial=-1) < len(self.cat_table)
+            and all(0 <= c < self.n_features for c in self.cat_columns)
+        )
+        internal = ~self.is_leaf
+        # Children come after their parent (sklearn's depth-first layout): no cycles.
+        ok = ok and bool(np.all(self.left[internal] > np.flatnonzero(internal))) and bool(np.all(self.right[internal] > np.flatnonzero(internal)))
+        if not ok:
+            raise ModelError(f"{FOREST_FILE} is inconsistent (damaged or not made by mlsalary)")
+
+    def _build_tables(self) -> None:
+        """Per internal node, a go-left table over the bins of its column.
+
+        Every column is cut into bins once per query (`bin`): for a numeric column, the number
+        of the forest's thresholds on it below the value, with NaN in a last bin of its own;
+        for a categorical column, the ordinal code (unseen or NaN in a last bin). Then every
+        split - numeric, categorical, missing value - is one table look-up.
+        """
+        F = self.n_features
+        internal = np.flatnonzero(~self.is_leaf)
+        column_of = self.feature[internal]
+        self.cut_points: list[np.ndarray] = []
+        self.n_bins = np.zeros(F + 1, dtype=np.intp)
+        cat_index = {c: i for i, c in enumerate(self.cat_columns)}
+        order = np.argsort(column_of, kind="stable")
+        bounds = np.searchsorted(column_of[order], np.arange(F + 1))
+        leaves = np.flatnonzero(self.is_leaf)
+        tables = [leaves]  # a leaf's entry: the leaf itself (a finished traversal stays put)
+        offset = len(leaves)
+        self.table_offset = np.zeros(len(self.value), dtype=np.intp)
+        self.table_offset[leaves] = np.arange(len(leaves))
+        for f in range(F):
+            nodes = internal[order[bounds[f] : bounds[f + 1]]]
+            if f in cat_index:
+                n_known = len(self.cat_values[cat_index[f]])
+                self.cut_points.append(np.zeros(0))
+                self.n_bins[f] = n_known + 1
+                if len(nodes):
+                    if (~self.is_categorical[nodes]).any():
+                        raise ModelError(f"{FOREST_FILE}: a numeric split on categorical column {f}")
+                    table = np.concatenate([self.cat_table[self.cat_row[nodes], :n_known], self.missing_left[nodes, None]], axis=1)
+            else:
+                if self.is_categorical[nodes].any():
+                    raise ModelError(f"{FOREST_FILE}: a categorical split on numeric column {f}")
+                cuts = np.unique(self.threshold[nodes])
+                self.cut_points.append(cuts)
+                self.n_bins[f] = len(cuts) + 2
+                if len(nodes):
+                    j = np.searchsorted(cuts, self.threshold[nodes])
+                    table = np.concatenate([np.arange(len(cuts) + 1)[None, :] <= j[:, None], self.missing_left[nodes, None]], axis=1)
+            if len(nodes):
+                table = np.where(table, self.left[nodes, None], self.right[nodes, None])
+                tables.append(table.ravel())
+                self.table_offset[nodes] = offset + np.arange(len(nodes)) * self.n_bins[f]
+                offset += table.size
+        self.n_bins[F] = 1
+        # next node = table[table_offset[node] + bin of the row in column[node]]
+        self.table = np.concatenate(tables).astype(np.int32)
+        self.table_offset = self.table_offset.astype(np.int32)
+        self.column = np.where(self.is_leaf, F, self.feature).astype(np.int32)
+        self.max_depth = self._depth()
+
+    def _depth(self) -> int:
+        level, depth = self.roots, 0
+        while True:
+            level = level[~self.is_leaf[level]]
+            if not len(level):
+                return depth
+            level = np.concatenate([self.left[level], self.right[level]])
+            depth += 1
+
+    def bin(self, X: np.ndarray) -> np.ndarray:
+        """Bin index of every value, shape (n, n_features + 1) (the last column is 0)."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
+        out = np.zeros((len(X), self.n_features + 1), dtype=np.uint16)
+        cat_index = {c: i for i, c in enumerate(self.cat_columns)}
+        for f in range(self.n_features):
+            v = X[:, f]
+            if f in cat_index:
+                categories = self.cat_values[cat_index[f]]
+                idx = np.searchsorted(categories, v)
+                hit = idx < len(categories)
+                hit[hit] = categories[idx[hit]] == v[hit]
+                out[:, f] = np.where(hit, idx, len(categories))
+            else:
+                cuts = self.cut_points[f]
+                out[:, f] = np.where(np.isnan(v), len(cuts) + 1, np.searchsorted(cuts, v))
+        return out
+
+    def _leaves(self, bins: np.ndarray, roots: np.ndarray) -> np.ndarray:
+        """Leaf reached in each of `roots`' trees by each binned row: shape (n, len(roots))."""
+        n, n_trees = len(bins), len(roots)
+        flat = bins.ravel()
+        width = bins.shape[1]
+        node = np.tile(roots.astype(np.int32), n)
+        base = np.repeat(np.arange(n, dtype=np.int32) * np.int32(width), n_trees)
+        result = node.copy()
+        alive = None  # None: all states, in order
+        column, offset, table = self.column, self.table_offset, self.table
+        for step in range(1, self.max_depth + 1):
+            node = table.take(offset.take(node) + flat.take(base + column.take(node)))
+            if step % 4 == 0 and step < self.max_depth:
+                leaf = self.is_leaf.take(node)
+                if leaf.mean() > 0.3:  # drop finished states
+                    keep = np.flatnonzero(~leaf)
+                    done = np.flatnonzero(leaf)
+                    if alive is None:
+                        result[done] = node[done]
+                        alive = keep
+                    else:
+                        result[alive[done]] = node[done]
+                        alive = alive[keep]
+                    node, base = node[keep], base[keep]
+        if alive is None:
+            result = node
+        else:
+            result[alive] = node
+        return result.reshape(n, n_trees)
+
+    def raw_binned(self, bins: np.ndarray, chunk_states: int = 1 << 20) -> np.ndarray:
+        n_trees = len(self.roots)
+        out = np.empty((len(bins), self.n_outputs))
+        rows = max(1, chunk_states // n_trees)
+        bounds = np.searchsorted(self.root_output, np.arange(self.n_outputs + 1))
+        for start in range(0, len(bins), rows):
+            leaves = self._leaves(bins[start : start + rows], self.roots)
+            values = self.value[leaves]
+            for k in range(self.n_outputs):
+                # baseline + tree 0 + tree 1 + ...: the order scikit-learn adds them in.
+                terms = np.concatenate([np.full((len(values), 1), self.baseline[k]), values[:, bounds[k] : bounds[k + 1]]], axis=1)
+                out[start : start + rows, k] = np.add.accumulate(terms, axis=1)[:, -1]
+        return out
+
+    # -- prediction ----------------------------------------------------------------------
+
+    def raw(self, X: np.ndarray, chunk_rows: int = 1 << 16) -> np.ndarray:
+        """Raw predictions (baseline + sum of leaves), shape (n, n_outputs).
+
+        Identical rows (after binning) are evaluated once: batch files repeat profiles.
+        """
+        X = np.asarray(X, dtype=float)
+        out = np.empty((len(X), self.n_outputs))
+        for start in range(0, len(X), chunk_rows):
+            bins = self.bin(X[start : start + chunk_rows])
+            unique, inverse = _unique_rows(bins) if len(bins) > 64 else (bins, None)
+            raw = self.raw_binned(unique)
+            out[start : start + chunk_rows] = raw if inverse is None else raw[inverse]
+        return out
+
+    # -- coalitions (Shapley explanations) -------------------------------------------------
+
+    def coalition_raw(self, output: int, x: np.ndarray, background: np.ndarray, column_group: np.ndarray, k: int) -> np.ndarray:
+        """Raw prediction of one output for every coalition of k groups x background row.
+
+        Row (S, b) is background row b with the columns of the groups in S taken from x
+        (column_group[c] = group of column c, -1 = always from the background). Coalition S is
+        numbered as in itertools.product((False, True), repeat=k): group 0 is the most
+        significant bit. Returns shape (2**k, len(background)).
+        """
+        bx = self.bin(np.asarray(x, dtype=float)[None, :])[0]
+        bbg = self.bin(background)
+        n_bg = len(bbg)
+        width = bbg.shape[1]
+        flat_bg = bbg.ravel()
+        tree_roots = self.roots[self.root_output == output]
+        node = np.repeat(tree_roots, n_bg)
+        b = np.tile(np.arange(n_bg, dtype=np.intp), len(tree_roots))
+        inside = np.zeros(len(node), dtype=np.int64)  # groups required in S (bit 1<<g)
+        outside = np.zeros(len(node), dtype=np.int64)  # groups required not in S
+        group_bit = np.where(column_group >= 0, np.left_shift(1, np.maximum(column_group, 0)), 0).astype(np.int64)
+        group_bit = np.append(group_bit, 0)  # the constant column of leaves
+        finished: list[tuple[np.ndarray, ...]] = []
+        while len(node):
+            leaf = self.is_leaf[node]
+            if leaf.any():
+                done = np.flatnonzero(leaf)
+                finished.append((node[done], b[done], inside[done], outside[done]))
+                keep = np.flatnonzero(~leaf)
+                node, b, inside, outside = node[keep], b[keep], inside[keep], outside[keep]
+                if not len(node):
+                    break
+            column = self.column[node]
+            bit = group_bit[column]
+            offset = self.table_offset[node]
+            child_x = self.table[offset + bx[column]]
+            child_b = self.table[offset + flat_bg[b * width + column]]
+            take_x = (inside & bit) != 0
+            take_b = (bit == 0) | ((outside & bit) != 0) | (child_x == child_b)
+            child = np.where(take_x, child_x, child_b)
+            split = ~take_x & ~take_b
+            if split.any():
+                # Split: not in S follows the background (`child`), in S follows x (a new state).
+                s = np.flatnonzero(split)
+                outside_bg = outside.copy()
+                outside_bg[s] |= bit[s]
+                node = np.concatenate([child, child_x[s]])
+                b = np.concatenate([b, b[s]])
+                outside = np.concatenate([outside_bg, outside[s]])
+                inside = np.concatenate([inside, inside[s] | bit[s]])
+            else:
+                node = child
+        leaf_node, leaf_b, leaf_in, leaf_out = (np.concatenate(parts) for parts in zip(*finished))
+        # Ternary index per leaf state: digit 1 = group in S, 0 = not in S, 2 = either.
+        digit_weight = 3 ** np.arange(k - 1, -1, -1, dtype=np.int64)  # group 0 most significant
+        ternary = np.zeros(len(leaf_node), dtype=np.int64)
+        for g in range(k):
+            bit = 1 << g
+            digit = np.where(leaf_in & bit, 1, np.where(leaf_out & bit, 0, 2))
+            ternary += digit * digit_weight[g]
+        table = np.bincount(leaf_b * 3**k + ternary, weights=self.value[leaf_node], minlength=n_bg * 3**k)
+        table = table.reshape((n_bg,) + (3,) * k)
+        for axis in range(1, k + 1):
+            either = np.take(table, 2, axis=axis)
+            table = np.stack([np.take(table, 0, axis=axis) + either, np.take(table, 1, axis=axis) + either], axis=axis)
+        return self.baseline[output] + table.reshape(n_bg, 2**k).T
+
+
+# -- the model ---------------------------------------------------------------------------------
+
+
+class CompiledModel:
+    """The query-time interface of SalaryModel, loaded from a compiled model folder."""
+
+    def __init__(self, forest: Forest, median: Forest, schema: FeatureSchema, background: np.ndarray, baseline: float, conformal: dict, calibration_size: dict | None = None):
+        if forest.n_features != len(schema.columns_) or np.shape(background)[1:] != (forest.n_features,):
+            raise ModelError(f"{FOREST_FILE} and {SCHEMA_FILE} disagree on the feature columns")
+        self.forest = forest
+        self._median = median  # the p50 model alone: the median is the p50 model, as in SalaryModel
+        self.schema_ = schema
+        self.background_ = np.asarray(background, dtype=float)
+        self.baseline_ = float(baseline)
+        self.conformal_ = conformal
+        self.calibration_size_ = calibration_size or {}
+
+    @classmethod
+    def load(cls, directory, artifacts: dict[str, dict[str, Any]] | None = None) -> "CompiledModel":
+        """Load a compiled model folder; with `artifacts` (from metadata), verify sha256 first."""
+        folder = Path(directory)
+        blobs = {}
+        for name in (FOREST_FILE, SCHEMA_FILE):
+            try:
+                blobs[name] = (folder / name).read_bytes()
+            except OSError as error:
+                raise ModelError(f"cannot read '{folder / name}': {error.strerror or error}") from None
+            if artifacts is not None:
+                expected = artifacts.get(name, {}).get("sha256")
+                if expected is None or hashlib.sha256(blobs[name]).hexdigest() != expected:
+                    raise ModelError(f"model file '{folder / name}' does not match the sha256 in its metadata (modified or truncated)")
+        try:
+            document = json.loads(blobs[SCHEMA_FILE])
+            if document.get("format") != "mlsalary-forest" or document.get("format_version") != FORMAT_VERSION:
+                raise ValueError(f"unsupported format {document.get('format')!r} version {document.get('format_version')!r}")
+            with np.load(io.BytesIO(blobs[FOREST_FILE]), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+            n_models = int(document["n_models"])
+            parts = []
+            for k in range(n_models):
+                prefix = f"m{k}_"
+                parts.append({name[len(prefix):]: a for name, a in arrays.items() if name.startswith(prefix)})
+            model = cls(
+                Forest(parts),
+                Forest([parts[2]]),
+                _schema_from_json(document["schema"]),
+                arrays["background"],
+                float(document["baseline"]),
+                {g: {k: float(v) for k, v in m.items()} for g, m in document["conformal"].items()},
+                document.get("calibration_size", {}),
+            )
+        except ModelError:
+            raise
+        except Exception as error:  # a damaged file can fail in many ways; none runs code
+            raise ModelError(f"cannot load the compiled model in '{folder}': {error}") from None
+        return model
+
+    # -- prediction (same interface and logic as SalaryModel) ------------------------------
+
+    def predict_log(self, X: np.ndarray) -> np.ndarray:
+        from mlsalary.model import SalaryModel
+
+        return SalaryModel.predict_log(self, X)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.exp(self.predict_log(X))
+
+    def predict_median(self, X: np.ndarray) -> np.ndarray:
+        return np.exp(self._median.raw(X)[:, 0])
+
+    def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
+        from mlsalary.model import _uncross
+
+        return _uncross(self.forest.raw(X))
+
+    # -- explanations ------------------------------------------------------------------------
+
+    def coalition_medians(self, x: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
+        """Median (USD) for every coalition x background row: shape (2**k, len(background)).
+
+        Equal to predict_median of the mixed rows explanations.contributions builds
+        (coalition-major, background-minor), without building them.
+        """
+        column_group = np.full(self.forest.n_features, -1, dtype=np.int64)
+        for g, columns in enumerate(groups):
+            column_group[np.asarray(columns, dtype=np.intp)] = g
+        raw = self._median.coalition_raw(0, x, self.background_, column_group, len(groups))
+        return np.exp(raw)
+
+
+def _unique_rows(bins: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Distinct rows of an integer matrix and the inverse index (exact: hash, then verify)."""
+    rng = np.random.default_rng(0)
+    weights = rng.integers(1, 2**63, size=bins.shape[1], dtype=np.uint64) | np.uint64(1)
+    keys = (bins.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if len(first) > 0.9 * len(bins):
+        return bins, None  # few duplicates: not worth it
+    unique = bins[first]
+    if not np.array_equal(unique[inverse], bins):  # a hash collision: evaluate every row
+        return bins, None
+    return unique, inverse
+
+
+def contributions(model, x: np.ndarray) -> tuple[dict[str, float], float]:
+    """explanations.contributions, using coalition_medians when the model has it."""
+    from mlsalary import explanations
+    from mlsalary.profile import FACTORS
+
+    if not hasattr(model, "coalition_medians"):
+        return explanations.contributions(model, x)
+    groups = [np.array(model.schema_.groups_[name]) for name in FACTORS]
+    k = len(groups)
+    masks = explanations._coalitions(k)
+    value = model.coalition_medians(x, groups).mean(axis=1)
+    index = {tuple(m): i for i, m in enumerate(map(tuple, masks))}
+    weights = explanations._shapley_weights(k)
+    sizes = masks.sum(axis=1)
+    phi = np.zeros(k)
+    for j in range(k):
+        without = np.flatnonzero(~masks[:, j])
+        with_j = masks[without].copy()
+        with_j[:, j] = True
+        partner = np.array([index[tuple(m)] for m in with_j])
+        phi[j] = np.sum(weights[sizes[without]] * (value[partner] - value[without]))
+    baseline = float(value[index[(False,) * k]])
+    return dict(zip(FACTORS, phi.tolist())), baseline

@@ -1,0 +1,47 @@
+"""The installed CLI in a real pseudo-terminal: what a person sees, colour on a TTY only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+MLSALARY = shutil.which("mlsalary")
+pytestmark = pytest.mark.skipif(MLSALARY is None, reason="the mlsalary entry point is not installed (pip install .)")
+
+ARGS = ["estimate", "--experience", "5", "--country", "Germany", "--skills", "python,pytorch", "--education", "master"]
+
+
+def run_in_terminal(extra_env: dict[str, str]) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "COLUMNS", "FORCE_COLOR")}
+    env.update({"TERM": "xterm-256color", **extra_env})
+    child = pexpect.spawn(MLSALARY, ARGS, env=env, encoding="utf-8", dimensions=(60, 100), timeout=120)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    return child.before
+
+
+def test_a_person_sees_the_range_and_the_contributions_in_colour():
+    screen = run_in_terminal({})
+    assert "\x1b[" in screen  # colour on a terminal
+    plain = _strip_ansi(screen)
+    assert "Median" in plain and "Likely range (p25-p75)" in plain and "Wide range (p10-p90)" in plain
+    assert "Why: contributions to the median" in plain
+    for label in ("Baseline", "Country", "Germany", "Skills", "python, pytorch"):
+        assert label in plain
+    assert "█" in plain  # the bars
+
+
+def test_no_color_removes_colour_but_keeps_the_layout():
+    screen = run_in_terminal({"NO_COLOR": "1"})
+    assert "\x1b[3" not in screen and "\x1b[9" not in screen  # no foreground colours
+    assert "Median" in screen and "Why: contributions to the median" in screen
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
