@@ -45,6 +45,8 @@ from mlsalary.features import FeatureSchema
 FOREST_FILE = "forest.npz"
 SCHEMA_FILE = "forest.json"
 FORMAT_VERSION = 1
+COMPRESSION = zipfile.ZIP_STORED
+MEDIAN = 2  # p10 p25 p50 p75 p90: the median is the p50 model, as in SalaryModel
 N_CODES = 256  # a bitset of 8 uint32 words: category codes 0..255
 
 _NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left", "right", "is_leaf", "is_categorical", "bitset_idx")
@@ -196,12 +198,12 @@ def _schema_from_json(data: dict[str, Any]) -> FeatureSchema:
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Like np.savez_compressed, but byte-for-byte reproducible (fixed zip timestamps)."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(path, "w", compression=COMPRESSION) as archive:
         for name in sorted(arrays):
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = COMPRESSION
             archive.writestr(info, buffer.getvalue())
 
 
@@ -282,10 +284,11 @@ class Forest:
         self.roots = c["roots"].astype(np.intp)
         self.root_output = c["root_output"].astype(np.intp)
         # Categorical encoding must be the same for every part (same X, same encoder).
-        encodings = {(tuple(p["cat_columns"].tolist()), tuple(p["cat_values"].tolist()), tuple(p["cat_offsets"].tolist())) for p in parts}
-        if len(encodings) != 1:
-            raise ModelError("the compiled models encode categorical columns differently")
-        columns, values, offsets = encodings.pop()
+        first = parts[0]
+        for p in parts[1:]:
+            if not all(np.array_equal(p[k], first[k]) for k in ("cat_columns", "cat_values", "cat_offsets")):
+                raise ModelError("the compiled models encode categorical columns differently")
+        columns, values, offsets = (first[k].tolist() for k in ("cat_columns", "cat_values", "cat_offsets"))
         self.cat_columns = [int(c) for c in columns]
         self.cat_values = [np.asarray(values[offsets[i] : offsets[i + 1]], dtype=float) for i in range(len(columns))]
         self._validate()
@@ -400,6 +403,8 @@ class Forest:
         alive = None  # None: all states, in order
         column, offset, table = self.column, self.table_offset, self.table
         for step in range(1, self.max_depth + 1):
+            if not len(node):
+                break
             node = table.take(offset.take(node) + flat.take(base + column.take(node)))
             if step % 4 == 0 and step < self.max_depth:
                 leaf = self.is_leaf.take(node)
@@ -419,33 +424,34 @@ class Forest:
             result[alive] = node
         return result.reshape(n, n_trees)
 
-    def raw_binned(self, bins: np.ndarray, chunk_states: int = 1 << 20) -> np.ndarray:
-        n_trees = len(self.roots)
-        out = np.empty((len(bins), self.n_outputs))
-        rows = max(1, chunk_states // n_trees)
+    def raw_binned(self, bins: np.ndarray, outputs: Sequence[int] | None = None, chunk_states: int = 1 << 20) -> np.ndarray:
+        outputs = list(range(self.n_outputs)) if outputs is None else list(outputs)
         bounds = np.searchsorted(self.root_output, np.arange(self.n_outputs + 1))
+        roots = np.concatenate([self.roots[bounds[k] : bounds[k + 1]] for k in outputs])
+        spans = np.cumsum([0] + [bounds[k + 1] - bounds[k] for k in outputs])
+        out = np.empty((len(bins), len(outputs)))
+        rows = max(1, chunk_states // len(roots))
         for start in range(0, len(bins), rows):
-            leaves = self._leaves(bins[start : start + rows], self.roots)
-            values = self.value[leaves]
-            for k in range(self.n_outputs):
+            values = self.value[self._leaves(bins[start : start + rows], roots)]
+            for j, k in enumerate(outputs):
                 # baseline + tree 0 + tree 1 + ...: the order scikit-learn adds them in.
-                terms = np.concatenate([np.full((len(values), 1), self.baseline[k]), values[:, bounds[k] : bounds[k + 1]]], axis=1)
-                out[start : start + rows, k] = np.add.accumulate(terms, axis=1)[:, -1]
+                terms = np.concatenate([np.full((len(values), 1), self.baseline[k]), values[:, spans[j] : spans[j + 1]]], axis=1)
+                out[start : start + rows, j] = np.add.accumulate(terms, axis=1)[:, -1]
         return out
 
     # -- prediction ----------------------------------------------------------------------
 
-    def raw(self, X: np.ndarray, chunk_rows: int = 1 << 16) -> np.ndarray:
+    def raw(self, X: np.ndarray, outputs: Sequence[int] | None = None, chunk_rows: int = 1 << 16) -> np.ndarray:
         """Raw predictions (baseline + sum of leaves), shape (n, n_outputs).
 
         Identical rows (after binning) are evaluated once: batch files repeat profiles.
         """
         X = np.asarray(X, dtype=float)
-        out = np.empty((len(X), self.n_outputs))
+        out = np.empty((len(X), self.n_outputs if outputs is None else len(outputs)))
         for start in range(0, len(X), chunk_rows):
             bins = self.bin(X[start : start + chunk_rows])
             unique, inverse = _unique_rows(bins) if len(bins) > 64 else (bins, None)
-            raw = self.raw_binned(unique)
+            raw = self.raw_binned(unique, outputs)
             out[start : start + chunk_rows] = raw if inverse is None else raw[inverse]
         return out
 
@@ -523,11 +529,10 @@ class Forest:
 class CompiledModel:
     """The query-time interface of SalaryModel, loaded from a compiled model folder."""
 
-    def __init__(self, forest: Forest, median: Forest, schema: FeatureSchema, background: np.ndarray, baseline: float, conformal: dict, calibration_size: dict | None = None):
+    def __init__(self, forest: Forest, schema: FeatureSchema, background: np.ndarray, baseline: float, conformal: dict, calibration_size: dict | None = None):
         if forest.n_features != len(schema.columns_) or np.shape(background)[1:] != (forest.n_features,):
             raise ModelError(f"{FOREST_FILE} and {SCHEMA_FILE} disagree on the feature columns")
         self.forest = forest
-        self._median = median  # the p50 model alone: the median is the p50 model, as in SalaryModel
         self.schema_ = schema
         self.background_ = np.asarray(background, dtype=float)
         self.baseline_ = float(baseline)
@@ -561,7 +566,6 @@ class CompiledModel:
                 parts.append({name[len(prefix):]: a for name, a in arrays.items() if name.startswith(prefix)})
             model = cls(
                 Forest(parts),
-                Forest([parts[2]]),
                 _schema_from_json(document["schema"]),
                 arrays["background"],
                 float(document["baseline"]),
@@ -585,7 +589,7 @@ class CompiledModel:
         return np.exp(self.predict_log(X))
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
-        return np.exp(self._median.raw(X)[:, 0])
+        return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0])
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         from mlsalary.model import _uncross
@@ -603,7 +607,7 @@ class CompiledModel:
         column_group = np.full(self.forest.n_features, -1, dtype=np.int64)
         for g, columns in enumerate(groups):
             column_group[np.asarray(columns, dtype=np.intp)] = g
-        raw = self._median.coalition_raw(0, x, self.background_, column_group, len(groups))
+        raw = self.forest.coalition_raw(MEDIAN, x, self.background_, column_group, len(groups))
         return np.exp(raw)
 
 

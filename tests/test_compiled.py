@@ -1,0 +1,269 @@
+"""The compiled model (numpy only, no unpickling) predicts exactly what the sklearn model does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlsalary import compiled, explanations, persistence
+from mlsalary.errors import ModelError
+from mlsalary.model import SalaryModel, _uncross, table_to_columns
+from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
+
+
+def sklearn_raw(model, X):
+    return np.column_stack([e.predict(X) for e in model.estimators_])
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    model, metadata = persistence.load()
+    return model
+
+
+@pytest.fixture(scope="module")
+def shipped_compiled(shipped, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compiled")
+    artifacts = compiled.export(shipped, folder)
+    return compiled.CompiledModel.load(folder, artifacts=artifacts)
+
+
+def assert_same_predictions(model, compiled_model, X):
+    # Trees are summed in scikit-learn's order, so the raw predictions are bit-identical.
+    np.testing.assert_array_equal(compiled_model.forest.raw(X), sklearn_raw(model, X))
+    np.testing.assert_allclose(compiled_model.predict_log(X), model.predict_log(X), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(compiled_model.predict_median(X), model.predict_median(X), rtol=1e-12, atol=0)
+
+
+def test_background_rows(shipped, shipped_compiled):
+    assert_same_predictions(shipped, shipped_compiled, shipped.background_)
+    np.testing.assert_array_equal(shipped_compiled.background_, shipped.background_)
+    assert shipped_compiled.baseline_ == shipped.baseline_
+    assert shipped_compiled.conformal_ == shipped.conformal_
+
+
+def test_schema_round_trips(shipped, shipped_compiled):
+    a, b = shipped.schema_, shipped_compiled.schema_
+    assert a == b
+    profiles = [Profile.from_mapping({"country": "Germany", "experience": 5, "skills": "python;pytorch", "education": "master"}), Profile()]
+    np.testing.assert_array_equal(a.encode_profiles(profiles), b.encode_profiles(profiles))
+
+
+def every_code_rows(schema, background):
+    """Background rows with each categorical column set to each code, NaN and unseen values."""
+    rows = []
+    for name in (*CATEGORICAL_FACTORS, "country", "survey"):
+        column = schema.groups_[name][0]
+        codes = list(schema.vocab_[name].values()) + [np.nan, -1.0, 2.5, len(schema.vocab_[name]) + 3.0, 300.0]
+        for code in codes:
+            for b in (0, 17, 40):
+                row = background[b].copy()
+                row[column] = code
+                rows.append(row)
+    return np.array(rows)
+
+
+def test_every_category_unknowns_and_nan(shipped, shipped_compiled):
+    schema = shipped.schema_
+    X = every_code_rows(schema, shipped.background_)
+    assert "other" in schema.vocab_["country"]
+    # numeric unknowns and extremes
+    extra = np.repeat(shipped.background_[:4], 6, axis=0)
+    for i, value in enumerate([np.nan, 0.0, 0.5, 60.0, 1e9, -5.0] * 4):
+        extra[i, schema.groups_["experience"][0]] = value
+        extra[i, schema.groups_["years_coding"][0]] = value
+    skills = list(schema.groups_["skills"])
+    extra[::2, skills] = np.nan
+    extra[1::4, skills] = 1.0
+    X = np.vstack([X, extra])
+    raw = sklearn_raw(shipped, X)
+    np.testing.assert_array_equal(shipped_compiled.forest.raw(X), raw)
+    # predict_log needs valid survey codes (calibration group); use the reference survey
+    Xq = X.copy()
+    Xq[:, schema.groups_["survey"][0]] = schema.vocab_["survey"][schema.reference_survey_]
+    assert_same_predictions(shipped, shipped_compiled, Xq)
+
+
+def test_encoded_profiles(shipped, shipped_compiled):
+    schema = shipped.schema_
+    profiles = [Profile()]
+    for name in CATEGORICAL_FACTORS:
+        for value in schema.vocab_[name]:
+            profiles.append(Profile(**{name: value}))
+    for country in list(schema.vocab_["country"])[::5] + ["other"]:
+        profiles.append(Profile(country=country, experience=7.0, skills=("python", "pytorch")))
+    profiles.append(Profile(experience=0.0, years_coding=40.0, skills=("zig", "cuda", "not-a-modelled-skill")))
+    profiles.append(Profile(skills=()))
+    X = schema.encode_profiles(profiles)
+    assert_same_predictions(shipped, shipped_compiled, X)
+
+
+def test_real_rows(shipped, shipped_compiled, training_data):
+    table = training_data.table.sample(3000, random_state=0).reset_index(drop=True)
+    X = shipped.schema_.encode_columns(table_to_columns(table))
+    assert_same_predictions(shipped, shipped_compiled, X)
+
+
+@pytest.mark.parametrize("row", [0, 5, 33])
+def test_contributions_match(shipped, shipped_compiled, row):
+    schema = shipped.schema_
+    x = shipped.background_[row].copy()
+    if row == 5:
+        x = schema.encode_profiles([Profile.from_mapping({"experience": 5, "country": "Germany", "skills": "python;pytorch", "education": "master"})])[0]
+    if row == 33:
+        x = schema.encode_profiles([Profile(country="other", role="backend")])[0]
+    expected, expected_baseline = explanations.contributions(shipped, x)
+    got, baseline = compiled.contributions(shipped_compiled, x)
+    assert list(got) == list(expected) == list(FACTORS)
+    np.testing.assert_allclose([got[k] for k in FACTORS], [expected[k] for k in FACTORS], rtol=0, atol=1e-6)
+    assert baseline == pytest.approx(expected_baseline, rel=1e-12)
+    median = shipped.predict_median(x[None, :])[0]
+    assert baseline + sum(got.values()) == pytest.approx(median, rel=1e-12)
+
+
+def test_coalition_medians_equal_mixed_rows(shipped, shipped_compiled):
+    """coalition_medians is predict_median of the rows explanations builds, without building them."""
+    x = shipped.schema_.encode_profiles([Profile(country="India", experience=2.0, seniority="senior")])[0]
+    groups = [np.array(shipped.schema_.groups_[name]) for name in FACTORS]
+    masks = explanations._coalitions(len(groups))
+    background = shipped.background_
+    pick = [0, 1, 77, 512, 1023]
+    rows = np.repeat(background[None, :, :], len(pick), axis=0)
+    for i, mask in enumerate(masks[pick]):
+        for j, columns in enumerate(groups):
+            if mask[j]:
+                rows[i][:, columns] = x[columns]
+    expected = shipped.predict_median(rows.reshape(-1, rows.shape[-1])).reshape(len(pick), -1)
+    got = shipped_compiled.coalition_medians(x, groups)[pick]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+
+
+# -- a small synthetic model: categorical codes with gaps, NaN, unseen categories at predict --
+
+
+def synthetic_forest_case(seed=0):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    X = np.column_stack(
+        [
+            rng.choice([0.0, 2.0, 5.0, 7.0, np.nan], n),  # categorical, codes with gaps and NaN
+            rng.normal(size=n),  # numeric
+            rng.choice([1.0, 3.0, 4.0], n),  # categorical, no NaN in training
+            np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 3, n)),  # numeric with NaN
+        ]
+    )
+    effect = {0.0: 0.0, 2.0: 1.0, 5.0: -1.0, 7.0: 0.5}
+    y = np.array([effect.get(v, 2.0) for v in X[:, 0]]) + X[:, 1] + (X[:, 2] == 3) + np.nan_to_num(X[:, 3], nan=-1) + rng.normal(0, 0.1, n)
+    estimators = []
+    for q in (0.1, 0.25, 0.5, 0.75, 0.9):
+        estimators.append(
+            HistGradientBoostingRegressor(
+                loss="quantile", quantile=q, max_iter=40, max_leaf_nodes=15, min_samples_leaf=5, categorical_features=[True, False, True, False], random_state=0
+            ).fit(X, y)
+        )
+    m = 2000
+    Xt = np.column_stack(
+        [
+            rng.choice([0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0, 255.0, 300.0, -1.0, 2.5, np.nan], m),  # unseen: 1 3 6 8 ...
+            np.where(rng.random(m) < 0.1, np.nan, rng.normal(size=m) * 2),  # NaN never seen in training
+            rng.choice([0.0, 1.0, 2.0, 3.0, 4.0, 9.0, np.nan], m),  # NaN and 0 2 9 unseen
+            rng.choice([0.0, 1.0, 2.0, 5.0, -np.inf, np.inf, np.nan], m),
+        ]
+    )
+    return estimators, Xt
+
+
+def test_synthetic_unseen_categories_and_nan():
+    estimators, Xt = synthetic_forest_case()
+    forest = compiled.Forest([compiled._estimator_arrays(e) for e in estimators])
+    expected = np.column_stack([e.predict(Xt) for e in estimators])
+    np.testing.assert_array_equal(forest.raw(Xt), expected)
+    # one row at a time (no de-duplication) and many duplicates (de-duplicated) agree too
+    np.testing.assert_array_equal(forest.raw(Xt[:7]), expected[:7])
+    Xd = np.repeat(Xt[:50], 40, axis=0)
+    np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
+
+
+def synthetic_table(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    country = rng.choice(["US", "DE", "IN"], n)
+    experience = rng.uniform(0, 20, n)
+    role = rng.choice(["ml-engineer", "backend"], n)
+    pytorch = rng.random(n) < 0.4
+    log_pay = 11 + 0.04 * experience + (country == "US") * 0.5 - (country == "IN") + 0.2 * pytorch
+    survey = rng.choice(["stackoverflow", "aijobs"], n)
+    return pd.DataFrame(
+        {
+            "source": survey, "survey": survey, "year": 2025, "comp_usd": np.exp(log_pay + rng.normal(0, 0.3, n)),
+            "experience": np.where(rng.random(n) < 0.1, np.nan, experience),
+            "years_coding": None, "seniority": None, "country": country, "industry": None,
+            "education": rng.choice(["bachelor", "master"], n), "role": role,
+            "company_size": None, "remote": rng.choice(["remote", "in-person"], n),
+            "skills": np.where(pytorch, "python;pytorch", "python"),
+            "skill_categories": "language;misc_tech",
+        }
+    )
+
+
+def test_synthetic_salary_model_export_load(tmp_path):
+    model = SalaryModel(max_iter=30, min_samples_leaf=10, background_size=16).fit(synthetic_table(1500, 1), synthetic_table(400, 2))
+    artifacts = compiled.export(model, tmp_path)
+    loaded = compiled.CompiledModel.load(tmp_path, artifacts=artifacts)
+    schema = model.schema_
+    # "other" country, roles/educations never seen in training, NaN everywhere
+    profiles = [Profile(), Profile(country="other", role="data-engineer", education="doctorate-or-professional", seniority="senior")]
+    profiles += [Profile(country=c, experience=e, skills=s) for c in ("US", "DE", "IN") for e in (None, 3.0) for s in (None, ("python",), ("pytorch", "rust"))]
+    X = schema.encode_profiles(profiles)
+    assert_same_predictions(model, loaded, X)
+    assert_same_predictions(model, loaded, model.background_)
+    for x in X[:4]:
+        expected, expected_baseline = explanations.contributions(model, x)
+        got, baseline = compiled.contributions(loaded, x)
+        np.testing.assert_allclose(list(got.values()), list(expected.values()), rtol=0, atol=1e-6)
+        assert baseline == pytest.approx(expected_baseline, rel=1e-12)
+    # exporting twice gives the same bytes (reproducible artifacts)
+    assert compiled.export(model, tmp_path / "again") == artifacts
+
+
+def test_damaged_files_are_refused(shipped, tmp_path):
+    artifacts = compiled.export(shipped, tmp_path)
+    forest = tmp_path / compiled.FOREST_FILE
+    data = bytearray(forest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    forest.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256"):
+        compiled.CompiledModel.load(tmp_path, artifacts=artifacts)
+    with pytest.raises(ModelError):
+        compiled.CompiledModel.load(tmp_path)
+    document = json.loads((tmp_path / compiled.SCHEMA_FILE).read_text())
+    document["format_version"] = 99
+    (tmp_path / compiled.SCHEMA_FILE).write_text(json.dumps(document))
+    with pytest.raises(ModelError, match="unsupported format"):
+        compiled.CompiledModel.load(tmp_path)
+
+
+def test_query_path_imports_no_sklearn_pandas_joblib(shipped, tmp_path):
+    compiled.export(shipped, tmp_path)
+    code = f"""
+import sys
+import numpy as np
+from mlsalary import compiled
+from mlsalary.profile import Profile
+model = compiled.CompiledModel.load({str(tmp_path)!r})
+x = model.schema_.encode_profiles([Profile(country="Germany", experience=5.0, skills=("python",))])
+q = model.predict(x)
+c, b = compiled.contributions(model, x[0])
+assert q.shape == (1, 5) and len(c) == 10
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "pandas", "joblib", "scipy"))
+print(heavy)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
