@@ -32,6 +32,7 @@ import pandas as pd
 
 from mlsalary import taxonomy
 from mlsalary.errors import DataError
+from mlsalary.persistence import file_sha256
 from mlsalary.profile import YEARS_TEXT
 
 COMP_WINDOW = (5_000.0, 500_000.0)
@@ -142,7 +143,7 @@ def load_training_data(directory: str | Path) -> TrainingData:
         frame, window_dropped = _apply_window(frame)
         dropped.update(window_dropped)
         frames.append(frame)
-        files.append(SourceFile(path, fmt, source, _sha256(path), len(raw), len(frame), dropped))
+        files.append(SourceFile(path, fmt, source, file_sha256(path), len(raw), len(frame), dropped))
     if not frames:
         raise DataError(
             f"no survey file found in '{directory}': expected aijobs.net salaries.csv or Stack "
@@ -401,11 +402,3 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise DataError(f"cannot read '{path}': {error}") from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
