@@ -623,28 +623,3 @@ def _unique_rows(bins: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if not np.array_equal(unique[inverse], bins):  # a hash collision: evaluate every row
         return bins, None
     return unique, inverse
-
-
-def contributions(model, x: np.ndarray) -> tuple[dict[str, float], float]:
-    """explanations.contributions, using coalition_medians when the model has it."""
-    from mlsalary import explanations
-    from mlsalary.profile import FACTORS
-
-    if not hasattr(model, "coalition_medians"):
-        return explanations.contributions(model, x)
-    groups = [np.array(model.schema_.groups_[name]) for name in FACTORS]
-    k = len(groups)
-    masks = explanations._coalitions(k)
-    value = model.coalition_medians(x, groups).mean(axis=1)
-    index = {tuple(m): i for i, m in enumerate(map(tuple, masks))}
-    weights = explanations._shapley_weights(k)
-    sizes = masks.sum(axis=1)
-    phi = np.zeros(k)
-    for j in range(k):
-        without = np.flatnonzero(~masks[:, j])
-        with_j = masks[without].copy()
-        with_j[:, j] = True
-        partner = np.array([index[tuple(m)] for m in with_j])
-        phi[j] = np.sum(weights[sizes[without]] * (value[partner] - value[without]))
-    baseline = float(value[index[(False,) * k]])
-    return dict(zip(FACTORS, phi.tolist())), baseline

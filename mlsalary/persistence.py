@@ -1,9 +1,11 @@
 """Saving and loading a trained model with the metadata that pins what it was trained on.
 
-A model folder holds `model.joblib` (the fitted SalaryModel) and `metadata.json`. Loading
-checks, before unpickling, that the file's sha256 matches the metadata and that the
-scikit-learn version is the one it was trained with: pickle runs code, so only the shipped
-model, or a folder the user explicitly trusts, is ever unpickled.
+A model folder holds `model.joblib` (the fitted SalaryModel, the source of truth),
+`forest.npz` + `forest.json` (the same model compiled to plain arrays: see compiled.py) and
+`metadata.json` with the sha256 of each. Queries load the compiled form: no unpickling and no
+scikit-learn import, so loading is fast and a model folder is data, not code. A folder with
+only `model.joblib` is unpickled only if it is the shipped one or the user trusts it, after
+its sha256 and scikit-learn version are checked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from mlsalary.errors import ModelError
 
 MODEL_FILE = "model.joblib"
+COMPILED_FILES = ("forest.npz", "forest.json")
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section Data)"
 
@@ -40,8 +43,11 @@ def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, An
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
     joblib.dump(model, path, compress=3)
+    from mlsalary import compiled
+
     metadata = dict(metadata)
     metadata["artifacts"] = {MODEL_FILE: {"sha256": file_sha256(path), "bytes": path.stat().st_size}}
+    metadata["artifacts"].update(compiled.export(model, folder))
     metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return metadata
@@ -57,14 +63,21 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
         raise ModelError(f"cannot read '{path}': {error}") from None
 
 
-def load(directory: str | Path | None = None, *, trusted: bool = False):
+def load(directory: str | Path | None = None, *, trusted: bool = False, compiled: bool = True):
     """Verify and load a model folder. Returns (model, metadata).
 
-    The shipped model is trusted; any other folder must be passed with trusted=True.
+    By default the compiled form (plain arrays) is loaded when the folder has one; with
+    compiled=False, the pickled SalaryModel, which is unpickled only for the shipped model or
+    with trusted=True.
     """
     shipped = directory is None
     folder = shipped_model_dir() if shipped else Path(directory)
     metadata = read_metadata(folder)
+    artifacts = metadata.get("artifacts", {})
+    if compiled and all(name in artifacts for name in COMPILED_FILES):
+        from mlsalary.compiled import CompiledModel
+
+        return CompiledModel.load(folder, artifacts=artifacts), metadata
     if not shipped and not trusted:
         raise ModelError(
             f"refusing to load '{folder}': model files are pickles, and unpickling runs code; "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from mlsalary import compiled, explanations, persistence
 from mlsalary.errors import ModelError
-from mlsalary.model import SalaryModel, _uncross, table_to_columns
+from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
 
 
@@ -23,7 +22,7 @@ def sklearn_raw(model, X):
 
 @pytest.fixture(scope="module")
 def shipped():
-    model, metadata = persistence.load()
+    model, metadata = persistence.load(compiled=False)  # the scikit-learn model: the truth
     return model
 
 
@@ -119,7 +118,7 @@ def test_contributions_match(shipped, shipped_compiled, row):
     if row == 33:
         x = schema.encode_profiles([Profile(country="other", role="backend")])[0]
     expected, expected_baseline = explanations.contributions(shipped, x)
-    got, baseline = compiled.contributions(shipped_compiled, x)
+    got, baseline = explanations.contributions(shipped_compiled, x)
     assert list(got) == list(expected) == list(FACTORS)
     np.testing.assert_allclose([got[k] for k in FACTORS], [expected[k] for k in FACTORS], rtol=0, atol=1e-6)
     assert baseline == pytest.approx(expected_baseline, rel=1e-12)
@@ -226,7 +225,7 @@ def test_synthetic_salary_model_export_load(tmp_path):
     assert_same_predictions(model, loaded, model.background_)
     for x in X[:4]:
         expected, expected_baseline = explanations.contributions(model, x)
-        got, baseline = compiled.contributions(loaded, x)
+        got, baseline = explanations.contributions(loaded, x)
         np.testing.assert_allclose(list(got.values()), list(expected.values()), rtol=0, atol=1e-6)
         assert baseline == pytest.approx(expected_baseline, rel=1e-12)
     # exporting twice gives the same bytes (reproducible artifacts)
@@ -255,12 +254,12 @@ def test_query_path_imports_no_sklearn_pandas_joblib(shipped, tmp_path):
     code = f"""
 import sys
 import numpy as np
-from mlsalary import compiled
+from mlsalary import compiled, explanations
 from mlsalary.profile import Profile
 model = compiled.CompiledModel.load({str(tmp_path)!r})
 x = model.schema_.encode_profiles([Profile(country="Germany", experience=5.0, skills=("python",))])
 q = model.predict(x)
-c, b = compiled.contributions(model, x[0])
+c, b = explanations.contributions(model, x[0])
 assert q.shape == (1, 5) and len(c) == 10
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("sklearn", "pandas", "joblib", "scipy"))
 print(heavy)

@@ -1,0 +1,219 @@
+"""Benchmarks for issue 4: whole-process timings of the CLI, plus the compiled model's gain.
+
+    python benchmarks/run.py --data ../shared/data            # every case, 5 runs each
+    python benchmarks/run.py --cases reference,estimate,compiled-estimate --runs 10
+    python benchmarks/run.py --compiled-only                  # in-process micro-benchmark
+
+Inputs are built by resampling the factor columns (never the salaries) of the real survey
+rows in MLSALARY_DATA or --data, and written to a temporary folder, never into the repo.
+Each case runs as a fresh process; the table gives median/min/max wall time, rows per second,
+peak RSS (the child's own ru_maxrss, from os.wait4) and the ratio to the reference
+`python -c "import sklearn.ensemble"` measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYTHON = sys.executable
+MLSALARY = [PYTHON, "-m", "mlsalary"]
+FACTOR_COLUMNS = ("experience", "years_coding", "seniority", "country", "industry", "education", "role", "company_size", "remote", "skills")
+ESTIMATE_ARGS = ["estimate", "--experience", "5", "--country", "Germany", "--skills", "python,pytorch", "--education", "master", "--json"]
+
+# A cold process doing what `mlsalary estimate ... --json` does with the compiled model:
+# import, load, encode, 5-model predict, Shapley contributions (2^10 coalitions x 64 rows).
+COMPILED_ESTIMATE = """
+import sys
+from mlsalary import compiled
+from mlsalary.profile import Profile
+model = compiled.CompiledModel.load(sys.argv[1])
+profile = Profile.from_mapping({"experience": 5, "country": "Germany", "skills": "python,pytorch", "education": "master"})
+x = model.schema_.encode_profiles([profile])
+quantiles = model.predict(x)[0]
+contributions, baseline = compiled.contributions(model, x[0])
+print(round(quantiles[2]), round(baseline), {k: round(v) for k, v in contributions.items()})
+"""
+
+
+def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (KiB) and exit status of one run of `command`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode(errors="replace")[-500:] if process.stderr else ""
+        print(f"  ! exit {process.returncode}: {' '.join(command[:6])}...\n{error}", file=sys.stderr)
+    if process.stderr:
+        process.stderr.close()
+    return elapsed, usage.ru_maxrss, process.returncode
+
+
+def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, seed: int = 0) -> dict[str, Path]:
+    """Resample the factor columns of real rows into CSV files (no salaries)."""
+    import numpy as np
+
+    from mlsalary import sources
+
+    table = sources.load_training_data(data_dir).table
+    profiles = table[list(FACTOR_COLUMNS)].copy()
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, n in (("batch", rows), ("explain", explain_rows)):
+        sample = profiles.iloc[rng.integers(0, len(profiles), n)]
+        path = folder / f"{name}_{n}.csv"
+        sample.to_csv(path, index=False)
+        out[name] = path
+    return out
+
+
+def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -> dict[str, tuple[list[str], int | None]]:
+    """name -> (command, rows it processes or None)."""
+    table = {
+        "reference": ([PYTHON, "-c", "import sklearn.ensemble"], None),
+        "help": ([*MLSALARY, "--help"], None),
+        "estimate": ([*MLSALARY, *ESTIMATE_ARGS], 1),
+        "batch": ([*MLSALARY, "batch", str(inputs.get("batch", "")), "--output-format", "csv"], args.rows),
+        "batch-explain": ([*MLSALARY, "batch", str(inputs.get("explain", "")), "--explain"], args.explain_rows),
+        "train": ([*MLSALARY, "train", "--data", str(args.data), "--out", str(tmp / "trained")], None),
+    }
+    if compiled_dir is not None:
+        table["compiled-estimate"] = ([PYTHON, "-c", COMPILED_ESTIMATE, str(compiled_dir)], 1)
+    return table
+
+
+def print_table(results: list[tuple[str, list[float], list[int], int | None]], reference: float | None) -> None:
+    header = f"{'case':<20} {'median s':>9} {'min s':>8} {'max s':>8} {'rows/s':>10} {'peak RSS MB':>12} {'x reference':>12}"
+    print(header)
+    print("-" * len(header))
+    for name, times, rss, rows in results:
+        median = statistics.median(times)
+        rate = "-" if not rows or rows == 1 else f"{rows / median:,.0f}" if rows / median >= 100 else f"{rows / median:.2f}"
+        ratio = f"{median / reference:.2f}" if reference else "-"
+        print(f"{name:<20} {median:>9.3f} {min(times):>8.3f} {max(times):>8.3f} {rate:>10} {max(rss) / 1024:>12.0f} {ratio:>12}")
+
+
+def compiled_micro(compiled_dir: Path, repeat: int) -> None:
+    """In-process: CompiledModel vs the sklearn SalaryModel on the same rows."""
+    import numpy as np
+
+    from mlsalary import compiled, explanations, persistence
+    from mlsalary.profile import Profile
+
+    model, _ = persistence.load()
+    fast = compiled.CompiledModel.load(compiled_dir)
+    rng = np.random.default_rng(0)
+    background = model.background_
+    # 65,536 mixed rows like the explanations' (coalition x background), and 100,000 rows
+    # drawn column by column from the background (mostly distinct rows).
+    mixed = np.repeat(background[None], 1024, axis=0).reshape(-1, background.shape[1])
+    x = model.schema_.encode_profiles([Profile.from_mapping({"experience": 5, "country": "Germany", "skills": "python,pytorch", "education": "master"})])
+    mask = rng.random(mixed.shape) < 0.5
+    mixed = np.where(mask, x, mixed)
+    distinct = background[rng.integers(0, len(background), (100_000, background.shape[1])), np.arange(background.shape[1])]
+    repeated = distinct[rng.integers(0, 20_000, 100_000)]
+
+    def best(fn):
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times), statistics.median(times)
+
+    rows = [
+        ("1 row, 5 models", 1, lambda: model.predict(x), lambda: fast.predict(x)),
+        ("65,536 rows, p50", len(mixed), lambda: model.predict_median(mixed), lambda: fast.predict_median(mixed)),
+        ("100k distinct, 5 models", len(distinct), lambda: model.predict(distinct), lambda: fast.predict(distinct)),
+        ("100k (20k distinct), 5", len(repeated), lambda: model.predict(repeated), lambda: fast.predict(repeated)),
+        ("contributions", 1, lambda: explanations.contributions(model, x[0]), lambda: compiled.contributions(fast, x[0])),
+    ]
+    header = f"{'in-process':<26} {'sklearn s':>10} {'compiled s':>11} {'speed-up':>9} {'compiled rows/s':>16}"
+    print(header)
+    print("-" * len(header))
+    for name, n, slow_fn, fast_fn in rows:
+        slow_t = best(slow_fn)[1]
+        fast_t = best(fast_fn)[1]
+        print(f"{name:<26} {slow_t:>10.4f} {fast_t:>11.4f} {slow_t / fast_t:>9.1f} {n / fast_t:>16,.0f}")
+    d = np.abs(model.predict_log(distinct) - fast.predict_log(distinct)).max()
+    print(f"max |log difference| on 100k rows: {d:.3g}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=os.environ.get("MLSALARY_DATA"), help="survey data folder (default: MLSALARY_DATA)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per case (default 5)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the batch input (default 1,000,000)")
+    parser.add_argument("--explain-rows", type=int, default=200, help="rows of the batch --explain input (default 200)")
+    parser.add_argument("--cases", default="reference,help,estimate,compiled-estimate,batch,batch-explain,train", help="comma-separated cases")
+    parser.add_argument("--compiled-only", action="store_true", help="only the in-process CompiledModel vs sklearn micro-benchmark")
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # internal: build inputs in a child
+    args = parser.parse_args(argv)
+    if args.prepare:
+        # Runs in a child process, so the parent stays small: a child's ru_maxrss starts from
+        # its parent's RSS at fork.
+        from mlsalary import compiled, persistence
+
+        compiled.export(persistence.load()[0], args.prepare / "compiled")
+        if args.data is not None and args.rows:
+            build_inputs(Path(args.data), args.prepare, args.rows, args.explain_rows)
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="mlsalary-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        compiled_dir = tmp / "compiled"
+        wanted = [c.strip() for c in args.cases.split(",") if c.strip()]
+        needs_data = {"batch", "batch-explain", "train"} & set(wanted) and not args.compiled_only
+        if needs_data and (args.data is None or not Path(args.data).is_dir()):
+            parser.error(f"cases {sorted(needs_data)} need the survey data: pass --data DIR or set MLSALARY_DATA")
+        prepare = [PYTHON, __file__, "--prepare", str(tmp), "--rows", str(args.rows if needs_data else 0), "--explain-rows", str(args.explain_rows)]
+        if needs_data:
+            prepare += ["--data", str(args.data)]
+        subprocess.run(prepare, check=True)
+        if args.compiled_only:
+            compiled_micro(compiled_dir, repeat=args.runs)
+            return 0
+        inputs = {"batch": tmp / f"batch_{args.rows}.csv", "explain": tmp / f"explain_{args.explain_rows}.csv"} if needs_data else {}
+        table = cases(args, inputs, tmp, compiled_dir)
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        results = []
+        reference = None
+        for name in wanted:
+            if name not in table:
+                parser.error(f"unknown case {name!r}; known: {', '.join(table)}")
+            command, rows = table[name]
+            times, rss = [], []
+            for _ in range(args.runs):
+                elapsed, peak, status = run_once(command, env)
+                if status != 0:
+                    break
+                times.append(elapsed)
+                rss.append(peak)
+                if name == "train":
+                    shutil.rmtree(tmp / "trained", ignore_errors=True)
+            if not times:
+                print(f"{name}: failed", file=sys.stderr)
+                continue
+            if name == "reference":
+                reference = statistics.median(times)
+            results.append((name, times, rss, rows))
+            print(f"  {name}: {statistics.median(times):.3f} s", file=sys.stderr)
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, runs per case {args.runs}")
+        print_table(results, reference)
+        if reference:
+            print(f"target: estimate <= {reference / 2:.3f} s (half the reference)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
