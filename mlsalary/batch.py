@@ -49,9 +49,13 @@ def canonical_column(name: str) -> str:
 # -- readers: yield (passthrough record, raw factor mapping or an error message) ----------------
 
 
+# A single cell may be huge (a pasted document); the csv module's default cap is 128 KB.
+csv.field_size_limit(2**31 - 1)
+
+
 def read_csv(stream: IO[str]) -> tuple[list[str], Iterator[tuple[list[str], dict | str]]]:
     reader = csv.reader(stream)
-    header = next(reader, None)
+    header = next((row for row in reader if row), None)  # blank lines before the header are not it
     if header is None:
         return [], iter(())
     positions: dict[str, int] = {}
@@ -75,9 +79,9 @@ def read_jsonl(stream: IO[str]) -> Iterator[tuple[dict, dict | str]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except ValueError as error:
-            yield {}, f"line {number}: not valid JSON ({error.msg})"
+            record = json.loads(line, parse_int=_parse_int)
+        except ValueError as error:  # JSONDecodeError has .msg; the int-digits limit does not
+            yield {}, f"line {number}: not valid JSON ({getattr(error, 'msg', 'number too long')})"
             continue
         if not isinstance(record, dict):
             yield {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
@@ -177,6 +181,9 @@ class _Writer:
         self.out, self.fmt, self.header, self.added = out, fmt, header, added
         self.buffer = io.StringIO()
         self.csv = csv.writer(self.buffer, lineterminator="\n")
+        # The csv module quotes only the line terminator's characters: a cell holding a bare
+        # CR would break the row, so such rows are written with every cell quoted.
+        self.csv_quoted = csv.writer(self.buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self.header_written = False
 
     def write(self, record, values: dict[str, Any]) -> None:
@@ -187,26 +194,33 @@ class _Writer:
             cells = list(record) if isinstance(record, list) else self._cells_from_dict(record)
             width = len(self.header) if self.header is not None else len(cells)
             cells = (cells + [""] * width)[:width]
-            self.csv.writerow(cells + [values.get(c, "") for c in self.added])
+            row = cells + [values.get(c, "") for c in self.added]
+            writer = self.csv_quoted if any("\r" in str(c) for c in row) else self.csv
+            writer.writerow(row)
         else:
             if isinstance(record, list):
                 record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.header or [])}
             row = dict(record)
             for column in self.added:
                 row[column] = values.get(column)
-            self.buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.buffer.write(json_line(row) + "\n")
         if self.buffer.tell() > 1 << 16:
             self.flush()
 
     def _csv_header(self, record) -> list[str]:
-        if self.header is None:  # JSON Lines in, CSV out: the factor columns in a fixed order
-            self.header = list(FACTORS)
+        if self.header is None:
+            # JSON Lines in, CSV out: the first object's keys, then any factor it lacks.
+            # (Keys that appear only in later objects have no column.)
+            keys = [str(k) for k in record] if isinstance(record, dict) else []
+            self.header = keys + [f for f in FACTORS if f not in keys]
         return list(self.header) + self.added
 
     def _cells_from_dict(self, record: dict) -> list[str]:
         out = []
         for name in self.header or []:
             value = record.get(name, "")
+            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                value = json_line(value)
             out.append(";".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
         return out
 
@@ -218,3 +232,31 @@ class _Writer:
         self.out.flush()
         self.buffer.seek(0)
         self.buffer.truncate()
+
+
+def _parse_int(text: str):
+    # Python refuses to build ints of more than 4,300 digits; such a number is a value error
+    # of its row (as infinity), not a reason to lose the whole record.
+    return int(text) if len(text) < 4000 else float("inf")
+
+
+def json_line(value: Any) -> str:
+    """Strict JSON on one line: NaN/Infinity become null (jq rejects them), and text that
+    cannot be encoded as UTF-8 (lone surrogates) is written with \\u escapes."""
+    safe = _finite(value)
+    text = json.dumps(safe, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(safe, ensure_ascii=True)
+    return text
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

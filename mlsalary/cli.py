@@ -196,6 +196,9 @@ def batch(
         if value not in batch_module.FORMATS:
             raise InputError(option, f"{option} must be one of csv, jsonl; got '{value}'")
     env = get_env()
+    if hasattr(env.stdout, "reconfigure"):
+        # Input text may hold what UTF-8 cannot encode (lone surrogates): escape, never crash.
+        env.stdout.reconfigure(errors="backslashreplace")
     stream = _open_input(file, env)
     estimator = load_estimator(model, trust_model)
     try:
@@ -204,6 +207,11 @@ def batch(
                 estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
                 explain=explain, fail_fast=fail_fast, progress=advance,
             )
+    except BrokenPipeError:
+        # `mlsalary batch big.csv | head`: the reader left. End quietly with the shell's code
+        # (Click would turn this into exit 1, "unexpected failure").
+        _silence_stdout()
+        raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
     finally:
         if stream is not env.stdin:
             stream.close()
@@ -410,9 +418,8 @@ def main() -> None:
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
-        # `mlsalary batch big.csv | head`: the reader left; end quietly, as other Unix tools do.
         _silence_stdout()
-        sys.exit(ExitStatus.SUCCESS)
+        sys.exit(ExitStatus.BROKEN_PIPE)
     except Exception as error:  # a bug: one line, no traceback (it could show salaries)
         if os.environ.get("MLSALARY_DEBUG"):
             raise

@@ -8,6 +8,7 @@ handles as missing (as it was missing for whole sources in training).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
@@ -47,6 +48,7 @@ FACTOR_HELP = {
 }
 
 DEFAULT_ROLE = "ml-engineer"
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # The survey's own spellings at the ends of its year scales; accepted as input too.
 YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
@@ -123,9 +125,12 @@ def parse_years(name: str, value: Any) -> float:
         raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {value!r}")
     if isinstance(value, str) and value.strip().lower() in YEARS_TEXT:
         return YEARS_TEXT[value.strip().lower()]
+    # float() alone would also take "1_0", "٥" or "5\u2028": a number here is plain ASCII.
+    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip(" \t")):
+        raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}")
     try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+        number = float(value.strip(" \t")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
         raise InputError(
             name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}"
         ) from None
@@ -153,7 +158,7 @@ def parse_skills(value: Any) -> tuple[str, ...]:
             if not part:
                 continue
             # ',' separates skills too, but some survey labels contain one ("Linode, now Akamai").
-            if "," in part and not _is_skill(part):
+            if "," in part and (len(part) > 100 or not _is_skill(part)):
                 labels.extend(p.strip() for p in part.split(",") if p.strip())
             else:
                 labels.append(part)
@@ -179,7 +184,9 @@ def _normalize(name: str, value: Any, normalize) -> Any:
 
 
 def _show(value: Any) -> str:
-    """Quote a user value for a one-line message, bounded in length and without newlines."""
-    text = repr(value) if not isinstance(value, str) else "'" + value + "'"
-    text = text.replace("\n", "\\n").replace("\r", "\\r")
-    return text if len(text) <= 60 else text[:57] + "...'"
+    """Quote a user value for a one-line message: bounded, control characters escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > 57:
+        text = text[:54] + "..."
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return "'" + text + "'"

@@ -10,3 +10,4 @@ class ExitStatus(IntEnum):
     DATA = 3  # training data missing or unusable
     MODEL = 4  # model file missing, damaged or from another scikit-learn version
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    BROKEN_PIPE = 141  # the reader of stdout went away, as in `| head` (128 + SIGPIPE)

@@ -1248,9 +1248,15 @@ class UnknownLabel(ValueError):
         super().__init__(message)
 
 
+_MAX_SHOWN = 60
+
+
 def _show(value: object) -> str:
-    # repr() keeps the message on one line (newlines become \n) and quotes the value.
+    # repr() keeps the message on one line and escapes control characters and lone surrogates
+    # (they must not reach a terminal); a long value is cut, so a message stays one short line.
     text = value if isinstance(value, str) else str(value)
+    if len(text) > _MAX_SHOWN:
+        return repr(text[: _MAX_SHOWN - 3])[:-1] + "...'"
     return repr(text)
 
 
@@ -1320,8 +1326,8 @@ for _name, _index in _INDEXES.items():
 
 def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[str]:
     """Up to three canonical values whose labels are closest to key, best first."""
-    if not key:
-        return []
+    if not key or len(key) > 100:
+        return []  # no label is that long; fuzzy matching it would only cost time
     scored = []
     for candidate, value in index.items():
         ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
@@ -1400,7 +1406,8 @@ def _remote_from_ratio(key: str) -> str | None:
 
 def _company_size_from_count(key: str) -> str | None:
     # A plain employee count typed by a user ("250"): banded like the canonical values.
-    if not key.isdigit() or int(key) < 1:
+    # isascii: str.isdigit accepts digits (U+1369, U+10A40) that int() rejects.
+    if not (key.isascii() and key.isdigit()) or int(key) < 1:
         return None
     count = int(key)
     for upper, value in COMPANY_SIZE_BANDS:

@@ -1,0 +1,797 @@
+"""Hostile input for `mlsalary estimate` and `mlsalary batch` (issue 5, the input part).
+
+Contract under test
+-------------------
+* ``estimate``: any value for any option gives EITHER exit 0 with valid JSON (``--json``) OR
+  exit 2 with exactly one stderr line starting ``Error: `` that names the field. Never exit 1,
+  never a traceback.
+* ``batch`` (CSV and JSON Lines): one output row per input data row, in the same order, exit 0
+  unless the file itself is unreadable; a bad row gets its message in the ``error`` column.
+
+What an "input data row" is
+---------------------------
+* CSV (always ',' separated, as read by Python's csv module; quotes may span lines):
+  the first record with at least one cell is the header (blank lines before it are skipped);
+  every later record with at least one cell is a data row, however many cells it has. A
+  physically empty line outside quotes is not a row. A line of only spaces IS a row (one cell
+  holding spaces). A quote left open at the end of the file swallows the rest of the file into
+  that one record. A ';' or tab separated file is a one-column file: one row per line.
+* JSON Lines: every physical line (LF separated; a CR before the LF belongs to the line end)
+  whose text is not all whitespace. Lines that are not JSON, or JSON but not an object, are rows
+  with an error.
+
+Hypothesis profiles
+-------------------
+``mlsalary-fast`` (default, for CI) and ``mlsalary-full`` (``MLSALARY_HYPOTHESIS=full``, at least
+10,000 generated cases in all). The number of generated cases actually tried is printed in the
+terminal summary ("hostile input: N generated cases tried") and, with
+``MLSALARY_HYPOTHESIS_COUNT=path``, written to that file as JSON.
+
+The model is loaded once per module (the CLI's ``load_estimator`` is patched to return it) and
+OpenMP is limited to one thread while these tests run: on a busy 2-core machine one
+``predict`` call otherwise took up to 18 s instead of 0.05 s.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
+from typer.testing import CliRunner
+
+from mlsalary import batch as batch_module
+from mlsalary import taxonomy
+from mlsalary.errors import InputError
+from mlsalary.profile import FACTORS, NUMERIC_FACTORS, NUMERIC_LIMITS, Profile
+
+import strategies as hs
+from conftest import ROOT
+
+# -- hypothesis profiles and the case counter ------------------------------------------------------
+
+_COMMON = dict(
+    deadline=None,  # model calls and fuzzy matching are slow; time is checked explicitly below
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much, HealthCheck.large_base_example],
+    database=DirectoryBasedExampleDatabase(str(ROOT / ".pytest_cache" / "hypothesis-hostile")),
+    print_blob=True,
+)
+settings.register_profile("mlsalary-fast", max_examples=40, **_COMMON)
+settings.register_profile("mlsalary-full", max_examples=1000, **_COMMON)
+PROFILE = "mlsalary-full" if os.environ.get("MLSALARY_HYPOTHESIS", "").lower() == "full" else "mlsalary-fast"
+BASE_EXAMPLES = settings.get_profile(PROFILE).max_examples
+
+CASES: collections.Counter = collections.Counter()
+
+
+def budget(weight: float):
+    """The profile's settings with weight x its max_examples for one test."""
+    return settings(settings.get_profile(PROFILE), max_examples=max(5, int(weight * BASE_EXAMPLES)))
+
+
+def tried(name: str) -> None:
+    CASES[name] += 1
+
+
+class _CaseReport:
+    def pytest_terminal_summary(self, terminalreporter):
+        total = sum(CASES.values())
+        terminalreporter.write_sep("-", f"hostile input: {total} generated cases tried (hypothesis profile {PROFILE})")
+        for name, count in sorted(CASES.items()):
+            terminalreporter.write_line(f"  {count:7d}  {name}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _count_cases(request):
+    request.config.pluginmanager.register(_CaseReport(), f"mlsalary-hostile-cases-{id(CASES)}")
+    yield
+    path = os.environ.get("MLSALARY_HYPOTHESIS_COUNT")
+    if path:
+        Path(path).write_text(json.dumps({"profile": PROFILE, "total": sum(CASES.values()), "per_test": dict(CASES)}, indent=2) + "\n")
+
+
+# -- shared machinery ----------------------------------------------------------------------------
+
+runner = CliRunner()
+ENV = {"NO_COLOR": "1", "COLUMNS": "120"}
+ADDED = batch_module.output_columns(False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def real_estimator():
+    from mlsalary import Estimator
+
+    return Estimator.load()
+
+
+@pytest.fixture(scope="module")
+def cli(real_estimator):
+    """CliRunner.invoke with the model loaded once (the CLI would reload it on every call)."""
+    import mlsalary.cli as cli_module
+
+    patch = pytest.MonkeyPatch()
+    if hasattr(cli_module, "load_estimator"):
+        patch.setattr(cli_module, "load_estimator", lambda *args, **kwargs: real_estimator)
+
+    def invoke(args, input=None):
+        return runner.invoke(cli_module.app, list(args), input=input, env=ENV)
+
+    yield invoke
+    patch.undo()
+
+
+class StubEstimator:
+    """The real estimator with a constant, instant `quantiles_many`: batch I/O at high volume."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def quantiles_many(self, profiles):
+        return np.tile(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), (len(profiles), 1))
+
+
+@pytest.fixture(scope="module")
+def stub_estimator(real_estimator):
+    return StubEstimator(real_estimator)
+
+
+class TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Abort the block with TooSlow after `seconds` (SIGALRM; main thread, Unix)."""
+
+    def handler(signum, frame):
+        raise TooSlow(f"took more than {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def field_words(name: str) -> set[str]:
+    words = {name, name.replace("_", "-"), name.replace("_", " ")}
+    if name == "skills":
+        words.add("skill")
+    return words
+
+
+def names_a_field(message: str, fields) -> bool:
+    return any(word in message for name in fields for word in field_words(name))
+
+
+def one_line(text: str) -> bool:
+    """One line for a terminal, grep and `read`: no LF and no CR inside."""
+    return "\n" not in text and "\r" not in text
+
+
+def printable(text: str) -> bool:
+    """No control characters (ESC would let a value repaint the terminal) nor line separators."""
+    return not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
+def no_traceback(result) -> None:
+    exc = result.exception
+    assert not isinstance(exc, TooSlow), f"too slow: {exc}"
+    assert exc is None or isinstance(exc, SystemExit), f"uncaught {type(exc).__name__}: {exc!r}"
+    assert "Traceback" not in (result.stderr or "")
+
+
+def check_estimate_result(result, given_fields) -> None:
+    """The estimate contract: exit 0 + JSON, or exit 2 + one 'Error:' line naming a given field."""
+    no_traceback(result)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
+    if result.exit_code == 0:
+        data = json.loads(result.stdout)
+        r = data["range"]
+        assert all(isinstance(r[q], int) and r[q] > 0 for q in ("p10", "p25", "p50", "p75", "p90"))
+        assert r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"]
+    else:
+        assert result.stdout == ""
+        stderr = result.stderr
+        body = stderr[:-1] if stderr.endswith("\n") else stderr
+        assert one_line(body), f"not one line: {stderr!r}"
+        assert body.startswith("Error: "), stderr
+        assert names_a_field(body, given_fields), f"names none of {given_fields}: {body!r}"
+
+
+def parse_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def stdout_of(result) -> str:
+    """The exact stdout (CliRunner's result.stdout turns CRLF into LF, even inside CSV cells)."""
+    return result.stdout_bytes.decode("utf-8", "surrogateescape")
+
+
+def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = True) -> list[dict]:
+    """Header kept + added columns; one row per data row, same order, cells kept; error XOR p50."""
+    records = parse_csv(out_text)
+    assert records, "no header written"
+    width = len(case.header)
+    if exact_cells:
+        assert records[0] == case.header + ADDED
+    else:
+        assert records[0][0] == "id" and records[0][-len(ADDED):] == ADDED
+    data = records[1:]
+    assert [r[0] for r in data] == case.ids, "rows lost, added or reordered"
+    values = []
+    for row, intended in zip(data, case.rows):
+        assert len(row) == width + len(ADDED)
+        if exact_cells:
+            assert row[:width] == (intended + [""] * width)[:width], "input cells not kept"
+        v = dict(zip(ADDED, row[width:]))
+        if v["error"]:
+            assert v["p50"] == "" and one_line(v["error"])
+        else:
+            assert int(v["p10"]) <= int(v["p50"]) <= int(v["p90"])
+        values.append(v)
+    return values
+
+
+def check_jsonl_output(case: hs.JsonlCase, out_text: str) -> None:
+    assert out_text == "" or out_text.endswith("\n")
+    lines = out_text.split("\n")[:-1] if out_text else []
+    assert len(lines) == len(case.lines), "rows lost or added"
+    for text, (number, item) in zip(lines, case.lines):
+        row = json.loads(text)
+        assert isinstance(row, dict)
+        if isinstance(item, dict):
+            assert row.get("id") == item["id"], "rows reordered or id not kept"
+        else:
+            try:
+                is_object = isinstance(json.loads(item), dict)
+            except ValueError:
+                is_object = False
+            if not is_object:
+                assert row["error"] and str(number) in row["error"], row
+        if row["error"] is None:
+            assert row["p10"] <= row["p50"] <= row["p90"]
+        else:
+            assert row["p50"] is None and one_line(row["error"])
+
+
+# ================================================================================================
+# 1. The validation boundary: Profile.from_mapping, at high volume
+# ================================================================================================
+
+
+def _check_valid_profile(profile: Profile) -> None:
+    for name in NUMERIC_FACTORS:
+        value = getattr(profile, name)
+        if value is not None:
+            assert isinstance(value, float) and math.isfinite(value) and 0 <= value <= NUMERIC_LIMITS[name]
+    for name, values in taxonomy.FACTOR_VALUES.items():
+        value = getattr(profile, name, None)
+        assert value is None or value in values, (name, value)
+    assert profile.country is None or (len(profile.country) == 2 and profile.country.isupper())
+    assert profile.skills is None or all(isinstance(s, str) and s for s in profile.skills)
+
+
+@pytest.mark.parametrize("name", FACTORS)
+@budget(1.0)
+@given(data=st.data())
+def test_validation_raises_only_input_error_for_the_field(name, data):
+    """Any value under any factor: a Profile, or an InputError for that very field. Nothing else."""
+    tried("validation: only InputError")
+    value = data.draw(hs.raw_value(name), label="value")
+    try:
+        profile = Profile.from_mapping({name: value})
+    except InputError as error:
+        assert error.field == name
+        assert names_a_field(str(error), [name])
+        assert one_line(str(error))
+    else:
+        _check_valid_profile(profile)
+
+
+@pytest.mark.parametrize("name", FACTORS)
+@budget(1.0)
+@given(data=st.data())
+def test_validation_message_is_one_printable_line(name, data):
+    """The message is one line with no control characters: values are quoted escaped."""
+    tried("validation: printable message")
+    value = data.draw(st.one_of(hs.option_value(name), st.text(st.sampled_from(hs.CONTROL_CHARS + ["x", "5"]), min_size=1, max_size=8)), label="value")
+    try:
+        Profile.from_mapping({name: value})
+    except InputError as error:
+        assert printable(str(error)), repr(str(error))
+
+
+@budget(2.0)
+@given(raw=st.fixed_dictionaries({}, optional={name: hs.raw_value(name) for name in FACTORS}))
+def test_validation_of_many_fields_names_the_first_bad_one(raw):
+    """Fields are independent: the error is the one the first bad field (in FACTORS order) gives alone."""
+    tried("validation: many fields")
+    first_bad = None
+    for name in FACTORS:
+        if name in raw:
+            try:
+                Profile.from_mapping({name: raw[name]})
+            except InputError as error:
+                first_bad = (name, str(error))
+                break
+    try:
+        profile = Profile.from_mapping(raw)
+    except InputError as error:
+        assert (error.field, str(error)) == first_bad
+    else:
+        assert first_bad is None
+        _check_valid_profile(profile)
+
+
+# ================================================================================================
+# 2. `mlsalary estimate` through the CLI
+# ================================================================================================
+
+OPTION_OF = {name: "--" + name.replace("_", "-") for name in FACTORS}
+
+
+@st.composite
+def estimate_args(draw):
+    names = draw(st.lists(st.sampled_from(FACTORS), min_size=1, max_size=4, unique=True))
+    args: list[str] = []
+    for name in names:
+        if name == "skills":
+            for value in draw(st.lists(hs.option_value("skills"), min_size=1, max_size=4)):
+                args += [draw(st.sampled_from(["--skills", "--skill"])), value]
+        else:
+            args += [OPTION_OF[name], draw(hs.option_value(name))]
+    return names, args
+
+
+@budget(1.0)
+@given(case=estimate_args())
+def test_estimate_any_values_exit_0_json_or_2_one_error_line(cli, case):
+    tried("estimate CLI")
+    names, args = case
+    result = cli(["estimate", *args, "--json", "--no-explain"])
+    check_estimate_result(result, names + (["role"] if "role" not in names else []))
+
+
+@budget(0.1)
+@given(case=estimate_args())
+def test_estimate_with_explain_any_values(cli, case):
+    tried("estimate CLI --explain")
+    names, args = case
+    result = cli(["estimate", *args, "--json"])
+    check_estimate_result(result, names)
+    if result.exit_code == 0:
+        data = json.loads(result.stdout)
+        assert abs(data["baseline"] + sum(data["contributions"].values()) - data["median"]) <= len(FACTORS)
+
+
+HOSTILE_VALUES = [
+    "-3", "1e308", "-1e308", "nan", "inf", "-inf", "", " ", "\n", "\t", "\x00", "a\nb", "\r",
+    "\u0663", "\uff15", "1_0", "\U00010a40", "\u00b2", "\u2028", "\ufeff", "\udcff", "--json",
+    "-h", "NA", "x" * 300, ",;,;", "python;" * 50,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES, ids=lambda v: ascii(v)[:24])
+@pytest.mark.parametrize("name", FACTORS)
+def test_estimate_hostile_value(cli, name, value):
+    result = cli(["estimate", OPTION_OF[name], value, "--json", "--no-explain"])
+    check_estimate_result(result, [name])
+
+
+@pytest.mark.parametrize("name,value", [("experience", "\x1b[2J\x1b[31mboom"), ("years_coding", "5\x85\u2028"), ("country", "\x1b]0;pwned\x07"), ("skills", "\x1b[2J")])
+def test_estimate_error_line_has_no_control_characters(cli, name, value):
+    """An ESC in a value must not reach the terminal raw (it could clear or retitle it)."""
+    result = cli(["estimate", OPTION_OF[name], value])
+    assert result.exit_code == 2
+    assert printable(result.stderr.rstrip("\n")), repr(result.stderr)
+
+
+@pytest.mark.parametrize("name", ["country", "industry", "role", "skills"])
+def test_long_values_are_refused_quickly_with_a_short_message(cli, name):
+    """A 10,000-character value: refused within 2 s, with a message of reasonable length."""
+    value = "GermanyPython" * 800
+    with time_limit(2):
+        result = cli(["estimate", OPTION_OF[name], value])
+    check_estimate_result(result, [name])
+    assert len(result.stderr) < 1000, f"message of {len(result.stderr)} characters"
+
+
+def test_huge_skill_lists_are_quick(cli, real_estimator):
+    labels = list(hs.SKILL_LABELS)
+    with time_limit(3):
+        every = cli(["estimate", "--skills", ",".join(s for s in labels if "," not in s), "--json", "--no-explain"])
+    check_estimate_result(every, ["skills"])
+    args = []
+    for _ in range(2000):
+        args += ["--skill", "python"]
+    with time_limit(3):
+        repeated = cli(["estimate", *args, "--json", "--no-explain"])
+    check_estimate_result(repeated, ["skills"])
+    assert repeated.exit_code == 0
+    with time_limit(3):
+        one_long = cli(["estimate", "--skills", "python," * 5000, "--json", "--no-explain"])
+    check_estimate_result(one_long, ["skills"])
+    assert one_long.exit_code == 0
+
+
+# ================================================================================================
+# 3. `mlsalary batch`: generated files
+# ================================================================================================
+
+
+@budget(2.0)
+@given(case=hs.csv_file())
+def test_batch_csv_rows_in_order(stub_estimator, case):
+    tried("batch csv (stub model)")
+    out = io.StringIO()
+    summary = batch_module.run(stub_estimator, io.StringIO(case.text, newline=""), out)
+    assert summary.rows == len(case.rows)
+    check_csv_output(case, out.getvalue())
+
+
+@budget(0.5)
+@given(case=hs.csv_file(max_rows=5))
+def test_batch_csv_rows_in_order_real_model(real_estimator, case):
+    tried("batch csv (real model)")
+    out = io.StringIO()
+    batch_module.run(real_estimator, io.StringIO(case.text, newline=""), out)
+    check_csv_output(case, out.getvalue())
+
+
+@budget(2.0)
+@given(case=hs.jsonl_file())
+def test_batch_jsonl_rows_in_order(stub_estimator, case):
+    tried("batch jsonl (stub model)")
+    out = io.StringIO()
+    summary = batch_module.run(stub_estimator, io.StringIO(case.text, newline=""), out, input_format="jsonl", output_format="jsonl")
+    assert summary.rows == len(case.lines)
+    check_jsonl_output(case, out.getvalue())
+
+
+@budget(0.5)
+@given(case=hs.csv_file(max_rows=5), encoding=st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "cp1252"]))
+def test_batch_cli_csv_bytes_any_encoding(cli, case, encoding):
+    """Through the CLI from stdin bytes: any encoding still gives every row, in order, exit 0."""
+    tried("batch CLI csv bytes")
+    data = case.text.encode(encoding, errors="replace")
+    result = cli(["batch", "-"], input=data)
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    lossless = encoding in ("utf-8", "utf-8-sig") and data.decode(encoding) == case.text
+    check_csv_output(case, stdout_of(result), exact_cells=lossless)
+
+
+@budget(0.5)
+@given(case=hs.jsonl_file(max_rows=5))
+def test_batch_cli_jsonl(cli, case):
+    tried("batch CLI jsonl")
+    result = cli(["batch", "-", "--input-format", "jsonl", "--output-format", "jsonl"], input=case.text.encode("utf-8", errors="surrogatepass"))
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    check_jsonl_output(case, stdout_of(result))
+
+
+# ================================================================================================
+# 4. `mlsalary batch`: the weird files, one by one (through the CLI, from bytes)
+# ================================================================================================
+
+
+def batch_bytes(cli, data: bytes, *args, tmp_path: Path | None = None):
+    """Run `batch` on data from stdin, or from a file when tmp_path is given."""
+    if tmp_path is not None:
+        path = tmp_path / ("input.jsonl" if "jsonl" in args else "input.csv")
+        path.write_bytes(data)
+        result = cli(["batch", str(path), *args])
+    else:
+        result = cli(["batch", "-", *args], input=data)
+    no_traceback(result)
+    return result
+
+
+def data_rows(result) -> list[list[str]]:
+    assert result.exit_code == 0, result.stderr
+    records = parse_csv(stdout_of(result))
+    return records[1:]
+
+
+def error_of(row) -> str:
+    return row[-1]
+
+
+@pytest.fixture(params=["stdin", "file"])
+def via(request, tmp_path):
+    return tmp_path if request.param == "file" else None
+
+
+def test_empty_file_has_no_rows(cli, via):
+    assert data_rows(batch_bytes(cli, b"", tmp_path=via)) == []
+
+
+def test_header_only_gives_header_only(cli, via):
+    result = batch_bytes(cli, b"id,experience\n", tmp_path=via)
+    assert parse_csv(stdout_of(result)) == [["id", "experience"] + ADDED]
+
+
+def test_no_header_the_first_line_is_the_header(cli):
+    """Debatable: without a header the first data line is taken as one (nothing tells them apart)."""
+    rows = data_rows(batch_bytes(cli, b"1,5,Germany\n2,6,France\n"))
+    assert [r[0] for r in rows] == ["2"]
+
+
+def test_blank_lines_before_the_header_are_skipped(cli, via):
+    result = batch_bytes(cli, b"\n\r\n\nexperience,id\n-1,a\n5,b\n", tmp_path=via)
+    records = parse_csv(stdout_of(result))
+    assert records[0] == ["experience", "id"] + ADDED, "the header was taken from a blank line"
+    assert [r[1] for r in records[1:]] == ["a", "b"]
+    assert "experience" in error_of(records[1]) and error_of(records[2]) == ""
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_wrong_delimiter_keeps_one_row_per_line(cli, sep):
+    """Debatable: a ';'/tab file has no factor column, so every row gets the all-unknown estimate."""
+    text = f"id{sep}experience{sep}country\n1{sep}5{sep}DE\n2{sep}-1{sep}DE\n3{sep}{sep}\n"
+    rows = data_rows(batch_bytes(cli, text.encode()))
+    assert [r[0] for r in rows] == [f"1{sep}5{sep}DE", f"2{sep}-1{sep}DE", f"3{sep}{sep}"]
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"])
+def test_utf8_bom_and_line_ends(cli, via, eol):
+    data = b"\xef\xbb\xbfexperience,id" + eol + b"-1,a" + eol + b"5,b" + eol
+    result = batch_bytes(cli, data, tmp_path=via)
+    records = parse_csv(stdout_of(result))
+    assert records[0][:2] == ["experience", "id"], "BOM left in the first column name"
+    assert [r[1] for r in records[1:]] == ["a", "b"]
+    assert "experience" in error_of(records[1]) and error_of(records[2]) == ""
+
+
+def test_latin1_bytes_keep_every_row(cli, via):
+    """Debatable: latin-1 is decoded as UTF-8 with replacement, so 'México' is an unknown country."""
+    data = "id,country,note\n1,México,café\n2,Germany,ok\n".encode("latin-1")
+    rows = data_rows(batch_bytes(cli, data, tmp_path=via))
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert "country" in error_of(rows[0]) and error_of(rows[1]) == ""
+
+
+def test_last_line_without_newline_is_a_row(cli):
+    rows = data_rows(batch_bytes(cli, b"id,experience\n1,5\n2,6"))
+    assert [(r[0], error_of(r)) for r in rows] == [("1", ""), ("2", "")]
+
+
+def test_unterminated_quote_swallows_the_rest_into_one_row(cli):
+    """Debatable: the open quote makes '6\\n3,7\\n' one cell, so the file has two rows, not three."""
+    rows = data_rows(batch_bytes(cli, b'id,experience\n1,5\n2,"6\n3,7\n'))
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert "experience" in error_of(rows[1])
+
+
+def test_ten_megabyte_cell_in_a_passthrough_column(cli):
+    data = b"id,note,experience\n1," + b"x" * 10_000_000 + b",5\n2,short,6\n"
+    rows = data_rows(batch_bytes(cli, data))
+    assert [(r[0], len(r[1]), error_of(r)) for r in rows] == [("1", 10_000_000, ""), ("2", 5, "")]
+
+
+def test_ten_megabyte_cell_in_a_factor_column(cli):
+    data = b"id,country\n1," + b"Germany" * 1_500_000 + b"\n2,Germany\n"
+    with time_limit(30):
+        result = batch_bytes(cli, data)
+    rows = data_rows(result)
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert "country" in error_of(rows[0]) and len(error_of(rows[0])) < 1000
+    assert error_of(rows[1]) == ""
+
+
+def test_rows_with_more_or_fewer_cells(cli):
+    """Short rows are padded. Debatable: extra cells beyond the header are dropped silently."""
+    rows = data_rows(batch_bytes(cli, b"id,experience\n1,5,extra,more\n2\n3,-1\n"))
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    assert all(len(r) == 2 + len(ADDED) for r in rows)
+    assert error_of(rows[0]) == error_of(rows[1]) == "" and "experience" in error_of(rows[2])
+
+
+def test_blank_lines_are_not_rows_but_a_line_of_spaces_is(cli):
+    rows = data_rows(batch_bytes(cli, b"id,experience\n\n1,5\n\n\r\n2,6\n \n"))
+    assert [r[0] for r in rows] == ["1", "2", " "]
+
+
+def test_duplicate_columns_are_kept_and_the_first_is_used(cli):
+    result = batch_bytes(cli, b"id,experience,Experience,id\n1,5,-1,x\n")
+    records = parse_csv(stdout_of(result))
+    assert records[0] == ["id", "experience", "Experience", "id"] + ADDED
+    assert records[1][:4] == ["1", "5", "-1", "x"] and error_of(records[1]) == ""
+
+
+def test_input_columns_named_like_output_columns(cli):
+    """Debatable: the output then has two 'error' / 'p50' columns."""
+    rows = data_rows(batch_bytes(cli, b"id,error,p50\n1,boom,7\n"))
+    assert [r[:3] for r in rows] == [["1", "boom", "7"]]
+
+
+def test_nul_bytes_in_cells(cli):
+    rows = data_rows(batch_bytes(cli, b"id,experience,note\n1,5\x00,a\x00b\n2,6,ok\n"))
+    assert [r[0] for r in rows] == ["1", "2"]
+    assert "experience" in error_of(rows[0])
+
+
+def test_bare_carriage_return_in_a_cell_does_not_split_the_output_row(cli):
+    """A quoted cell holding a lone CR must be quoted on output too, or readers see two rows."""
+    result = batch_bytes(cli, b'id,note,experience\n1,"a\rb",5\n2,x,6\n')
+    rows = data_rows(result)
+    assert [r[:2] for r in rows] == [["1", "a\rb"], ["2", "x"]]
+
+
+def test_unreadable_file_is_exit_2_one_line(cli, tmp_path):
+    for path in (str(tmp_path), str(tmp_path / "missing.csv")):
+        result = cli(["batch", path])
+        no_traceback(result)
+        assert result.exit_code == 2
+        assert one_line(result.stderr.rstrip("\n")) and result.stderr.startswith("Error: ")
+
+
+# -- JSON Lines ------------------------------------------------------------------------------------
+
+
+def jsonl_rows(result) -> list[dict]:
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in stdout_of(result).split("\n")[:-1]]
+
+
+def test_jsonl_blank_lines_crlf_bom(cli, via):
+    data = b'\xef\xbb\xbf{"id": 1, "experience": -1}\r\n\r\n  \t\n{"id": 2}\r\n\n'
+    rows = jsonl_rows(batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl", tmp_path=via))
+    assert [r["id"] for r in rows] == [1, 2]
+    assert "experience" in rows[0]["error"] and rows[1]["error"] is None
+
+
+def test_jsonl_not_objects_are_rows_with_errors(cli):
+    data = b'[1, 2]\n"text"\n42\nnull\n{"id": 5}\nnot json at all\n{"id": 7, "experience": \n'
+    rows = jsonl_rows(batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl"))
+    assert len(rows) == 7
+    assert [bool(r["error"]) for r in rows] == [True, True, True, True, False, True, True]
+    assert rows[4]["id"] == 5
+
+
+def test_jsonl_latin1_bytes(cli):
+    data = '{"id": 1, "country": "México"}\n{"id": 2, "country": "DE"}\n'.encode("latin-1")
+    rows = jsonl_rows(batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl"))
+    assert [r["id"] for r in rows] == [1, 2]
+    assert "country" in rows[0]["error"] and rows[1]["error"] is None
+
+
+@pytest.mark.parametrize("number", ["1" * 400, "9" * 5000, "1e400", "-1e400"])
+def test_jsonl_huge_numbers_are_row_errors(cli, number):
+    data = ('{"id": 1, "experience": %s}\n{"id": 2, "experience": 3}\n' % number).encode()
+    rows = jsonl_rows(batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl"))
+    assert [r["id"] for r in rows] == [1, 2]
+    assert rows[0]["error"] and rows[1]["error"] is None
+
+
+def test_jsonl_lone_surrogate_does_not_crash_the_output(cli):
+    data = b'{"id": "\\ud800", "country": "DE"}\n{"id": 2}\n'
+    result = batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl")
+    assert result.exit_code == 0
+    assert len(result.stdout.split("\n")[:-1]) == 2
+
+
+def test_jsonl_output_is_strict_json(cli):
+    """NaN / Infinity in a passthrough value are echoed as bare NaN, which is not JSON."""
+    data = b'{"id": 1, "score": NaN, "other": -Infinity}\n'
+    result = batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl")
+    assert result.exit_code == 0
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    for line in result.stdout.split("\n")[:-1]:
+        json.loads(line, parse_constant=refuse)
+
+
+def test_jsonl_to_csv_keeps_the_input_columns(cli):
+    data = b'{"id": "a", "experience": 5}\n{"id": "b", "experience": -1}\n{"id": "c"}\n'
+    result = batch_bytes(cli, data, "--input-format", "jsonl")
+    records = parse_csv(stdout_of(result))
+    assert "id" in records[0], f"id column dropped: {records[0]}"
+    at = records[0].index("id")
+    assert [r[at] for r in records[1:]] == ["a", "b", "c"]
+
+
+# ================================================================================================
+# 5. Real processes: stdin bytes, non-UTF-8 argv, SIGINT, a closed pipe
+# ================================================================================================
+
+MLSALARY = Path(sys.executable).parent / "mlsalary"
+PROCESS_ENV = {**os.environ, "NO_COLOR": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job may inherit SIGINT ignored
+
+
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "big.csv"
+    with path.open("w") as f:
+        f.write("id,experience,country,education,skills\n")
+        for i in range(100_000):
+            f.write(f"{i},{i % 40},Germany,master,python;pytorch\n")
+    return path
+
+
+needs_binary = pytest.mark.skipif(not MLSALARY.exists(), reason="the mlsalary entry point is not installed next to python")
+
+
+@needs_binary
+def test_process_stdin_bytes():
+    data = b"\xef\xbb\xbfid,country,experience\r\n1,M\xe9xico,5\r\n\r\n2,DE,-1\r\n3,DE,4"
+    proc = subprocess.run([str(MLSALARY), "batch", "-"], input=data, capture_output=True, env=PROCESS_ENV, timeout=120)
+    assert b"Traceback" not in proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    rows = parse_csv(proc.stdout.decode())
+    assert rows[0][0] == "id" and [r[0] for r in rows[1:]] == ["1", "2", "3"]
+
+
+@needs_binary
+@pytest.mark.parametrize("option", ["--country", "--experience", "--skills"])
+def test_process_non_utf8_argv(option):
+    proc = subprocess.run([str(MLSALARY), "estimate", option.encode(), b"\xff\xfe\x1b"], capture_output=True, env=PROCESS_ENV, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.decode("utf-8", "replace").splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in lines[0]
+
+
+@needs_binary
+def test_process_sigint_during_a_big_batch(big_csv):
+    proc = subprocess.Popen([str(MLSALARY), "batch", str(big_csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=PROCESS_ENV, preexec_fn=_default_sigint)
+    try:
+        assert proc.stdout.readline().startswith(b"id,")  # running, and past the model load
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert b"Traceback" not in err, err.decode(errors="replace")
+    assert proc.returncode == 130, (proc.returncode, err)
+
+
+@needs_binary
+def test_process_closed_pipe(big_csv):
+    """`mlsalary batch big.csv | head -1`: no traceback, and not exit 1 ("unexpected failure")."""
+    proc = subprocess.Popen([str(MLSALARY), "batch", str(big_csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=PROCESS_ENV)
+    try:
+        assert proc.stdout.readline().startswith(b"id,")
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert b"Traceback" not in err and b"Exception ignored" not in err, err.decode(errors="replace")
+    assert proc.returncode in (0, 141, -signal.SIGPIPE), f"exit {proc.returncode}: the README's 'unexpected failure'"
