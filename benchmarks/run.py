@@ -109,7 +109,7 @@ def compiled_micro(compiled_dir: Path, repeat: int) -> None:
     from mlsalary import compiled, explanations, persistence
     from mlsalary.profile import Profile
 
-    model, _ = persistence.load()
+    model, _ = persistence.load(compiled=False)
     fast = compiled.CompiledModel.load(compiled_dir)
     rng = np.random.default_rng(0)
     background = model.background_
@@ -163,7 +163,7 @@ def main(argv=None) -> int:
         # its parent's RSS at fork.
         from mlsalary import compiled, persistence
 
-        compiled.export(persistence.load()[0], args.prepare / "compiled")
+        compiled.export(persistence.load(compiled=False)[0], args.prepare / "compiled")
         if args.data is not None and args.rows:
             build_inputs(Path(args.data), args.prepare, args.rows, args.explain_rows)
         return 0
