@@ -73,7 +73,7 @@ ModelOption = Annotated[
 ]
 TrustOption = Annotated[
     bool,
-    typer.Option("--trust-model", help="Allow loading the --model folder: model files are pickles, which can run code.", rich_help_panel="Model"),
+    typer.Option("--trust-model", help="Allow unpickling a --model folder that has only model.joblib (pickles can run code); compiled folders need no trust.", rich_help_panel="Model"),
 ]
 
 
