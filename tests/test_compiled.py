@@ -15,6 +15,8 @@ from mlsalary.errors import ModelError
 from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
 
+from synthetic import synthetic_table
+
 
 def sklearn_raw(model, X):
     return np.column_stack([e.predict(X) for e in model.estimators_])
@@ -189,27 +191,6 @@ def test_synthetic_unseen_categories_and_nan():
     np.testing.assert_array_equal(forest.raw(Xt[:7]), expected[:7])
     Xd = np.repeat(Xt[:50], 40, axis=0)
     np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
-
-
-def synthetic_table(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    country = rng.choice(["US", "DE", "IN"], n)
-    experience = rng.uniform(0, 20, n)
-    role = rng.choice(["ml-engineer", "backend"], n)
-    pytorch = rng.random(n) < 0.4
-    log_pay = 11 + 0.04 * experience + (country == "US") * 0.5 - (country == "IN") + 0.2 * pytorch
-    survey = rng.choice(["stackoverflow", "aijobs"], n)
-    return pd.DataFrame(
-        {
-            "source": survey, "survey": survey, "year": 2025, "comp_usd": np.exp(log_pay + rng.normal(0, 0.3, n)),
-            "experience": np.where(rng.random(n) < 0.1, np.nan, experience),
-            "years_coding": None, "seniority": None, "country": country, "industry": None,
-            "education": rng.choice(["bachelor", "master"], n), "role": role,
-            "company_size": None, "remote": rng.choice(["remote", "in-person"], n),
-            "skills": np.where(pytorch, "python;pytorch", "python"),
-            "skill_categories": "language;misc_tech",
-        }
-    )
 
 
 def test_synthetic_salary_model_export_load(tmp_path):
