@@ -189,14 +189,12 @@ class _Writer:
     def write(self, record, values: dict[str, Any]) -> None:
         if self.fmt == "csv":
             if not self.header_written:
-                self.csv.writerow(self._csv_header(record))
+                self._writerow(self._csv_header(record))
                 self.header_written = True
             cells = list(record) if isinstance(record, list) else self._cells_from_dict(record)
             width = len(self.header) if self.header is not None else len(cells)
             cells = (cells + [""] * width)[:width]
-            row = cells + [values.get(c, "") for c in self.added]
-            writer = self.csv_quoted if any("\r" in str(c) for c in row) else self.csv
-            writer.writerow(row)
+            self._writerow(cells + [values.get(c, "") for c in self.added])
         else:
             if isinstance(record, list):
                 record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.header or [])}
@@ -206,6 +204,10 @@ class _Writer:
             self.buffer.write(json_line(row) + "\n")
         if self.buffer.tell() > 1 << 16:
             self.flush()
+
+    def _writerow(self, row: list) -> None:
+        writer = self.csv_quoted if any("\r" in str(cell) for cell in row) else self.csv
+        writer.writerow(row)
 
     def _csv_header(self, record) -> list[str]:
         if self.header is None:
@@ -226,7 +228,7 @@ class _Writer:
 
     def flush(self) -> None:
         if self.fmt == "csv" and not self.header_written and self.header is not None:
-            self.csv.writerow(list(self.header) + self.added)
+            self._writerow(list(self.header) + self.added)
             self.header_written = True
         self.out.write(self.buffer.getvalue())
         self.out.flush()
