@@ -169,9 +169,9 @@ def _process(estimator, chunk, writer, explain, fail_fast, summary) -> None:
         if offer is not None:
             values["offer_percentile"] = negotiation.offer_percentile(row_quantiles, offer)
         if explain:
-            result = estimator.estimate(profile, explain=True)
-            values["baseline"] = round(result.baseline)
-            for name, value in result.contributions.items():
+            contributions, baseline = estimator.explain(profile)
+            values["baseline"] = round(baseline)
+            for name, value in contributions.items():
                 values[f"contribution_{name}"] = round(value)
         writer.write(record, values)
 

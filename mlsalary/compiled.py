@@ -40,6 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlsalary.errors import ModelError
+from mlsalary.persistence import file_sha256
 from mlsalary.features import FeatureSchema
 
 FOREST_FILE = "forest.npz"
@@ -229,11 +230,7 @@ def export(model, directory) -> dict[str, dict[str, Any]]:
         "schema": _schema_to_json(model.schema_),
     }
     (folder / SCHEMA_FILE).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
-    return {name: {"sha256": _sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in (FOREST_FILE, SCHEMA_FILE)}
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return {name: {"sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size} for name in (FOREST_FILE, SCHEMA_FILE)}
 
 
 # -- the forest evaluator --------------------------------------------------------------------

@@ -97,7 +97,7 @@ class Estimator:
         quantiles = dict(zip(QUANTILE_NAMES, self.model.predict(x)[0].tolist()))
         contributions = baseline = None
         if explain:
-            contributions, baseline = explanations.contributions(self.model, x[0])
+            contributions, baseline = self.explain(profile, x[0])
         modelled = set(self.model.schema_.skills_)
         unmodelled = tuple(s for s in profile.skills or () if s not in modelled)
         percentile = None if offer is None else negotiation.offer_percentile(list(quantiles.values()), offer)
@@ -105,6 +105,12 @@ class Estimator:
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile,
         )
+
+    def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
+        """Contributions (USD) of each factor to the median, and the baseline."""
+        if x is None:
+            x = self.model.schema_.encode_profiles([profile])[0]
+        return explanations.contributions(self.model, x)
 
     def support(self, profile: Profile) -> int | None:
         """Training respondents sharing the profile's country and role (either may be unknown)."""
