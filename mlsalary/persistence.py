@@ -56,11 +56,22 @@ def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, An
 def read_metadata(directory: str | Path) -> dict[str, Any]:
     path = Path(directory) / METADATA_FILE
     try:
-        return json.loads(path.read_text())
+        metadata = json.loads(path.read_text())
     except FileNotFoundError:
         raise ModelError(f"no model at '{directory}': {METADATA_FILE} is missing; {RETRAIN_HINT}") from None
-    except (OSError, ValueError) as error:
-        raise ModelError(f"cannot read '{path}': {error}") from None
+    except (OSError, ValueError, RecursionError) as error:
+        raise ModelError(f"cannot read '{path}': {one_line(error)}") from None
+    # The fields loading relies on must have the right shape: a bad one is a damaged file,
+    # not an AttributeError later on.
+    artifacts = metadata.get("artifacts", {}) if isinstance(metadata, dict) else None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(artifacts, dict)
+        or not all(isinstance(entry, dict) for entry in artifacts.values())
+        or not isinstance(metadata.get("versions", {}), dict)
+    ):
+        raise ModelError(f"cannot read '{path}': not the metadata of an mlsalary model (damaged or edited); {RETRAIN_HINT}")
+    return metadata
 
 
 def load(directory: str | Path | None = None, *, trusted: bool = False, compiled: bool = True):
@@ -95,6 +106,8 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     import sklearn
 
     trained_with = metadata.get("versions", {}).get("scikit-learn")
+    if trained_with is None:
+        raise ModelError(f"'{folder / METADATA_FILE}' does not say which scikit-learn version made '{path}'; {RETRAIN_HINT}")
     if trained_with != sklearn.__version__:
         raise ModelError(
             f"the model was trained with scikit-learn {trained_with} but {sklearn.__version__} is "
@@ -107,8 +120,18 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
         try:
             model = joblib.load(path)
         except Exception as error:  # a damaged pickle can raise nearly anything
-            raise ModelError(f"cannot load '{path}': {error}; {RETRAIN_HINT}") from None
+            raise ModelError(f"cannot load '{path}': {one_line(error)}; {RETRAIN_HINT}") from None
+    from mlsalary.model import SalaryModel
+
+    if not isinstance(model, SalaryModel):
+        raise ModelError(f"'{path}' does not hold an mlsalary model (it holds a {type(model).__name__}); {RETRAIN_HINT}")
     return model, metadata
+
+
+def one_line(error: BaseException, limit: int = 300) -> str:
+    """An exception's text for a one-line message: whitespace collapsed, at most `limit` characters."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def file_sha256(path: str | Path) -> str:
