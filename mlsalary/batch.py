@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator
 
 from mlsalary import negotiation
@@ -22,7 +24,9 @@ from mlsalary.profile import FACTORS, Profile
 # Columns read from the input: the factors, and an optional offer to check.
 INPUT_COLUMNS = FACTORS + ("offer",)
 
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 8192
+# Distinct profiles whose estimates are kept while a file streams (about 1 KB each).
+CACHE_ENTRIES = 100_000
 FORMATS = ("csv", "jsonl")
 
 
@@ -30,6 +34,7 @@ FORMATS = ("csv", "jsonl")
 class BatchSummary:
     rows: int = 0
     errors: int = 0
+    replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
 
 
 def output_columns(explain: bool, offer: bool = False) -> list[str]:
@@ -46,55 +51,141 @@ def canonical_column(name: str) -> str:
     return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-# -- readers: yield (passthrough record, raw factor mapping or an error message) ----------------
-
+# -- readers ------------------------------------------------------------------------------------
+#
+# A reader yields one item per input row: (record, key, offer, error). `record` is what is
+# passed through (the CSV cells, or the JSON object); `key` is the row's raw factor values, in
+# the order of the reader's `factors`, and is what estimates are cached by; `error` is set
+# when the row itself is unreadable (JSON Lines only).
 
 # A single cell may be huge (a pasted document); the csv module's default cap is 128 KB.
 csv.field_size_limit(2**31 - 1)
 
 
-def read_csv(stream: IO[str]) -> tuple[list[str], Iterator[tuple[list[str], dict | str]]]:
-    reader = csv.reader(stream)
-    header = next((row for row in reader if row), None)  # blank lines before the header are not it
-    if header is None:
-        return [], iter(())
-    positions: dict[str, int] = {}
-    for i, name in enumerate(header):
-        key = canonical_column(name)
-        if key in INPUT_COLUMNS and key not in positions:
-            positions[key] = i
+class CsvInput:
+    def __init__(self, stream: IO[str]):
+        self.reader = csv.reader(stream)
+        self.header = next((row for row in self.reader if row), None)  # blank lines before the header are not it
+        positions: dict[str, int] = {}
+        for i, name in enumerate(self.header or []):
+            key = canonical_column(name)
+            if key in INPUT_COLUMNS and key not in positions:
+                positions[key] = i
+        self.factors = tuple(name for name in FACTORS if name in positions)
+        self.offer_position = positions.get("offer")
+        if self.header is not None and not self.factors:
+            shown = ",".join(self.header)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
+            hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
+            raise InputError(
+                "FILE",
+                f"no factor column in the header {_quote(shown)}{hint}; expected some of: " + ", ".join(FACTORS),
+            )
+        self.positions = tuple(positions[name] for name in self.factors)
 
-    def rows():
-        for cells in reader:
-            if not cells:
-                continue  # a blank line is not a row
-            raw = {name: cells[i] if i < len(cells) else "" for name, i in positions.items()}
-            yield cells, raw
+    def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
+        """(records, keys, offers, None) for up to `size` rows at a time."""
+        if self.header is None:
+            return  # an empty file
+        positions, offer_at = self.positions, self.offer_position
+        width = max(positions) + 1
+        if offer_at is not None:
+            width = max(width, offer_at + 1)
+        pick = operator.itemgetter(*positions)
+        padding = [""] * width
+        while True:
+            lines = list(itertools.islice(self.reader, size))
+            if not lines:
+                return
+            records = lines if all(lines) else [cells for cells in lines if cells]  # a blank line is not a row
+            if not records:
+                continue
+            try:
+                keys = list(map(pick, records))
+            except IndexError:  # a short row: its missing cells are empty
+                keys = [pick(cells if len(cells) >= width else cells + padding) for cells in records]
+            offers = None
+            if offer_at is not None:
+                offers = [cells[offer_at] if len(cells) > offer_at else "" for cells in records]
+            yield records, keys, offers, None
 
-    return header, rows()
+
+class JsonlInput:
+    factors = FACTORS
+    header = None
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def chunks(self, size: int) -> Iterator[tuple[list, list, list, list]]:
+        """(records, keys, offers, errors) for up to `size` lines at a time."""
+        records: list = []
+        keys: list = []
+        offers: list = []
+        errors: list = []
+        for number, line in enumerate(self.stream, start=1):
+            if not line.strip():
+                continue
+            key = offer = error = None
+            try:
+                record = json.loads(line, parse_int=_parse_int)
+            except ValueError as bad:  # JSONDecodeError has .msg; the int-digits limit does not
+                record, error = {}, f"line {number}: not valid JSON ({getattr(bad, 'msg', 'number too long')})"
+            else:
+                if not isinstance(record, dict):
+                    record, error = {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
+                else:
+                    raw: dict[str, Any] = {}
+                    for name, value in record.items():
+                        column = canonical_column(str(name))
+                        if column in INPUT_COLUMNS and column not in raw:
+                            raw[column] = value
+                    key = tuple(_hashable(raw.get(name)) for name in FACTORS)
+                    offer = raw.get("offer")
+            records.append(record)
+            keys.append(key)
+            offers.append(offer)
+            errors.append(error)
+            if len(records) >= size:
+                yield records, keys, offers, errors
+                records, keys, offers, errors = [], [], [], []
+        if records:
+            yield records, keys, offers, errors
 
 
-def read_jsonl(stream: IO[str]) -> Iterator[tuple[dict, dict | str]]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line, parse_int=_parse_int)
-        except ValueError as error:  # JSONDecodeError has .msg; the int-digits limit does not
-            yield {}, f"line {number}: not valid JSON ({getattr(error, 'msg', 'number too long')})"
-            continue
-        if not isinstance(record, dict):
-            yield {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
-            continue
-        raw = {}
-        for key, value in record.items():
-            name = canonical_column(str(key))
-            if name in INPUT_COLUMNS and name not in raw:
-                raw[name] = value
-        yield record, raw
+def _hashable(value: Any) -> Any:
+    """A cache key for a JSON value: its type is part of it (1, 1.0 and true are equal in Python)."""
+    if isinstance(value, (list, dict)):
+        return ("json", json.dumps(value, sort_keys=True, default=str))
+    return (type(value).__name__, value)
+
+
+def _from_key(factors: tuple[str, ...], key: Any, json_values: bool) -> dict[str, Any]:
+    if len(factors) == 1 and not json_values:
+        return {factors[0]: key}  # itemgetter of one position gives the cell, not a tuple
+    if json_values:
+        return {
+            name: (json.loads(v[1]) if v[0] == "json" else v[1])
+            for name, v in zip(factors, key)
+        }
+    return dict(zip(factors, key))
+
+
+def _quote(text: str) -> str:
+    return "'" + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text) + "'"
 
 
 # -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """What a distinct profile gives: its quantiles and its added cells, or its error."""
+
+    quantiles: list[float] | None
+    cells: list  # the added columns without offer_percentile, error last
+    error: str | None
 
 
 def run(
@@ -110,94 +201,178 @@ def run(
 ) -> BatchSummary:
     summary = BatchSummary()
     if input_format == "csv":
-        header, rows = read_csv(stream)
-        has_offer = any(canonical_column(name) == "offer" for name in header)
+        source: CsvInput | JsonlInput = CsvInput(stream)
+        has_offer = source.offer_position is not None
     else:
-        header, rows = None, read_jsonl(stream)
+        source = JsonlInput(stream)
         has_offer = True  # JSON Lines: known per row only; the column is null without an offer
     added = output_columns(explain, has_offer)
-    writer = _Writer(out, output_format, header, added)
-    chunk: list[tuple[Any, dict | str]] = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= CHUNK_ROWS:
-            _process(estimator, chunk, writer, explain, fail_fast, summary)
-            if progress:
-                progress(len(chunk))
-            chunk = []
-    if chunk:
-        _process(estimator, chunk, writer, explain, fail_fast, summary)
+    writer = _Writer(out, output_format, source.header, added)
+    summary.replaced_columns = writer.replaced
+    # Estimates of distinct profiles, by their raw values: big files repeat profiles, and a
+    # repeat costs a dictionary look-up. Bounded, so memory does not grow with the file.
+    cache: dict[Any, _Outcome] = {}
+    json_values = input_format == "jsonl"
+    for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
+        new = [key for key in dict.fromkeys(keys) if key is not None and key not in cache]
+        if new:
+            _estimate_new(estimator, source.factors, json_values, new, cache, explain, len(added))
+        outcomes = [cache[key] if key is not None else None for key in keys]
+        if writer.fmt == "csv" and writer.header is not None and offers is None and errors is None:
+            _write_fast(writer, records, outcomes, fail_fast, summary)
+        else:
+            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary)
         if progress:
-            progress(len(chunk))
+            progress(len(records))
     writer.flush()
     return summary
 
 
-def _process(estimator, chunk, writer, explain, fail_fast, summary) -> None:
-    profiles: list[Profile | None] = []
-    errors: list[str | None] = []
-    offers: list[float | None] = []
-    for _, raw in chunk:
-        offers.append(None)
-        if isinstance(raw, str):
-            profiles.append(None)
-            errors.append(raw)
-            continue
+def _estimate_new(estimator, factors, json_values, keys, cache, explain, width) -> None:
+    """Validate and estimate the profiles of `keys` (not yet cached), all at once."""
+    if len(cache) + len(keys) > CACHE_ENTRIES:
+        cache.clear()
+    profiles, valid_keys = [], []
+    for key in keys:
         try:
-            profile = Profile.from_mapping(raw)
-            offer = raw.get("offer")
-            if offer is not None and str(offer).strip() != "":
-                offers[-1] = negotiation.parse_offer(offer)
-            profiles.append(profile)
-            errors.append(None)
+            profiles.append(Profile.from_mapping(_from_key(factors, key, json_values)))
+            valid_keys.append(key)
         except InputError as error:
-            profiles.append(None)
-            errors.append(str(error))
-    valid = [p for p in profiles if p is not None]
-    quantiles = iter(estimator.quantiles_many(valid).tolist())
-    for (record, _), profile, error, offer in zip(chunk, profiles, errors, offers):
+            cache[key] = _Outcome(None, [""] * (width - 1) + [str(error)], str(error))
+    quantiles = estimator.quantiles_many(profiles).tolist()
+    for key, profile, q in zip(valid_keys, profiles, quantiles):
+        cells: list = [round(v) for v in q]
+        if explain:
+            contributions, baseline = estimator.explain(profile)
+            cells.append(round(baseline))
+            cells.extend(round(contributions[name]) for name in FACTORS)
+        cells.append("")
+        cache[key] = _Outcome(q, cells, None)
+
+
+def _write_fast(writer, records, outcomes, fail_fast, summary) -> None:
+    """CSV in and out, no offer column: whole chunks, no per-row Python work."""
+    bad = [i for i, outcome in enumerate(outcomes) if outcome.error is not None]
+    if bad and fail_fast:
+        first = bad[0]
+        writer.write_chunk(records[:first], [o.cells for o in outcomes[:first]])
+        summary.rows += first + 1
+        summary.errors += 1
+        writer.flush()
+        raise InputError("row", f"row {summary.rows}: {outcomes[first].error}")
+    writer.write_chunk(records, [o.cells for o in outcomes])
+    summary.rows += len(records)
+    summary.errors += len(bad)
+
+
+def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary) -> None:
+    """Row by row: offers to place, JSON Lines, or unreadable lines."""
+    for i, (record, outcome) in enumerate(zip(records, outcomes)):
         summary.rows += 1
-        if profile is None:
+        error = errors[i] if errors is not None else None
+        if error is None:
+            error = outcome.error
+        offer_raw = offers[i] if offers is not None else None
+        offer = None
+        if error is None and offer_raw is not None and not (isinstance(offer_raw, str) and offer_raw.strip() == ""):
+            try:
+                offer = negotiation.parse_offer(offer_raw)
+            except InputError as bad:
+                error = str(bad)
+        if error is not None:
             summary.errors += 1
             if fail_fast:
                 writer.flush()
                 raise InputError("row", f"row {summary.rows}: {error}")
             writer.write(record, {"error": error})
             continue
-        row_quantiles = next(quantiles)
-        values: dict[str, Any] = dict(zip(QUANTILE_NAMES, (round(v) for v in row_quantiles)))
-        if offer is not None:
-            values["offer_percentile"] = negotiation.offer_percentile(row_quantiles, offer)
-        if explain:
-            contributions, baseline = estimator.explain(profile)
-            values["baseline"] = round(baseline)
-            for name, value in contributions.items():
-                values[f"contribution_{name}"] = round(value)
+        cells = list(outcome.cells[:-1])
+        if has_offer:
+            cells.insert(len(QUANTILE_NAMES), negotiation.offer_percentile(outcome.quantiles, offer) if offer is not None else None)
+        values = dict(zip(writer.added, cells))
+        if values.get("offer_percentile") is None:
+            values.pop("offer_percentile", None)  # null in JSON, empty in CSV
         writer.write(record, values)
 
 
 class _Writer:
+    """Writes output rows: the input's columns, then `added`.
+
+    An input column named like an output column (a file that is itself batch output, fed
+    back in) is replaced by the fresh one rather than repeated: `replaced` names them.
+    """
+
     def __init__(self, out: IO[str], fmt: str, header: list[str] | None, added: list[str]):
-        self.out, self.fmt, self.header, self.added = out, fmt, header, added
+        self.out, self.fmt, self.added = out, fmt, added
         self.buffer = io.StringIO()
         self.csv = csv.writer(self.buffer, lineterminator="\n")
         # The csv module quotes only the line terminator's characters: a cell holding a bare
         # CR would break the row, so such rows are written with every cell quoted.
         self.csv_quoted = csv.writer(self.buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self.header_written = False
+        self.replaced: list[str] = []
+        self.keep: Callable | None = None  # picks the kept input cells when some are replaced
+        self._set_header(header)
+
+    def _set_header(self, header: list[str] | None) -> None:
+        self.header = self.source_header = header
+        if header is None:
+            return
+        added = set(self.added)
+        kept = [i for i, name in enumerate(header) if name not in added]
+        self.replaced[:] = [name for name in header if name in added]
+        if len(kept) < len(header):
+            self.header = [header[i] for i in kept]
+            self.keep = (lambda cells, pick=operator.itemgetter(*kept): list(pick(cells))) if len(kept) > 1 else (
+                lambda cells, kept=kept: [cells[i] for i in kept]
+            )
+        self.width = len(header)
+
+    def write_chunk(self, records: list[list[str]], added: list[list]) -> None:
+        """CSV in, CSV out, many rows: the csv module's writerows does the loop."""
+        if not self.header_written:
+            self._writerow(self.header + self.added)
+            self.header_written = True
+        width = self.width
+        if any(len(cells) != width for cells in records):
+            records = [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in records]
+        if self.keep is not None:
+            records = list(map(self.keep, records))
+        if "\r" in "".join(itertools.chain.from_iterable(records)):
+            for cells, cells_added in zip(records, added):
+                writer = self.csv_quoted if "\r" in "".join(cells) else self.csv
+                writer.writerow(cells + cells_added)
+        else:
+            self.csv.writerows(map(operator.add, records, added))
+        self.flush()
+
+    def write_cells(self, cells: list[str], added: list) -> None:
+        """CSV in, CSV out: the input cells (padded or cut to the header) and the added ones."""
+        if not self.header_written:
+            self._writerow(self.header + self.added)
+            self.header_written = True
+        width = self.width
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        if self.keep is not None:
+            cells = self.keep(cells)
+        writer = self.csv_quoted if "\r" in "".join(cells) else self.csv
+        writer.writerow(cells + added)
+        if self.buffer.tell() > 1 << 16:
+            self.flush()
 
     def write(self, record, values: dict[str, Any]) -> None:
         if self.fmt == "csv":
             if not self.header_written:
                 self._writerow(self._csv_header(record))
                 self.header_written = True
-            cells = list(record) if isinstance(record, list) else self._cells_from_dict(record)
-            width = len(self.header) if self.header is not None else len(cells)
-            cells = (cells + [""] * width)[:width]
-            self._writerow(cells + [values.get(c, "") for c in self.added])
+            if isinstance(record, list):
+                self.write_cells(record, [values.get(c, "") for c in self.added])
+                return
+            self._writerow(self._cells_from_dict(record) + [values.get(c, "") for c in self.added])
         else:
             if isinstance(record, list):
-                record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.header or [])}
+                record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.source_header or [])}
             row = dict(record)
             for column in self.added:
                 row[column] = values.get(column)
@@ -214,7 +389,7 @@ class _Writer:
             # JSON Lines in, CSV out: the first object's keys, then any factor it lacks.
             # (Keys that appear only in later objects have no column.)
             keys = [str(k) for k in record] if isinstance(record, dict) else []
-            self.header = keys + [f for f in FACTORS if f not in keys]
+            self._set_header(keys + [f for f in FACTORS if f not in keys])
         return list(self.header) + self.added
 
     def _cells_from_dict(self, record: dict) -> list[str]:

@@ -91,20 +91,52 @@ class Profile:
         values: dict[str, Any] = {}
         for name in FACTORS:
             value = raw.get(name)
-            if _is_blank(value):
-                continue
-            if name in NUMERIC_FACTORS:
-                if isinstance(value, str) and value.strip().lower() in NO_ANSWER_NUMBERS:
-                    continue
-                values[name] = parse_years(name, value)
-            elif name == "skills":
-                values[name] = parse_skills(value)
-            elif name == "country":
-                values[name] = _normalize(name, value, taxonomy.normalize_country)
+            if type(value) is str and len(value) <= _CACHED_LENGTH:
+                # Batch files repeat the same few values per column: validate each once.
+                parsed = _FIELD_CACHE.get((name, value), _MISSING)
+                if parsed is _MISSING:
+                    try:
+                        parsed = _parse_field(name, value)
+                    except InputError as error:
+                        parsed = _Invalid(str(error))
+                    if len(_FIELD_CACHE) >= _FIELD_CACHE_SIZE:
+                        _FIELD_CACHE.clear()  # bounded memory, whatever the input
+                    _FIELD_CACHE[(name, value)] = parsed
+                if type(parsed) is _Invalid:
+                    raise InputError(name, parsed.message)
             else:
-                values[name] = _normalize(name, value, lambda v, n=name: taxonomy.normalize(n, v))
-        # A survey non-answer ("NA", "I don't know") is accepted and means unknown.
-        return cls(**{name: value for name, value in values.items() if value is not None})
+                parsed = _parse_field(name, value)
+            if parsed is not None:
+                values[name] = parsed
+        return cls(**values)
+
+
+def _parse_field(name: str, value: Any) -> Any:
+    """The canonical value of one raw field; None for blank or a survey non-answer ("NA")."""
+    if _is_blank(value):
+        return None
+    if name in NUMERIC_FACTORS:
+        if isinstance(value, str) and value.strip().lower() in NO_ANSWER_NUMBERS:
+            return None
+        return parse_years(name, value)
+    if name == "skills":
+        return parse_skills(value)
+    if name == "country":
+        return _normalize(name, value, taxonomy.normalize_country)
+    return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
+
+
+class _Invalid:
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+_MISSING = object()
+_CACHED_LENGTH = 512  # longer values are rare and not worth keeping
+_FIELD_CACHE_SIZE = 50_000
+_FIELD_CACHE: dict[tuple[str, str], Any] = {}
 
 
 def _is_blank(value: Any) -> bool:

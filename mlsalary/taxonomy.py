@@ -50,12 +50,12 @@ Where the labels come from
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 
-import pycountry
 
 __all__ = [
     "FACTOR_VALUES",
@@ -1309,19 +1309,32 @@ def _role_table() -> dict[str, list[str]]:
     return table
 
 
-_INDEXES: dict[str, dict[str, str]] = {
-    name: _build_index(name, _role_table() if name == "role" else table) for name, table in _FACTOR_TABLES.items()
-}
-_SKILL_INDEX: dict[str, str] = _build_index(
-    "skills", {slug: (display, *labels) for slug, display, _category, labels in _SKILL_ROWS}
-)
-_TITLE_INDEX: dict[str, str] = {_key(title): role for title, role in AIJOBS_TITLE_ROLES.items()}
-_KEYWORD_RULES = tuple((re.compile(pattern), role) for pattern, role in KEYWORD_ROLE_RULES)
+# The look-up indexes are built on first use: `mlsalary --help` and `options` never need them.
 
-for _name, _index in _INDEXES.items():
-    _clash = _NO_ANSWER_KEYS & set(_index)
-    if _clash:
-        raise RuntimeError(f"taxonomy {_name}: {sorted(_clash)} are both no-answer and a value")
+
+@functools.cache
+def _indexes() -> dict[str, dict[str, str]]:
+    indexes = {name: _build_index(name, _role_table() if name == "role" else table) for name, table in _FACTOR_TABLES.items()}
+    for name, index in indexes.items():
+        clash = _NO_ANSWER_KEYS & set(index)
+        if clash:
+            raise RuntimeError(f"taxonomy {name}: {sorted(clash)} are both no-answer and a value")
+    return indexes
+
+
+@functools.cache
+def _skill_index() -> dict[str, str]:
+    return _build_index("skills", {slug: (display, *labels) for slug, display, _category, labels in _SKILL_ROWS})
+
+
+@functools.cache
+def _title_index() -> dict[str, str]:
+    return {_key(title): role for title, role in AIJOBS_TITLE_ROLES.items()}
+
+
+@functools.cache
+def _keyword_rules() -> tuple:
+    return tuple((re.compile(pattern), role) for pattern, role in KEYWORD_ROLE_RULES)
 
 
 def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[str]:
@@ -1366,7 +1379,7 @@ def normalize(factor: str, label: object) -> str | None:
         if text is None or _key(text) in _NO_ANSWER_KEYS:
             return None
         return normalize_skill(text)
-    if factor not in _INDEXES:
+    if factor not in _FACTOR_TABLES:
         raise ValueError(f"unknown factor {factor!r}; factors: {', '.join([*FACTOR_VALUES, 'country', 'skills'])}")
     text = _as_text(label)
     if text is None:
@@ -1374,7 +1387,7 @@ def normalize(factor: str, label: object) -> str | None:
     key = _key(text)
     if key in _NO_ANSWER_KEYS:
         return None
-    index = _INDEXES[factor]
+    index = _indexes()[factor]
     if key in index:
         return index[key]
     if factor == "remote":
@@ -1427,10 +1440,11 @@ def role_from_job_title(title: object) -> str | None:
     key = _key(text)
     if not key or key in _NO_ANSWER_KEYS:
         return None
-    if key in _TITLE_INDEX:
-        return _TITLE_INDEX[key]
+    titles = _title_index()
+    if key in titles:
+        return titles[key]
     words = re.sub(r"[^\w&/+ ]", " ", key)
-    for pattern, role in _KEYWORD_RULES:
+    for pattern, role in _keyword_rules():
         if pattern.search(words):
             return role
     return None
@@ -1462,7 +1476,15 @@ def _unique(labels: Iterable[str]) -> list[str]:
 # Public API: country
 # --------------------------------------------------------------------------------------------
 
-_COUNTRY_ALIAS_INDEX: dict[str, str | None] = {_key(label): code for label, code in COUNTRY_ALIASES.items()}
+@functools.cache
+def _country_alias_index() -> dict[str, str | None]:
+    return {_key(label): code for label, code in COUNTRY_ALIASES.items()}
+
+
+def _pycountry():
+    import pycountry  # its database loads on first use; most commands never need it
+
+    return pycountry
 
 
 def _country_names(country) -> list[str]:
@@ -1474,10 +1496,13 @@ def _country_names(country) -> list[str]:
     return names
 
 
-_COUNTRY_NAME_INDEX: dict[str, str] = {}
-for _country in pycountry.countries:
-    for _label in _country_names(_country):
-        _COUNTRY_NAME_INDEX.setdefault(_key(_label), _country.alpha_2)
+@functools.cache
+def _country_name_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for country in _pycountry().countries:
+        for label in _country_names(country):
+            index.setdefault(_key(label), country.alpha_2)
+    return index
 
 
 def normalize_country(label: object) -> str | None:
@@ -1492,10 +1517,12 @@ def normalize_country(label: object) -> str | None:
     key = _key(text)
     if key in _NO_ANSWER_KEYS:
         return None
-    if key in _COUNTRY_ALIAS_INDEX:
-        return _COUNTRY_ALIAS_INDEX[key]
-    if key in _COUNTRY_NAME_INDEX:
-        return _COUNTRY_NAME_INDEX[key]
+    alias_index, name_index = _country_alias_index(), _country_name_index()
+    if key in alias_index:
+        return alias_index[key]
+    if key in name_index:
+        return name_index[key]
+    pycountry = _pycountry()
     compact = key.replace(".", "").replace(" ", "")
     if compact.isalpha() and len(compact) in (2, 3):
         found = pycountry.countries.get(**{"alpha_2" if len(compact) == 2 else "alpha_3": compact.upper()})
@@ -1508,7 +1535,7 @@ def normalize_country(label: object) -> str | None:
     code = _country_by_words(key)
     if code is not None:
         return code
-    index = {**_COUNTRY_NAME_INDEX, **{k: v for k, v in _COUNTRY_ALIAS_INDEX.items() if v is not None}}
+    index = {**name_index, **{k: v for k, v in alias_index.items() if v is not None}}
     raise UnknownLabel("country", text, _suggest(key, index, country_name))
 
 
@@ -1520,7 +1547,7 @@ def _country_by_words(key: str) -> str | None:
     if len(key) < 4:
         return None
     pattern = re.compile(rf"(^|\W){re.escape(key)}($|\W)")
-    codes = {code for name, code in _COUNTRY_NAME_INDEX.items() if pattern.search(name)}
+    codes = {code for name, code in _country_name_index().items() if pattern.search(name)}
     return codes.pop() if len(codes) == 1 else None
 
 
@@ -1530,6 +1557,7 @@ def country_name(code: str) -> str:
     alpha_2 = text.strip().upper() if text else ""
     if alpha_2 in COUNTRY_DISPLAY_NAMES:
         return COUNTRY_DISPLAY_NAMES[alpha_2]
+    pycountry = _pycountry()
     country = pycountry.countries.get(alpha_2=alpha_2) if len(alpha_2) == 2 else None
     if country is None:
         resolved = normalize_country(code)
@@ -1543,7 +1571,7 @@ def country_name(code: str) -> str:
 
 def _country_aliases() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
-    for country in pycountry.countries:
+    for country in _pycountry().countries:
         table[country.alpha_2] = _unique([*_country_names(country), country.alpha_3])
     table.setdefault("XK", [])
     for label, code in COUNTRY_ALIASES.items():
@@ -1557,13 +1585,26 @@ def _country_aliases() -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------------
 
 
+# Labels already resolved (batch files repeat the same few hundred skill spellings).
+_SKILL_LABELS: dict[str, str] = {}
+
+
 def normalize_skill(label: object) -> str:
     """Canonical skill slug ("Torch/PyTorch" -> "pytorch"); raises UnknownLabel("skills", …)."""
+    if type(label) is str:
+        known = _SKILL_LABELS.get(label)
+        if known is not None:
+            return known
     text = _as_text(label)
     key = _key(text) if text is not None else ""
-    if key in _SKILL_INDEX:
-        return _SKILL_INDEX[key]
-    raise UnknownLabel("skills", text if text is not None else "", _suggest(key, _SKILL_INDEX), SKILLS)
+    index = _skill_index()
+    if key in index:
+        if type(label) is str and len(label) <= 100:
+            if len(_SKILL_LABELS) >= 10_000:
+                _SKILL_LABELS.clear()  # bounded, whatever the input
+            _SKILL_LABELS[label] = index[key]
+        return index[key]
+    raise UnknownLabel("skills", text if text is not None else "", _suggest(key, index), SKILLS)
 
 
 def normalize_skills(labels: Iterable[object] | str) -> tuple[str, ...]:
@@ -1575,6 +1616,10 @@ def normalize_skills(labels: Iterable[object] | str) -> tuple[str, ...]:
         labels = labels.split(";")
     slugs = set()
     for label in labels:
+        known = _SKILL_LABELS.get(label) if type(label) is str else None
+        if known is not None:
+            slugs.add(known)
+            continue
         text = _as_text(label)
         if text is None or _key(text) in _NO_ANSWER_KEYS:
             continue

@@ -236,29 +236,48 @@ def stdout_of(result) -> str:
     return result.stdout_bytes.decode("utf-8", "surrogateescape")
 
 
+def has_factor_column(header: list[str]) -> bool:
+    return any(batch_module.canonical_column(name) in FACTORS for name in header)
+
+
 def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = True) -> list[dict]:
-    """Header kept + added columns; one row per data row, same order, cells kept; error XOR p50."""
+    """Header kept + added columns; one row per data row, same order, cells kept; error XOR p50.
+
+    Input columns named like an added column are replaced by it, not repeated.
+    """
     records = parse_csv(out_text)
     assert records, "no header written"
     width = len(case.header)
+    kept = [i for i, name in enumerate(case.header) if name not in ADDED]
     if exact_cells:
-        assert records[0] == case.header + ADDED
+        assert records[0] == [case.header[i] for i in kept] + ADDED
     else:
         assert records[0][0] == "id" and records[0][-len(ADDED):] == ADDED
     data = records[1:]
     assert [r[0] for r in data] == case.ids, "rows lost, added or reordered"
     values = []
     for row, intended in zip(data, case.rows):
-        assert len(row) == width + len(ADDED)
+        assert len(row) == len(kept) + len(ADDED)
         if exact_cells:
-            assert row[:width] == (intended + [""] * width)[:width], "input cells not kept"
-        v = dict(zip(ADDED, row[width:]))
+            padded = (intended + [""] * width)[:width]
+            assert row[: len(kept)] == [padded[i] for i in kept], "input cells not kept"
+        v = dict(zip(ADDED, row[len(kept):]))
         if v["error"]:
             assert v["p50"] == "" and one_line(v["error"])
         else:
             assert int(v["p10"]) <= int(v["p50"]) <= int(v["p90"])
         values.append(v)
     return values
+
+
+def check_no_factor_refused(case: hs.CsvCase, run) -> bool:
+    """A header without any factor column is refused (exit 2, one line), not estimated blind."""
+    if has_factor_column(case.header):
+        return False
+    with pytest.raises(InputError) as error:
+        run()
+    assert one_line(str(error.value)) and "no factor column" in str(error.value)
+    return True
 
 
 def check_jsonl_output(case: hs.JsonlCase, out_text: str) -> None:
@@ -453,6 +472,8 @@ def test_huge_skill_lists_are_quick(cli, real_estimator):
 def test_batch_csv_rows_in_order(stub_estimator, case):
     tried("batch csv (stub model)")
     out = io.StringIO()
+    if check_no_factor_refused(case, lambda: batch_module.run(stub_estimator, io.StringIO(case.text, newline=""), out)):
+        return
     summary = batch_module.run(stub_estimator, io.StringIO(case.text, newline=""), out)
     assert summary.rows == len(case.rows)
     check_csv_output(case, out.getvalue())
@@ -463,6 +484,8 @@ def test_batch_csv_rows_in_order(stub_estimator, case):
 def test_batch_csv_rows_in_order_real_model(real_estimator, case):
     tried("batch csv (real model)")
     out = io.StringIO()
+    if check_no_factor_refused(case, lambda: batch_module.run(real_estimator, io.StringIO(case.text, newline=""), out)):
+        return
     batch_module.run(real_estimator, io.StringIO(case.text, newline=""), out)
     check_csv_output(case, out.getvalue())
 
@@ -485,6 +508,10 @@ def test_batch_cli_csv_bytes_any_encoding(cli, case, encoding):
     data = case.text.encode(encoding, errors="replace")
     result = cli(["batch", "-"], input=data)
     no_traceback(result)
+    if not has_factor_column(case.header) and case.header:
+        assert result.exit_code == 2 and one_line(result.stderr.rstrip("\n")) and "no factor column" in result.stderr
+        assert stdout_of(result) == ""
+        return
     assert result.exit_code == 0, result.stderr
     lossless = encoding in ("utf-8", "utf-8-sig") and data.decode(encoding) == case.text
     check_csv_output(case, stdout_of(result), exact_cells=lossless)
@@ -542,9 +569,14 @@ def test_header_only_gives_header_only(cli, via):
 
 
 def test_no_header_the_first_line_is_the_header(cli):
-    """Debatable: without a header the first data line is taken as one (nothing tells them apart)."""
-    rows = data_rows(batch_bytes(cli, b"1,5,Germany\n2,6,France\n"))
-    assert [r[0] for r in rows] == ["2"]
+    """Without a header the first line is taken as one (nothing tells them apart): it names no
+    factor, so the file is refused rather than estimated with every factor unknown."""
+    result = batch_bytes(cli, b"1,5,Germany\n2,6,France\n")
+    assert result.exit_code == 2 and stdout_of(result) == ""
+    assert result.stderr == (
+        "Error: no factor column in the header '1,5,Germany'; expected some of: experience, "
+        "years_coding, seniority, country, industry, education, role, company_size, remote, skills\n"
+    )
 
 
 def test_blank_lines_before_the_header_are_skipped(cli, via):
@@ -556,11 +588,12 @@ def test_blank_lines_before_the_header_are_skipped(cli, via):
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
-def test_wrong_delimiter_keeps_one_row_per_line(cli, sep):
-    """Debatable: a ';'/tab file has no factor column, so every row gets the all-unknown estimate."""
+def test_wrong_delimiter_is_refused_with_a_hint(cli, sep):
     text = f"id{sep}experience{sep}country\n1{sep}5{sep}DE\n2{sep}-1{sep}DE\n3{sep}{sep}\n"
-    rows = data_rows(batch_bytes(cli, text.encode()))
-    assert [r[0] for r in rows] == [f"1{sep}5{sep}DE", f"2{sep}-1{sep}DE", f"3{sep}{sep}"]
+    result = batch_bytes(cli, text.encode())
+    assert result.exit_code == 2 and stdout_of(result) == ""
+    assert one_line(result.stderr.rstrip("\n"))
+    assert f"the header holds {sep!r}: is the file comma-separated?" in result.stderr
 
 
 @pytest.mark.parametrize("eol", [b"\n", b"\r\n"])
@@ -629,10 +662,15 @@ def test_duplicate_columns_are_kept_and_the_first_is_used(cli):
     assert records[1][:4] == ["1", "5", "-1", "x"] and error_of(records[1]) == ""
 
 
-def test_input_columns_named_like_output_columns(cli):
-    """Debatable: the output then has two 'error' / 'p50' columns."""
-    rows = data_rows(batch_bytes(cli, b"id,error,p50\n1,boom,7\n"))
-    assert [r[:3] for r in rows] == [["1", "boom", "7"]]
+def test_input_columns_named_like_output_columns_are_replaced(cli):
+    """Batch output fed back in: its old estimate columns are replaced, not repeated."""
+    result = batch_bytes(cli, b"id,error,p50,experience\n1,boom,7,5\n2,,,-1\n")
+    records = parse_csv(stdout_of(result))
+    assert records[0] == ["id", "experience"] + ADDED
+    assert [r[:2] for r in records[1:]] == [["1", "5"], ["2", "-1"]]
+    assert error_of(records[1]) == "" and int(records[1][2 + ADDED.index("p50")]) > 1000
+    assert "experience" in error_of(records[2])
+    assert "replaced" in result.stderr and "error, p50" in result.stderr
 
 
 def test_nul_bytes_in_cells(cli):
