@@ -1,8 +1,22 @@
-"""mlsalary: honest, explained compensation ranges for machine-learning engineers."""
+"""mlsalary: honest, explained compensation ranges for machine-learning engineers.
+
+    >>> from mlsalary import Estimator, Profile
+
+The public names load on first use, so that `mlsalary --help` does not pay for numpy.
+"""
 
 __version__ = "0.1.0"
 
-from mlsalary.profile import FACTORS, Profile  # noqa: E402
-from mlsalary.estimates import Estimate, Estimator  # noqa: E402
-
 __all__ = ["FACTORS", "Estimate", "Estimator", "Profile", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("FACTORS", "Profile"):
+        from mlsalary import profile
+
+        return getattr(profile, name)
+    if name in ("Estimate", "Estimator"):
+        from mlsalary import estimates
+
+        return getattr(estimates, name)
+    raise AttributeError(f"module 'mlsalary' has no attribute {name!r}")

@@ -6,6 +6,7 @@ message and an ExitStatus, never a traceback.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import json
@@ -14,21 +15,71 @@ from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
+
+try:  # Typer >= 0.2x vendors Click
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException as _ClickException
 
 from mlsalary.environment import Environment
 from mlsalary.errors import DataError, InputError, MlsalaryError
 from mlsalary.profile import DEFAULT_ROLE, FACTOR_HELP
 from mlsalary.status import ExitStatus
 
+class Command(TyperCommand):
+    """A command whose --help is plain text (fast: no Rich import), options grouped by panel."""
+
+    def format_options(self, ctx, formatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                title = "Arguments" if param.param_type_name == "argument" else getattr(param, "rich_help_panel", None) or "Options"
+                sections.setdefault(title, []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
+
+
+class Group(TyperGroup):
+    """The `mlsalary` group: a usage error is one line, as every other error.
+
+    (Click prints the usage, a hint and the error on three lines.)
+    """
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except _ClickException as error:
+            context = getattr(error, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            print_error(error.format_message() + hint)
+            status = error.exit_code
+        except typer.Abort:
+            get_env().stderr.write("Interrupted.\n")
+            status = ExitStatus.INTERRUPTED
+        if standalone_mode:
+            sys.exit(status or 0)
+        return status
+
+
+def _examples(*commands: str) -> str:
+    # "\b" keeps Click from re-wrapping the lines of the block.
+    return "Examples:\n\n\b\n" + "\n".join(commands)
+
+
 app = typer.Typer(
     name="mlsalary",
+    cls=Group,
     help=(
         "What does a machine-learning engineer really earn? Compensation ranges (p10-p90) "
         "learned from real survey data, with the reasons behind each number.\n\n"
-        "Start with: [bold]mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master[/bold]"
+        "Start with:\n\n\b\n"
+        "mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master"
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain help: Rich's help renderer costs 0.1 s of imports per call
     pretty_exceptions_show_locals=False,  # salaries are sensitive: never print local variables
     pretty_exceptions_enable=False,  # main() turns unexpected errors into one line
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -97,13 +148,13 @@ def _factor_option(name: str, metavar: str):
 
 
 @app.command(
-    epilog=(
-        "[bold]Examples[/bold]\n\n"
-        "  mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master\n\n"
-        "  mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range\n\n"
-        "  mlsalary estimate --country US --experience 4 --offer 145k\n\n"
-        "  mlsalary estimate --country DE --skills python --what-if skills+=pytorch --what-if country=US"
-    )
+    cls=Command,
+    epilog=_examples(
+        "mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master",
+        "mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range",
+        "mlsalary estimate --country US --experience 4 --offer 145k",
+        "mlsalary estimate --country DE --skills python --what-if skills+=pytorch --what-if country=US",
+    ),
 )
 @handle_errors
 def estimate(
@@ -165,11 +216,11 @@ def estimate(
 
 
 @app.command(
-    epilog=(
-        "[bold]Examples[/bold]\n\n"
-        "  mlsalary batch sample_data/profiles.csv > estimates.csv\n\n"
-        "  cat profiles.jsonl | mlsalary batch - --input-format jsonl --output-format jsonl --explain"
-    )
+    cls=Command,
+    epilog=_examples(
+        "mlsalary batch sample_data/profiles.csv > estimates.csv",
+        "cat profiles.jsonl | mlsalary batch - --input-format jsonl --output-format jsonl --explain",
+    ),
 )
 @handle_errors
 def batch(
@@ -215,18 +266,40 @@ def batch(
     finally:
         if stream is not env.stdin:
             stream.close()
+    if summary.replaced_columns:
+        names = ", ".join(summary.replaced_columns)
+        print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
+    if _UNDECODABLE[0]:
+        print_note(
+            f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "
+            "with U+FFFD (save the file as UTF-8 to keep them)."
+        )
     if summary.errors:
         print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
 
 
+# Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that
+# the run can say so: a latin-1 file otherwise shows up only as unknown values in some rows.
+_UNDECODABLE = [0]
+
+
+def _count_and_replace(error: UnicodeDecodeError):
+    _UNDECODABLE[0] += error.end - error.start
+    return "\ufffd", error.end
+
+
+codecs.register_error("mlsalary-replace", _count_and_replace)
+
+
 def _open_input(file: str, env: Environment):
+    _UNDECODABLE[0] = 0
     if file == "-":
         stream = env.stdin
         if hasattr(stream, "buffer"):
-            return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="replace", newline="")
+            return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
         return stream
     try:
-        return open(file, encoding="utf-8-sig", errors="replace", newline="")
+        return open(file, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
     except OSError as error:
         raise InputError("FILE", f"cannot read '{file}': {error.strerror}") from None
 
@@ -237,12 +310,8 @@ FACTOR_NAMES = ("seniority", "country", "industry", "education", "role", "compan
 
 
 @app.command(
-    epilog=(
-        "[bold]Examples[/bold]\n\n"
-        "  mlsalary options\n\n"
-        "  mlsalary options education\n\n"
-        "  mlsalary options role --json | jq 'keys'"
-    )
+    cls=Command,
+    epilog=_examples("mlsalary options", "mlsalary options education", "mlsalary options role --json | jq 'keys'"),
 )
 @handle_errors
 def options(
@@ -266,7 +335,7 @@ def options(
         env.console().print(render.options_renderable(data, factor))
 
 
-@app.command(epilog="[bold]Examples[/bold]\n\n  mlsalary info\n\n  mlsalary info --json | jq .held_out")
+@app.command(cls=Command, epilog=_examples("mlsalary info", "mlsalary info --json | jq .held_out"))
 @handle_errors
 def info(as_json: JsonOption = False, model: ModelOption = None):
     """The model card: sources and licences, what is estimated, held-out accuracy, versions.
@@ -293,7 +362,7 @@ DataOption = Annotated[
 ]
 
 
-@app.command(epilog="[bold]Example[/bold]\n\n  mlsalary train --data ../shared/data --out models")
+@app.command(cls=Command, epilog=_examples("mlsalary train --data ../shared/data --out models"))
 @handle_errors
 def train(
     data: DataOption,
@@ -321,7 +390,7 @@ def train(
     )
 
 
-@app.command(epilog="[bold]Example[/bold]\n\n  mlsalary evaluate --data ../shared/data --out evaluation")
+@app.command(cls=Command, epilog=_examples("mlsalary evaluate --data ../shared/data --out evaluation"))
 @handle_errors
 def evaluate(
     data: DataOption,

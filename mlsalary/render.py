@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlsalary import taxonomy
-from mlsalary.estimates import Estimate
 from mlsalary.profile import FACTORS
+
+if TYPE_CHECKING:  # the option and model-card commands render without numpy
+    from mlsalary.estimates import Estimate
 
 FACTOR_LABELS = {
     "experience": "Experience",
