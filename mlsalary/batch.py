@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import operator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator
 
@@ -204,14 +205,19 @@ def _quote(text: str) -> str:
 # -- the run ------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Outcome:
-    """What a distinct profile gives: its quantiles and its added cells, or its error."""
+    """What a distinct profile gives: its quantiles and its added cells, or its error.
 
-    quantiles: list[float] | None
-    cells: list  # the added columns without offer_percentile, error last
-    error: str | None
-    text: str = ""  # `cells` as CSV text
+    Created empty when the profile is first seen, filled in when the worker has estimated it.
+    """
+
+    __slots__ = ("quantiles", "cells", "error", "text")
+
+    def set(self, quantiles: list[float] | None, cells: list, error: str | None) -> None:
+        self.quantiles = quantiles
+        self.cells = cells  # the added columns without offer_percentile, error last
+        self.error = error
+        self.text = _csv_text(cells)  # `cells` as CSV text
 
 
 def run(
@@ -251,42 +257,61 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
     # repeat costs a dictionary look-up. Bounded, so memory does not grow with the file.
     cache: dict[Any, _Outcome] = {}
     json_values = input_format == "jsonl"
-    for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
-        new = [key for key in dict.fromkeys(keys) if key is not None and key not in cache]
-        if new:
-            _estimate_new(estimator, source.factors, json_values, new, cache, explain, len(added))
-        outcomes = [cache[key] if key is not None else None for key in keys]
-        if writer.fmt == "csv" and writer.header is not None and offers is None and errors is None:
+    fast = writer.fmt == "csv" and writer.header is not None
+
+    def write(chunk) -> None:
+        future, records, outcomes, offers, errors = chunk
+        if future is not None:
+            future.result()
+        if fast and offers is None and errors is None:
             _write_fast(writer, records, outcomes, fail_fast, summary)
         else:
             _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary)
         if progress:
             progress(len(records))
+
+    # One worker estimates the new profiles of a chunk while this thread writes the previous
+    # chunk and reads the next (numpy releases the GIL while it walks the trees).
+    with ThreadPoolExecutor(1) as worker:
+        previous = None
+        for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
+            outcomes = list(map(cache.get, keys))
+            future = None
+            if None in outcomes:
+                new = {key: _Outcome() for key, outcome in zip(keys, outcomes) if outcome is None and key is not None}
+                if new:
+                    if len(cache) + len(new) > CACHE_ENTRIES:
+                        cache.clear()
+                    cache.update(new)
+                    outcomes = [new.get(key) if outcome is None else outcome for key, outcome in zip(keys, outcomes)]
+                    future = worker.submit(_estimate, estimator, source.factors, json_values, new, explain, len(added))
+            if previous is not None:
+                write(previous)
+            previous = (future, records, outcomes, offers, errors)
+        if previous is not None:
+            write(previous)
     writer.flush()
     return summary
 
 
-def _estimate_new(estimator, factors, json_values, keys, cache, explain, width) -> None:
-    """Validate and estimate the profiles of `keys` (not yet cached), all at once."""
-    if len(cache) + len(keys) > CACHE_ENTRIES:
-        cache.clear()
-    profiles, valid_keys = [], []
-    for key in keys:
+def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: int) -> None:
+    """Validate and estimate the profiles of `new` (raw key -> empty outcome), all at once."""
+    profiles, valid = [], []
+    for key, outcome in new.items():
         try:
             profiles.append(Profile.from_mapping(_from_key(factors, key, json_values)))
-            valid_keys.append(key)
+            valid.append(outcome)
         except InputError as error:
-            cells = [""] * (width - 1) + [str(error)]
-            cache[key] = _Outcome(None, cells, str(error), _csv_text(cells))
+            outcome.set(None, [""] * (width - 1) + [str(error)], str(error))
     quantiles = estimator.quantiles_many(profiles).tolist()
-    for key, profile, q in zip(valid_keys, profiles, quantiles):
+    for outcome, profile, q in zip(valid, profiles, quantiles):
         cells: list = [round(v) for v in q]
         if explain:
             contributions, baseline = estimator.explain(profile)
             cells.append(round(baseline))
             cells.extend(round(contributions[name]) for name in FACTORS)
         cells.append("")
-        cache[key] = _Outcome(q, cells, None, _csv_text(cells))
+        outcome.set(q, cells, None)
 
 
 def _csv_text(cells: list) -> str:
