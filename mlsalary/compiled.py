@@ -417,7 +417,7 @@ class Forest:
         """
         out = np.empty((len(bins), len(roots)), dtype=np.int32)
         starts = range(0, len(bins), rows)
-        threads = min(len(starts), _threads())
+        threads = min(len(starts), usable_cpus())
         if threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -723,8 +723,8 @@ def _check_part(k: int, p: dict[str, np.ndarray]) -> None:
         raise ModelError(f"{FOREST_FILE}: model {k} has no trees")
 
 
-def _threads() -> int:
-    """Threads for evaluating big blocks of rows: the CPUs this process may use, at most 4."""
+def usable_cpus() -> int:
+    """Threads for numpy work that releases the GIL: the CPUs this process may use, at most 4."""
     import os
 
     try:
