@@ -30,12 +30,26 @@ def options(metadata: dict[str, Any], factor: str | None) -> dict[str, Any]:
     if factor is None:
         summary = {}
         for name in ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills"):
-            values = _values(metadata, name)
-            summary[name] = {"values": len(values), "most_rows": [v["value"] for v in sorted(values, key=lambda v: -v["rows"])[:6]]}
+            rows = _rows(metadata, name)
+            summary[name] = {"values": len(rows), "most_rows": sorted(rows, key=lambda v: -rows[v])[:6]}
         summary["experience"] = {"values": "a number of years >= 0 (0-60)"}
         summary["years_coding"] = {"values": "a number of years >= 0 (0-70)"}
         return summary
     return {"factor": factor, "training_rows": metadata["support"]["rows"], "values": _values(metadata, factor)}
+
+
+def _rows(metadata: dict[str, Any], factor: str) -> dict[str, int]:
+    """Accepted value -> training rows, in the order `_values` lists them (no alias tables:
+    the summary needs no country database)."""
+    rows = metadata["support"]["by_value"].get(factor, {})
+    if factor == "country":
+        modelled = set(metadata["schema"]["countries_modelled"])
+        codes = sorted(set(rows) | modelled, key=lambda c: -rows.get(c, 0))
+    elif factor == "skills":
+        codes = sorted(taxonomy.SKILLS, key=lambda s: (-rows.get(s, 0), s))
+    else:
+        codes = list(taxonomy.FACTOR_VALUES[factor])
+    return {code: rows.get(code, 0) for code in codes}
 
 
 def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
