@@ -77,7 +77,14 @@ def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
     ]
 
 
+CARD_FIELDS = ("model_version", "estimates", "comp_window_usd", "sources", "held_out", "versions")
+
+
 def model_card(metadata: dict[str, Any]) -> dict[str, Any]:
+    missing = [name for name in CARD_FIELDS if not metadata.get(name)]
+    if missing or not isinstance(metadata["held_out"], dict) or len(metadata["comp_window_usd"]) != 2:
+        shown = ", ".join(missing) or "held_out, comp_window_usd"
+        raise ModelError(f"this model's metadata lacks the model card ({shown}); retrain it with `mlsalary train`")
     held = metadata.get("held_out", {})
     model = held.get("model", {})
     ml = held.get("ml_roles") or {}

@@ -626,3 +626,12 @@ def test_estimate_and_batch_write_no_file(tmp_path):
         assert result.stdout.strip()
     written = {name: sorted(p.name for p in folder.rglob("*")) for name, folder in dirs.items()}
     assert written == {name: [] for name in dirs}
+
+
+@pytest.mark.parametrize("metadata", [{}, {"model_version": "x", "artifacts": {}}], ids=["empty", "no-card"])
+def test_info_on_metadata_without_a_model_card_is_a_model_error(tmp_path, metadata):
+    (tmp_path / "metadata.json").write_text(json.dumps(metadata))
+    result = runner.invoke(app, ["info", "--model", str(tmp_path)])
+    assert result.exit_code == MODEL_EXIT
+    assert result.stdout == "" and result.stderr.count("\n") == 1
+    assert "lacks the model card" in result.stderr and "mlsalary train" in result.stderr
