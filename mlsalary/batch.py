@@ -56,10 +56,11 @@ def canonical_column(name: str) -> str:
 
 # -- readers ------------------------------------------------------------------------------------
 #
-# A reader yields one item per input row: (record, key, offer, error). `record` is what is
-# passed through (the CSV cells, or the JSON object); `key` is the row's raw factor values, in
-# the order of the reader's `factors`, and is what estimates are cached by; `error` is set
-# when the row itself is unreadable (JSON Lines only).
+# A reader yields chunks of rows as four parallel lists: records (what is passed through: the
+# CSV row's text or cells, or the JSON object), keys (the row's raw factor values, in the
+# order of the reader's `factors`: what estimates are cached by), offers (the raw offer, or
+# None for CSV without an offer column) and errors (a message when the line itself is
+# unreadable; JSON Lines only, else None).
 
 # A single cell may be huge (a pasted document); the csv module's default cap is 128 KB.
 csv.field_size_limit(2**31 - 1)
