@@ -62,6 +62,7 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
 def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, seed: int = 0) -> dict[str, Path]:
     """Resample the factor columns of real rows into CSV files (no salaries)."""
     import numpy as np
+    import pandas as pd
 
     from mlsalary import sources
 
@@ -81,7 +82,26 @@ def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, see
     sample.to_csv(folder / "distinct.csv", index=False)
     out["distinct"] = folder / "distinct.csv"
     (folder / "distinct.rows").write_text(str(len(sample)))
+    # Memory, worst case: more distinct raw rows than batch keeps estimates for (100,000), so
+    # its cache fills and is cleared. Each distinct profile is written four times, with four
+    # spellings of the same experience ("5", "5.00", " 5", "5.0"; unknown: "", "NA", "na",
+    # " "), and the whole twice.
+    spellings = []
+    for k in range(4):
+        copy = distinct.copy()
+        copy["experience"] = copy["experience"].map(lambda v, k=k: _spelling(v, k))
+        spellings.append(copy)
+    memory = pd.concat(spellings * 2)
+    memory.to_csv(folder / "memory.csv", index=False)
+    (folder / "memory.rows").write_text(str(len(memory)))
+    out["memory"] = folder / "memory.csv"
     return out
+
+
+def _spelling(value, k: int) -> str:
+    if value is None or value != value:
+        return ["", "NA", "na", " "][k]
+    return [f"{value:g}", f"{value:.2f}", f" {value:g}", f"{float(value)!r}"][k]
 
 
 def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -> dict[str, tuple[list[str], int | None]]:
@@ -92,7 +112,8 @@ def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -
         "estimate": ([*MLSALARY, *ESTIMATE_ARGS], 1),
         "options": ([*MLSALARY, "options"], None),
         "batch": ([*MLSALARY, "batch", str(inputs.get("batch", "")), "--output-format", "csv"], args.rows),
-        "batch-distinct": ([*MLSALARY, "batch", str(inputs.get("distinct", ""))], _distinct_rows(inputs)),
+        "batch-distinct": ([*MLSALARY, "batch", str(inputs.get("distinct", ""))], _rows_of(inputs, "distinct")),
+        "batch-memory": ([*MLSALARY, "batch", str(inputs.get("memory", ""))], _rows_of(inputs, "memory")),
         "batch-explain": ([*MLSALARY, "batch", str(inputs.get("explain", "")), "--explain"], args.explain_rows),
         "train": ([*MLSALARY, "train", "--data", str(args.data), "--out", str(tmp / "trained")], None),
     }
@@ -101,8 +122,8 @@ def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -
     return table
 
 
-def _distinct_rows(inputs: dict[str, Path]) -> int | None:
-    count = inputs.get("distinct", Path("-")).with_suffix(".rows")
+def _rows_of(inputs: dict[str, Path], name: str) -> int | None:
+    count = inputs.get(name, Path("-")).with_suffix(".rows")
     return int(count.read_text()) if count.is_file() else None
 
 
@@ -113,6 +134,7 @@ TARGETS = {
     "estimate": ("<= 0.5 x reference", lambda t, rate, rss, ratio: ratio is not None and ratio <= 0.5),
     "batch": (">= 100k rows/s, <= 400 MB", lambda t, rate, rss, ratio: rate >= 100_000 and rss <= 400),
     "batch-distinct": ("<= 400 MB", lambda t, rate, rss, ratio: rss <= 400),
+    "batch-memory": ("<= 400 MB", lambda t, rate, rss, ratio: rss <= 400),
     "train": ("<= 180 s", lambda t, rate, rss, ratio: t <= 180),
 }
 
@@ -187,7 +209,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per case (default 5)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the batch input (default 1,000,000)")
     parser.add_argument("--explain-rows", type=int, default=200, help="rows of the batch --explain input (default 200)")
-    parser.add_argument("--cases", default="reference,help,options,estimate,batch,batch-distinct,batch-explain,train", help="comma-separated cases")
+    parser.add_argument("--cases", default="reference,help,options,estimate,batch,batch-distinct,batch-memory,batch-explain,train", help="comma-separated cases")
     parser.add_argument("--compiled-only", action="store_true", help="only the in-process CompiledModel vs sklearn micro-benchmark")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # internal: build inputs in a child
     args = parser.parse_args(argv)
@@ -205,7 +227,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp_name)
         compiled_dir = tmp / "compiled"
         wanted = [c.strip() for c in args.cases.split(",") if c.strip()]
-        needs_data = {"batch", "batch-distinct", "batch-explain", "train"} & set(wanted) and not args.compiled_only
+        needs_data = {"batch", "batch-distinct", "batch-memory", "batch-explain", "train"} & set(wanted) and not args.compiled_only
         if needs_data and (args.data is None or not Path(args.data).is_dir()):
             parser.error(f"cases {sorted(needs_data)} need the survey data: pass --data DIR or set MLSALARY_DATA")
         prepare = [PYTHON, __file__, "--prepare", str(tmp), "--rows", str(args.rows if needs_data else 0), "--explain-rows", str(args.explain_rows)]
@@ -215,7 +237,7 @@ def main(argv=None) -> int:
         if args.compiled_only:
             compiled_micro(compiled_dir, repeat=args.runs)
             return 0
-        inputs = {"batch": tmp / f"batch_{args.rows}.csv", "explain": tmp / f"explain_{args.explain_rows}.csv", "distinct": tmp / "distinct.csv"} if needs_data else {}
+        inputs = {"batch": tmp / f"batch_{args.rows}.csv", "explain": tmp / f"explain_{args.explain_rows}.csv", "distinct": tmp / "distinct.csv", "memory": tmp / "memory.csv"} if needs_data else {}
         table = cases(args, inputs, tmp, compiled_dir)
         env = dict(os.environ)
         env.pop("NO_COLOR", None)
