@@ -38,6 +38,7 @@ class BatchSummary:
     rows: int = 0
     errors: int = 0
     replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
+    cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
 
 
 def output_columns(explain: bool, offer: bool = False) -> list[str]:
@@ -91,6 +92,7 @@ class CsvInput:
                 f"no factor column in the header {_quote(shown)}{hint}; expected some of: " + ", ".join(FACTORS),
             )
         self.positions = tuple(positions[name] for name in self.factors)
+        self.cut_rows = 0
 
     def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
         """(records, keys, offers, None) for up to `size` rows at a time.
@@ -129,6 +131,8 @@ class CsvInput:
                         continue  # a blank line is not a row
                     cells = body.split(",")
                     record = body if len(cells) == header_width else cells
+                if len(cells) > header_width:
+                    self.cut_rows += 1  # cells beyond the header have no column to go to
                 if len(cells) < width:
                     cells = cells + padding
                 records.append(record)
@@ -293,6 +297,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
         if previous is not None:
             write(previous)
     writer.flush()
+    summary.cut_rows = getattr(source, "cut_rows", 0)
     return summary
 
 

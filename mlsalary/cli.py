@@ -269,6 +269,8 @@ def batch(
     if summary.replaced_columns:
         names = ", ".join(summary.replaced_columns)
         print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
+    if summary.cut_rows:
+        print_note(f"Note: {summary.cut_rows} row(s) had more cells than the header; the extra cells were dropped.")
     if _UNDECODABLE[0]:
         print_note(
             f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "

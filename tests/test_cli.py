@@ -94,6 +94,32 @@ def test_typos_name_the_field_and_a_way_out(option, value, field):
     assert "did you mean" in line or "valid values" in line
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("estimate", "--experience"), "Error: Option '--experience' requires an argument."),
+        (("estimat",), "Error: No such command 'estimat'. Did you mean 'estimate'? (see 'mlsalary --help')"),
+        (("estimate", "--cuntry", "DE"), "Error: No such option: --cuntry (Possible options: --country, --industry) (see 'mlsalary estimate --help')"),
+        (("batch", "a.csv", "b.csv"), "Error: Got unexpected extra argument(s) (b.csv) (see 'mlsalary batch --help')"),
+    ],
+    ids=["missing-value", "unknown-command", "unknown-option", "extra-argument"],
+)
+def test_usage_errors_are_one_line_with_exit_2(args, message):
+    """Click's own errors (usage, hint and error on three lines) become one line too."""
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stderr == message + "\n"
+    assert result.stdout == ""
+
+
+def test_help_groups_options_and_shows_examples():
+    result = invoke("estimate", "--help")
+    assert result.exit_code == 0
+    sections = [line for line in result.stdout.splitlines() if line and not line.startswith(" ") and line.endswith(":")]
+    assert sections == ["Profile:", "Negotiation:", "Output:", "Model:", "Options:"]
+    assert "  mlsalary estimate --country US --experience 4 --offer 145k\n" in result.stdout
+
+
 def test_no_arguments_shows_help():
     result = invoke()
     assert result.exit_code in (0, 2)

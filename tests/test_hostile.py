@@ -643,8 +643,10 @@ def test_ten_megabyte_cell_in_a_factor_column(cli):
 
 
 def test_rows_with_more_or_fewer_cells(cli):
-    """Short rows are padded. Debatable: extra cells beyond the header are dropped silently."""
-    rows = data_rows(batch_bytes(cli, b"id,experience\n1,5,extra,more\n2\n3,-1\n"))
+    """Short rows are padded; cells beyond the header have no column: dropped, with a note."""
+    result = batch_bytes(cli, b'id,experience\n1,5,extra,more\n2\n3,-1\n4,"6",x\n')
+    assert "Note: 2 row(s) had more cells than the header; the extra cells were dropped." in result.stderr
+    rows = data_rows(result)[:3]
     assert [r[0] for r in rows] == ["1", "2", "3"]
     assert all(len(r) == 2 + len(ADDED) for r in rows)
     assert error_of(rows[0]) == error_of(rows[1]) == "" and "experience" in error_of(rows[2])
