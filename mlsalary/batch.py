@@ -22,7 +22,7 @@ from mlsalary import negotiation
 from mlsalary.compiled import usable_cpus
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, Estimator
-from mlsalary.profile import FACTORS, Profile
+from mlsalary.profile import FACTORS, Profile, show_value
 
 # Columns read from the input: the factors, and an optional offer to check.
 INPUT_COLUMNS = FACTORS + ("offer",)
@@ -84,12 +84,11 @@ class CsvInput:
         self.offer_position = positions.get("offer")
         if self.header is not None and not self.factors:
             shown = ",".join(self.header)
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
             hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
             raise InputError(
                 "FILE",
-                f"no factor column in the header {_quote(shown)}{hint}; expected some of: " + ", ".join(FACTORS),
+                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS),
             )
         self.positions = tuple(positions[name] for name in self.factors)
         self.cut_rows = 0
@@ -202,10 +201,6 @@ def _from_key(factors: tuple[str, ...], key: Any, json_values: bool) -> dict[str
             for name, v in zip(factors, key)
         }
     return dict(zip(factors, key))
-
-
-def _quote(text: str) -> str:
-    return "'" + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text) + "'"
 
 
 # -- the run ------------------------------------------------------------------------------------

@@ -159,16 +159,16 @@ def parse_years(name: str, value: Any) -> float:
         return YEARS_TEXT[value.strip().lower()]
     # float() alone would also take "1_0", "٥" or "5\u2028": a number here is plain ASCII.
     if isinstance(value, str) and not _NUMBER.fullmatch(value.strip(" \t")):
-        raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}")
+        raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {show_value(value)}")
     try:
         number = float(value.strip(" \t")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError, OverflowError):
         raise InputError(
-            name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}"
+            name, f"{name} must be a number of years between 0 and {limit:g}, got {show_value(value)}"
         ) from None
     if not math.isfinite(number) or number < 0 or number > limit:
         raise InputError(
-            name, f"{name} must be a number of years between 0 and {limit:g}, got {_show(value)}"
+            name, f"{name} must be a number of years between 0 and {limit:g}, got {show_value(value)}"
         )
     return number
 
@@ -180,9 +180,9 @@ def parse_skills(value: Any) -> tuple[str, ...]:
         items = list(value)
         for item in items:
             if not isinstance(item, str):
-                raise InputError("skills", f"skills must be a list of names, got {_show(item)} in it")
+                raise InputError("skills", f"skills must be a list of names, got {show_value(item)} in it")
     else:
-        raise InputError("skills", f"skills must be a list of names, got {_show(value)}")
+        raise InputError("skills", f"skills must be a list of names, got {show_value(value)}")
     labels: list[str] = []
     for item in items:
         for part in item.split(";"):
@@ -207,7 +207,7 @@ def _is_skill(label: str) -> bool:
 
 def _normalize(name: str, value: Any, normalize) -> Any:
     if name != "skills" and not isinstance(value, str):
-        raise InputError(name, f"{name} must be text, got {_show(value)}")
+        raise InputError(name, f"{name} must be text, got {show_value(value)}")
     try:
         result = normalize(value)
     except taxonomy.UnknownLabel as error:
@@ -215,7 +215,7 @@ def _normalize(name: str, value: Any, normalize) -> Any:
     return result
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """Quote a user value for a one-line message: bounded, control characters escaped."""
     text = value if isinstance(value, str) else repr(value)
     if len(text) > 57:
