@@ -35,9 +35,15 @@ def shipped_compiled(shipped, tmp_path_factory):
     return compiled.CompiledModel.load(folder, artifacts=artifacts)
 
 
+METHODS = ("walk", "masks")  # the forest's two evaluators (Forest.raw_binned)
+
+
 def assert_same_predictions(model, compiled_model, X):
-    # Trees are summed in scikit-learn's order, so the raw predictions are bit-identical.
-    np.testing.assert_array_equal(compiled_model.forest.raw(X), sklearn_raw(model, X))
+    # Trees are summed in scikit-learn's order, so the raw predictions are bit-identical,
+    # whichever way the leaves are found.
+    expected = sklearn_raw(model, X)
+    for method in METHODS:
+        np.testing.assert_array_equal(compiled_model.forest.raw(X, method=method), expected, err_msg=method)
     np.testing.assert_allclose(compiled_model.predict_log(X), model.predict_log(X), rtol=0, atol=1e-9)
     np.testing.assert_allclose(compiled_model.predict_median(X), model.predict_median(X), rtol=1e-12, atol=0)
 
@@ -84,7 +90,8 @@ def test_every_category_unknowns_and_nan(shipped, shipped_compiled):
     extra[1::4, skills] = 1.0
     X = np.vstack([X, extra])
     raw = sklearn_raw(shipped, X)
-    np.testing.assert_array_equal(shipped_compiled.forest.raw(X), raw)
+    for method in METHODS:
+        np.testing.assert_array_equal(shipped_compiled.forest.raw(X, method=method), raw, err_msg=method)
     # predict_log needs valid survey codes (calibration group); use the reference survey
     Xq = X.copy()
     Xq[:, schema.groups_["survey"][0]] = schema.vocab_["survey"][schema.reference_survey_]
@@ -186,11 +193,36 @@ def test_synthetic_unseen_categories_and_nan():
     estimators, Xt = synthetic_forest_case()
     forest = compiled.Forest([compiled._estimator_arrays(e) for e in estimators])
     expected = np.column_stack([e.predict(Xt) for e in estimators])
-    np.testing.assert_array_equal(forest.raw(Xt), expected)
+    for method in METHODS:
+        np.testing.assert_array_equal(forest.raw(Xt, method=method), expected, err_msg=method)
     # one row at a time (no de-duplication) and many duplicates (de-duplicated) agree too
     np.testing.assert_array_equal(forest.raw(Xt[:7]), expected[:7])
     Xd = np.repeat(Xt[:50], 40, axis=0)
     np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
+
+
+def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shipped_compiled):
+    forest = compiled.Forest([compiled._estimator_arrays(e) for e in synthetic_forest_case()[0]])
+    few = forest.bin(synthetic_forest_case()[1][:10])
+    forest.raw_binned(few)
+    assert forest.__dict__.get("_masks", {}) == {}, "built the masks for 10 rows"
+    many = np.repeat(few, compiled.MASKS_FROM_ROWS // 10 + 1, axis=0)
+    np.testing.assert_array_equal(forest.raw_binned(many), forest.raw_binned(many, method="walk"))
+    assert isinstance(forest._masks[(0, 1, 2, 3, 4)], compiled.LeafMasks)
+    # A tree with more than 32 leaves has no uint32 masks: the walk is used instead.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(3000, 3))
+    big = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=63, min_samples_leaf=2, random_state=0).fit(X, X @ [1.0, 2.0, 3.0])
+    assert max(p.nodes["is_leaf"].sum() for p in big._predictors for p in p) > 32
+    wide = compiled.Forest([compiled._estimator_arrays(big)])
+    assert compiled.LeafMasks.build(wide, wide.roots) is None
+    many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
+    np.testing.assert_array_equal(wide.raw_binned(many), np.repeat(big.predict(X), 2)[:, None])
+    assert wide._masks == {(0,): None}
+    with pytest.raises(ValueError, match="more than 32 leaves"):
+        wide.raw(X[:5], method="masks")
 
 
 def test_synthetic_salary_model_export_load(tmp_path):
