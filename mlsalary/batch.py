@@ -145,6 +145,7 @@ class CsvInput:
 class JsonlInput:
     factors = FACTORS
     header = None
+    cut_rows = 0  # (CSV only)
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
@@ -218,7 +219,7 @@ class _Outcome:
         self.quantiles = quantiles
         self.cells = cells  # the added columns without offer_percentile, error last
         self.error = error
-        self.text = _csv_text(cells)  # `cells` as CSV text
+        self.text = _csv_row(cells, end="")  # `cells` as CSV text
 
 
 def run(
@@ -292,7 +293,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
         if previous is not None:
             write(previous)
     writer.flush()
-    summary.cut_rows = getattr(source, "cut_rows", 0)
+    summary.cut_rows = source.cut_rows
     return summary
 
 
@@ -321,9 +322,12 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
         outcome.set(q, cells, None)
 
 
-def _csv_text(cells: list) -> str:
+def _csv_row(cells: list, end: str = "\n") -> str:
+    """One CSV row as text. The csv module quotes only the line terminator's characters: a
+    cell holding a bare CR would break the row, so such rows have every cell quoted."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="", quoting=csv.QUOTE_ALL if any("\r" in str(c) for c in cells) else csv.QUOTE_MINIMAL).writerow(cells)
+    quoting = csv.QUOTE_ALL if any("\r" in str(cell) for cell in cells) else csv.QUOTE_MINIMAL
+    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)
     return buffer.getvalue()
 
 
@@ -384,10 +388,6 @@ class _Writer:
     def __init__(self, out: IO[str], fmt: str, header: list[str] | None, added: list[str]):
         self.out, self.fmt, self.added = out, fmt, added
         self.buffer = io.StringIO()
-        self.csv = csv.writer(self.buffer, lineterminator="\n")
-        # The csv module quotes only the line terminator's characters: a cell holding a bare
-        # CR would break the row, so such rows are written with every cell quoted.
-        self.csv_quoted = csv.writer(self.buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self.header_written = False
         self.replaced: list[str] = []
         self.keep: Callable | None = None  # picks the kept input cells when some are replaced
@@ -426,30 +426,21 @@ class _Writer:
         self.flush()
 
     def _line(self, cells: list[str], added: list) -> str:
+        """The input cells (padded or cut to the header, replaced columns left out) and the
+        added ones, as a CSV line."""
         width = self.width
         if len(cells) != width:
             cells = (cells + [""] * width)[:width]
         if self.keep is not None:
             cells = self.keep(cells)
-        row = cells + added
-        line = io.StringIO()
-        # The csv module quotes only the line terminator's characters: a cell holding a bare
-        # CR would break the row, so such rows are written with every cell quoted.
-        csv.writer(line, lineterminator="\n", quoting=csv.QUOTE_ALL if "\r" in "".join(cells) else csv.QUOTE_MINIMAL).writerow(row)
-        return line.getvalue()
+        return _csv_row(cells + added)
 
     def write_cells(self, cells: list[str], added: list) -> None:
-        """CSV in, CSV out: the input cells (padded or cut to the header) and the added ones."""
+        """CSV in, CSV out, one row."""
         if not self.header_written:
             self._writerow(self.header + self.added)
             self.header_written = True
-        width = self.width
-        if len(cells) != width:
-            cells = (cells + [""] * width)[:width]
-        if self.keep is not None:
-            cells = self.keep(cells)
-        writer = self.csv_quoted if "\r" in "".join(cells) else self.csv
-        writer.writerow(cells + added)
+        self.buffer.write(self._line(cells, added))
         if self.buffer.tell() > 1 << 16:
             self.flush()
 
@@ -473,8 +464,7 @@ class _Writer:
             self.flush()
 
     def _writerow(self, row: list) -> None:
-        writer = self.csv_quoted if any("\r" in str(cell) for cell in row) else self.csv
-        writer.writerow(row)
+        self.buffer.write(_csv_row(row))
 
     def _csv_header(self, record) -> list[str]:
         if self.header is None:
