@@ -39,12 +39,12 @@ def options(metadata: dict[str, Any], factor: str | None) -> dict[str, Any]:
 
 
 def _rows(metadata: dict[str, Any], factor: str) -> dict[str, int]:
-    """Accepted value -> training rows, in the order `_values` lists them (no alias tables:
-    the summary needs no country database)."""
+    """Accepted value -> training rows, in listing order (most rows first for countries and
+    skills). Needs no alias tables, so the summary needs no country database."""
     rows = metadata["support"]["by_value"].get(factor, {})
     if factor == "country":
         modelled = set(metadata["schema"]["countries_modelled"])
-        codes = sorted(set(rows) | modelled, key=lambda c: -rows.get(c, 0))
+        codes = sorted(set(rows) | modelled, key=lambda c: (-rows.get(c, 0), c))  # ties by code: stable across runs
     elif factor == "skills":
         codes = sorted(taxonomy.SKILLS, key=lambda s: (-rows.get(s, 0), s))
     else:
@@ -53,27 +53,15 @@ def _rows(metadata: dict[str, Any], factor: str) -> dict[str, int]:
 
 
 def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
-    rows = metadata["support"]["by_value"].get(factor, {})
     aliases = taxonomy.aliases(factor)
-    if factor == "country":
-        modelled = set(metadata["schema"]["countries_modelled"])
-        codes = sorted(set(rows) | modelled, key=lambda c: -rows.get(c, 0))
-        return [
-            {"value": c, "name": taxonomy.country_name(c), "rows": rows.get(c, 0), "modelled": c in modelled,
-             "aliases": aliases.get(c, [])[:8]}
-            for c in codes
-        ]
-    if factor == "skills":
-        modelled = set(metadata["schema"]["skills_modelled"])
-        slugs = sorted(taxonomy.SKILLS, key=lambda s: (-rows.get(s, 0), s))
-        return [
-            {"value": s, "name": taxonomy.SKILLS[s], "rows": rows.get(s, 0), "modelled": s in modelled,
-             "aliases": aliases.get(s, [])[:8]}
-            for s in slugs
-        ]
+    rows = _rows(metadata, factor)
+    if factor not in ("country", "skills"):
+        return [{"value": v, "rows": n, "aliases": aliases.get(v, [])} for v, n in rows.items()]
+    modelled = set(metadata["schema"]["countries_modelled" if factor == "country" else "skills_modelled"])
+    name = taxonomy.country_name if factor == "country" else taxonomy.SKILLS.__getitem__
     return [
-        {"value": v, "rows": rows.get(v, 0), "aliases": aliases.get(v, [])}
-        for v in taxonomy.FACTOR_VALUES[factor]
+        {"value": v, "name": name(v), "rows": n, "modelled": v in modelled, "aliases": aliases.get(v, [])[:8]}
+        for v, n in rows.items()
     ]
 
 
