@@ -614,11 +614,10 @@ class LeafMasks:
 
     MAX_LEAVES = 32
 
-    def __init__(self, features: list, leaf_nodes: np.ndarray, leaf_values: np.ndarray):
+    def __init__(self, features: list, leaf_values: np.ndarray):
         self.features = features  # (column, trees or None for all, masks (trees, bins) uint32)
-        self.leaf_nodes = leaf_nodes  # (trees, 32): node id of each leaf position
-        self.values = leaf_values.ravel()  # (trees * 32): the leaf values, by position
-        self.n_trees = len(leaf_nodes)
+        self.n_trees = len(leaf_values)
+        self.values = leaf_values.ravel()  # (trees * 32): each tree's leaf values, by position
 
     @classmethod
     def build(cls, forest: "Forest", roots: np.ndarray, pad_share: float = 0.6) -> "LeafMasks | None":
@@ -643,7 +642,7 @@ class LeafMasks:
                     stack += [(node, True), (int(forest.right[node]), False), (int(forest.left[node]), False)]
             leaf_nodes[t, : len(leaves)] = leaves
             rows: dict[int, np.ndarray] = {}
-            for node, mask in subtree.items():
+            for node in subtree:
                 if forest.is_leaf[node]:
                     continue
                 column = int(forest.column[node])
@@ -664,7 +663,7 @@ class LeafMasks:
                 full[trees] = masks
                 trees, masks = None, full
             features.append((column, trees, np.ascontiguousarray(masks)))
-        return cls(features, leaf_nodes, forest.value[leaf_nodes])
+        return cls(features, forest.value[leaf_nodes])
 
     def leaf_values(self, bins: np.ndarray) -> np.ndarray:
         """The leaf value each tree gives each binned row: shape (trees, rows)."""
