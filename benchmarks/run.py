@@ -30,7 +30,7 @@ DISTINCT_ROWS = 50_000
 ESTIMATE_ARGS = ["estimate", "--experience", "5", "--country", "Germany", "--skills", "python,pytorch", "--education", "master", "--json"]
 
 # A cold process doing what `mlsalary estimate ... --json` does with the compiled model:
-# import, load, encode, 5-model predict, Shapley contributions (2^10 coalitions x 64 rows).
+# import, load, encode, 5-model predict, Shapley contributions (2^k coalitions of the k given factors).
 COMPILED_ESTIMATE = """
 import sys
 from mlsalary import compiled, explanations

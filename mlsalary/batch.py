@@ -317,7 +317,8 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
         if explanation is not None:
             contributions, baseline = explanation
             cells.append(round(baseline))
-            cells.extend(round(contributions[name]) for name in FACTORS)
+            # A factor the row does not give is not a player: an empty cell, not a 0.
+            cells.extend(round(contributions[name]) if name in contributions else "" for name in FACTORS)
         cells.append("")
         outcome.set(q, cells, None)
 

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover
 
 from mlsalary.environment import Environment
 from mlsalary.errors import DataError, InputError, MlsalaryError
-from mlsalary.profile import DEFAULT_ROLE, FACTOR_HELP
+from mlsalary.profile import FACTOR_HELP
 from mlsalary.status import ExitStatus
 
 class Command(TyperCommand):
@@ -164,7 +164,7 @@ def estimate(
     country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
     industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
     education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
-    role: Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + f" Default: {DEFAULT_ROLE}.", rich_help_panel="Profile")] = None,
+    role: Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile")] = None,
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
@@ -178,8 +178,10 @@ def estimate(
     """Estimate the pay range for one profile, and explain it.
 
     Prints the median, the likely (p25-p75) and wide (p10-p90) ranges of annual total
-    compensation in USD, and how much each factor moved the median away from a typical
-    respondent. Every factor is optional; unknown ones are listed in the output.
+    compensation in USD, and how much each factor you gave moved the median away from the
+    estimate when nothing is known. Every factor is optional: one you leave out is "not
+    given", and the range covers every answer people gave to it (it gets wider, never
+    biased). Not given factors contribute nothing.
     """
     from mlsalary import negotiation, render
     from mlsalary.profile import Profile
@@ -187,7 +189,7 @@ def estimate(
     raw = {
         "experience": experience, "years_coding": years_coding, "seniority": seniority,
         "country": country, "industry": industry, "education": education,
-        "role": role if role is not None else DEFAULT_ROLE, "company_size": company_size,
+        "role": role, "company_size": company_size,
         "remote": remote, "skills": list(skills) if skills else None,
     }
     profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
@@ -201,13 +203,12 @@ def estimate(
     env = get_env()
     if as_json:
         data = result.to_dict()
-        data["role_defaulted"] = role is None
         if scenarios is not None:
             data["what_if"] = scenarios
         env.stdout.write(render.to_json(data) + "\n")
         return
     console = env.console()
-    console.print(render.estimate_renderable(result, role_defaulted=role is None, width=console.width))
+    console.print(render.estimate_renderable(result, width=console.width))
     if scenarios is not None:
         console.print(render.what_if_table(scenarios))
 

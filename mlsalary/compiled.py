@@ -21,10 +21,7 @@ unseen categories). Routing follows scikit-learn 1.9's HistGradientBoostingRegre
 - the raw prediction is the baseline plus the sum of the trees' leaf values (identity link).
 
 Prediction traverses all trees of a model (or of all five models) together, level by level,
-for a chunk of rows at a time. Shapley contributions use `coalition_medians`, which never
-builds the 1024 x 64 mixed rows: for each tree and background row it follows the tree once
-for the person and the background together, splitting only where the two go different ways,
-and sums the leaves reached under each constraint on the coalition in a 3^k table.
+for a chunk of rows at a time.
 """
 
 from __future__ import annotations
@@ -522,73 +519,6 @@ class Forest:
             out[start : start + chunk_rows] = raw if inverse is None else raw[inverse]
         return out
 
-    # -- coalitions (Shapley explanations) -------------------------------------------------
-
-    def coalition_raw(self, output: int, x: np.ndarray, background: np.ndarray, column_group: np.ndarray, k: int) -> np.ndarray:
-        """Raw prediction of one output for every coalition of k groups x background row.
-
-        Row (S, b) is background row b with the columns of the groups in S taken from x
-        (column_group[c] = group of column c, -1 = always from the background). Coalition S is
-        numbered as in itertools.product((False, True), repeat=k): group 0 is the most
-        significant bit. Returns shape (2**k, len(background)).
-        """
-        bx = self.bin(np.asarray(x, dtype=float)[None, :])[0]
-        bbg = self.bin(background)
-        n_bg = len(bbg)
-        width = bbg.shape[1]
-        flat_bg = bbg.ravel()
-        tree_roots = self.roots[self.root_output == output]
-        node = np.repeat(tree_roots, n_bg)
-        b = np.tile(np.arange(n_bg, dtype=np.intp), len(tree_roots))
-        inside = np.zeros(len(node), dtype=np.int64)  # groups required in S (bit 1<<g)
-        outside = np.zeros(len(node), dtype=np.int64)  # groups required not in S
-        group_bit = np.where(column_group >= 0, np.left_shift(1, np.maximum(column_group, 0)), 0).astype(np.int64)
-        group_bit = np.append(group_bit, 0)  # the constant column of leaves
-        finished: list[tuple[np.ndarray, ...]] = []
-        while len(node):
-            leaf = self.is_leaf[node]
-            if leaf.any():
-                done = np.flatnonzero(leaf)
-                finished.append((node[done], b[done], inside[done], outside[done]))
-                keep = np.flatnonzero(~leaf)
-                node, b, inside, outside = node[keep], b[keep], inside[keep], outside[keep]
-                if not len(node):
-                    break
-            column = self.column[node]
-            bit = group_bit[column]
-            offset = self.table_offset[node]
-            child_x = self.table[offset + bx[column]]
-            child_b = self.table[offset + flat_bg[b * width + column]]
-            take_x = (inside & bit) != 0
-            take_b = (bit == 0) | ((outside & bit) != 0) | (child_x == child_b)
-            child = np.where(take_x, child_x, child_b)
-            split = ~take_x & ~take_b
-            if split.any():
-                # Split: not in S follows the background (`child`), in S follows x (a new state).
-                s = np.flatnonzero(split)
-                outside_bg = outside.copy()
-                outside_bg[s] |= bit[s]
-                node = np.concatenate([child, child_x[s]])
-                b = np.concatenate([b, b[s]])
-                outside = np.concatenate([outside_bg, outside[s]])
-                inside = np.concatenate([inside, inside[s] | bit[s]])
-            else:
-                node = child
-        leaf_node, leaf_b, leaf_in, leaf_out = (np.concatenate(parts) for parts in zip(*finished))
-        # Ternary index per leaf state: digit 1 = group in S, 0 = not in S, 2 = either.
-        digit_weight = 3 ** np.arange(k - 1, -1, -1, dtype=np.int64)  # group 0 most significant
-        ternary = np.zeros(len(leaf_node), dtype=np.int64)
-        for g in range(k):
-            bit = 1 << g
-            digit = np.where(leaf_in & bit, 1, np.where(leaf_out & bit, 0, 2))
-            ternary += digit * digit_weight[g]
-        table = np.bincount(leaf_b * 3**k + ternary, weights=self.value[leaf_node], minlength=n_bg * 3**k)
-        table = table.reshape((n_bg,) + (3,) * k)
-        for axis in range(1, k + 1):
-            either = np.take(table, 2, axis=axis)
-            table = np.stack([np.take(table, 0, axis=axis) + either, np.take(table, 1, axis=axis) + either], axis=axis)
-        return self.baseline[output] + table.reshape(n_bg, 2**k).T
-
 
 # From this many rows in one call, building the leaf masks (once, ~0.6 s) pays for itself.
 MASKS_FROM_ROWS = 4096
@@ -761,15 +691,16 @@ class CompiledModel:
         groups queries fall in, or a schema that does not encode.
         """
         from mlsalary.features import ML_ROLES
-        from mlsalary.model import INTERVALS
+        from mlsalary.model import ALL_ROWS, INTERVALS
         from mlsalary.profile import Profile
 
         if not np.isfinite(self.baseline_):
             raise ModelError(f"{SCHEMA_FILE}: the baseline is not a finite number")
-        for group in (f"{self.schema_.reference_survey_}/ml", f"{self.schema_.reference_survey_}/other"):
-            margins = self.conformal_.get(group)
+        for group, margins in self.conformal_.items():
             if not isinstance(margins, dict) or not all(np.isfinite(margins.get(name, np.nan)) for name in INTERVALS):
                 raise ModelError(f"{SCHEMA_FILE}: no finite conformal margins for the group '{group}'")
+        if ALL_ROWS not in self.conformal_:
+            raise ModelError(f"{SCHEMA_FILE}: no conformal margins for the group '{ALL_ROWS}'")
         X = self.schema_.encode_profiles([Profile(), Profile(role=ML_ROLES[0])])
         if not (np.all(np.isfinite(self.predict_log(X))) and np.all(np.isfinite(self.forest.raw(self.background_)))):
             raise ModelError("the model predicts non-finite values")
@@ -777,9 +708,9 @@ class CompiledModel:
     # -- prediction (same interface and logic as SalaryModel) ------------------------------
 
     def predict_log(self, X: np.ndarray) -> np.ndarray:
-        from mlsalary.model import SalaryModel
+        from mlsalary.model import widen
 
-        return SalaryModel.predict_log(self, X)
+        return widen(self._ordered_raw(X), self.schema_.calibration_groups(X), self.conformal_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.exp(self.predict_log(X))
@@ -791,20 +722,6 @@ class CompiledModel:
         from mlsalary.model import _uncross
 
         return _uncross(self.forest.raw(X))
-
-    # -- explanations ------------------------------------------------------------------------
-
-    def coalition_medians(self, x: np.ndarray, groups: Sequence[Sequence[int]]) -> np.ndarray:
-        """Median (USD) for every coalition x background row: shape (2**k, len(background)).
-
-        Equal to predict_median of the mixed rows explanations.contributions builds
-        (coalition-major, background-minor), without building them.
-        """
-        column_group = np.full(self.forest.n_features, -1, dtype=np.int64)
-        for g, columns in enumerate(groups):
-            column_group[np.asarray(columns, dtype=np.intp)] = g
-        raw = self.forest.coalition_raw(MEDIAN, x, self.background_, column_group, len(groups))
-        return np.exp(raw)
 
 
 def _read_npz(blob: bytes) -> dict[str, np.ndarray]:

@@ -21,6 +21,11 @@ QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
 # Below this many training respondents with the same country and role, a range rests on thin
 # data and the output says so.
 THIN_SUPPORT = 30
+# A role that is not given is not assumed: the range covers every role in the data.
+ROLE_NOT_GIVEN = (
+    "Role not given: this range covers every role in the survey data, most of them software "
+    "developers; give a role (e.g. --role ml-engineer) for an ML engineer's range."
+)
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Estimate:
     support: int | None = None  # training respondents with the same country and role
     offer: float | None = None
     offer_percentile: float | None = None
+    reference: dict[str, Any] | None = None  # the survey and year the figures are stated for
 
     @property
     def thin_support(self) -> bool:
@@ -51,14 +57,21 @@ class Estimate:
     def unknown_factors(self) -> list[str]:
         return self.profile.unknown_factors
 
+    @property
+    def role_note(self) -> str | None:
+        """The one role policy of estimate, batch and the library: not given means any role."""
+        return ROLE_NOT_GIVEN if self.profile.role is None else None
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "estimates": self.estimates,
+            "reference": self.reference,
             "currency": "USD",
             "range": {name: round(value) for name, value in self.quantiles.items()},
             "median": round(self.quantiles["p50"]),
             "profile": self.profile.as_dict(),
             "unknown_factors": self.unknown_factors,
+            "role_note": self.role_note,
             "unmodelled_skills": list(self.unmodelled_skills),
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
@@ -67,6 +80,7 @@ class Estimate:
             out["offer_percentile"] = self.offer_percentile
             out["offer_summary"] = self.offer_summary
         if self.contributions is not None:
+            # Only given factors are players; the baseline is the estimate when nothing is known.
             out["baseline"] = round(self.baseline)
             out["contributions"] = {name: round(value) for name, value in self.contributions.items()}
         out["model_version"] = self.model_version
@@ -103,14 +117,18 @@ class Estimator:
         percentile = None if offer is None else negotiation.offer_percentile(list(quantiles.values()), offer)
         return Estimate(
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
-            self.support(profile), offer, percentile,
+            self.support(profile), offer, percentile, self.metadata.get("reference"),
         )
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
-        """Contributions (USD) of each factor to the median, and the baseline."""
+        """Contributions (USD) of each given factor to the median, and the baseline (the
+        estimate when nothing is known). A given factor the model cannot use (e.g. only
+        unmodelled skills) contributes 0; factors not given are absent."""
         if x is None:
             x = self.model.schema_.encode_profiles([profile])[0]
-        return explanations.contributions(self.model, x)
+        found, baseline = explanations.contributions(self.model, x)
+        given = [name for name in FACTORS if getattr(profile, name) is not None]
+        return {name: found.get(name, 0.0) for name in given}, baseline
 
     def support(self, profile: Profile) -> int | None:
         """Training respondents sharing the profile's country and role (either may be unknown)."""

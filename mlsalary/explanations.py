@@ -1,65 +1,54 @@
 """Per-factor contributions to the median, in dollars, that add up exactly.
 
-Method: exact Shapley values over factor groups (each factor is one player; skills is one
-player however many skill columns it has). The value of a coalition S is the mean, over the
-model's reference background, of the median estimate in dollars with the factors in S taken
-from the person and the rest from the background profile (interventional Shapley). With 10
-factors that is 2^10 = 1024 coalitions, evaluated in one batched prediction.
+Method: exact Shapley values over the factors the person *gave* (each factor is one player;
+skills is one player however many skill columns it has). The model has learned what "not
+given" means (see model.py), so the value of a coalition S is simply the model's own median
+estimate with only the factors in S given: no background sample, no made-up values for the
+rest. With k given factors that is 2^k queries, evaluated in one batched prediction.
 
-Because the value function is in dollars, the contributions add up exactly to
-median - baseline, where baseline = the mean median estimate over the background
-("typical respondent"). Everything is deterministic: same input, same contributions.
+Consequences:
+  - a factor that was not given is not a player and contributes exactly 0;
+  - baseline = the estimate when nothing is known (the empty coalition), and
+    baseline + sum of contributions = the median, exactly (up to float rounding);
+  - everything is deterministic: same input, same contributions.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from mlsalary.profile import FACTORS
 
 
-def _coalitions(k: int) -> np.ndarray:
-    return np.array(list(itertools.product((False, True), repeat=k)), dtype=bool)
-
-
-def _shapley_weights(k: int) -> np.ndarray:
-    # weight of a coalition of size s not containing the player: s! (k-s-1)! / k!
-    return np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
+@lru_cache(maxsize=None)
+def _coalition_table(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coalitions of k players as bitmasks (bit j = player j), and per player j the coalitions
+    without j, and their Shapley weights s! (k-s-1)! / k!."""
+    masks = np.arange(2**k)
+    sizes = np.array([bin(m).count("1") for m in masks])
+    weights = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
+    without = np.array([masks[(masks >> j) & 1 == 0] for j in range(k)]).reshape(k, -1) if k else np.zeros((0, 0), int)
+    return masks, without, weights[sizes[without]] if k else np.zeros((0, 0))
 
 
 def contributions(model, x: np.ndarray) -> tuple[dict[str, float], float]:
-    """Shapley contributions (USD) of each factor to `model`'s median for one encoded row `x`.
+    """Shapley contributions (USD) of each given factor to `model`'s median for one encoded row.
 
-    Returns (contributions by factor in FACTORS order, baseline in USD).
+    Returns (contributions of the given factors, in FACTORS order; baseline in USD). Factors
+    that were not given are absent from the result: they contribute nothing.
     """
     schema = model.schema_
-    background = model.background_
-    groups = [np.array(schema.groups_[name]) for name in FACTORS]
-    k, b = len(groups), len(background)
-    masks = _coalitions(k)
-
-    if hasattr(model, "coalition_medians"):
-        # The compiled model walks person and background row together through each tree,
-        # giving the same values without building the 1024 x B mixed rows.
-        value = model.coalition_medians(x, groups).mean(axis=1)
-    else:
-        rows = np.repeat(background[None, :, :], len(masks), axis=0)  # (coalitions, B, features)
-        for j, columns in enumerate(groups):
-            rows[np.ix_(masks[:, j], np.arange(b), columns)] = x[columns]
-        value = model.predict_median(rows.reshape(-1, rows.shape[-1])).reshape(len(masks), b).mean(axis=1)
-
-    index = {tuple(m): i for i, m in enumerate(map(tuple, masks))}
-    weights = _shapley_weights(k)
-    sizes = masks.sum(axis=1)
-    phi = np.zeros(k)
-    for j in range(k):
-        without = np.flatnonzero(~masks[:, j])
-        with_j = masks[without].copy()
-        with_j[:, j] = True
-        partner = np.array([index[tuple(m)] for m in with_j])
-        phi[j] = np.sum(weights[sizes[without]] * (value[partner] - value[without]))
-    baseline = float(value[index[(False,) * k]])
-    return dict(zip(FACTORS, phi.tolist())), baseline
+    players = [name for name, given in zip(FACTORS, schema.given(x[None, :])[0]) if given]
+    k = len(players)
+    masks, without, weights = _coalition_table(k)
+    rows = np.repeat(schema.withhold(x[None, :], players), len(masks), axis=0)
+    for j, name in enumerate(players):
+        columns = np.asarray(schema.groups_[name])
+        chosen = np.flatnonzero((masks >> j) & 1)
+        rows[np.ix_(chosen, columns)] = x[columns]
+    value = model.predict_median(rows)
+    phi = [float(np.sum(weights[j] * (value[without[j] | (1 << j)] - value[without[j]]))) for j in range(k)]
+    return dict(zip(players, phi)), float(value[0])

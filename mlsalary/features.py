@@ -7,9 +7,10 @@ which the trees route like the missing values they saw in training. Skills becom
 column per modelled skill, NaN where the skill's category was not asked (a missing skill
 list means "unknown", not "no skills").
 
-`survey` and `year` describe the source of a training row, not the person. They let sources
-with different pay definitions pool without biasing one another; every estimate is made for
-the reference survey and year stored in the schema.
+`source` (the survey and edition a row came from: aijobs, stackoverflow-2022, ...) and `year`
+describe where a training row came from, not the person. They let sources with different pay
+definitions and years pool without biasing one another; every estimate is made for the
+reference source and year stored in the schema (the newest Stack Overflow survey).
 """
 
 from __future__ import annotations
@@ -22,10 +23,29 @@ import numpy as np
 from mlsalary import taxonomy
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
 
-SURVEYS = ("stackoverflow", "aijobs")
-# The roles this tool is about: their ranges are calibrated as a group of their own.
+# Role families: ranges are calibrated per family x experience band (Mondrian CQR), because
+# the families differ in how noisy pay is, and ML roles are what this tool is for.
 ML_ROLES = ("ml-engineer", "data-scientist-or-ml", "ml-researcher", "ai-developer")
+DATA_ROLES = ("data-scientist", "data-engineer", "data-analyst")
 OTHER_COUNTRY = "other"
+
+# Experience bands (upper bounds, inclusive) shared by calibration groups and evaluation.
+BAND_EDGES = (2, 5, 10, 20)
+BAND_LABELS = ("0-2 yrs", "3-5 yrs", "6-10 yrs", "11-20 yrs", "21+ yrs")
+# Where professional years are not given, the band is read from the seniority level, and
+# failing that from total years coding (a separate band: coding years include learning).
+SENIORITY_BANDS = {"entry": "0-2 yrs", "mid": "3-5 yrs", "senior": "6-10 yrs", "executive": "11-20 yrs"}
+
+
+def role_family(role: str | None) -> str:
+    if role is None:
+        return "unknown"
+    return "ml" if role in ML_ROLES else "data" if role in DATA_ROLES else "other"
+
+
+def years_band(years: np.ndarray) -> np.ndarray:
+    """Band label of each number of years (object array)."""
+    return np.array(BAND_LABELS, dtype=object)[np.searchsorted(BAND_EDGES, years, side="left")]
 
 
 @dataclass
@@ -43,7 +63,8 @@ class FeatureSchema:
     categorical_: tuple[bool, ...] = ()
     groups_: dict[str, tuple[int, ...]] = field(default_factory=dict)
     vocab_: dict[str, dict[str, int]] = field(default_factory=dict)
-    reference_survey_: str = "stackoverflow"
+    sources_: tuple[str, ...] = ()
+    reference_source_: str = ""
     reference_year_: int = 2025
 
     def fit(self, table) -> "FeatureSchema":
@@ -58,7 +79,8 @@ class FeatureSchema:
         self.skills_ = tuple(sorted(s for s, n in skill_counts.items() if n >= self.min_skill_rows))
         self.vocab_ = {name: {v: i for i, v in enumerate(taxonomy.FACTOR_VALUES[name])} for name in CATEGORICAL_FACTORS}
         self.vocab_["country"] = {c: i for i, c in enumerate(self.countries_ + (OTHER_COUNTRY,))}
-        self.vocab_["survey"] = {s: i for i, s in enumerate(SURVEYS)}
+        self.sources_ = tuple(sorted(table["source"].unique()))
+        self.vocab_["source"] = {s: i for i, s in enumerate(self.sources_)}
 
         columns: list[str] = []
         categorical: list[bool] = []
@@ -73,12 +95,17 @@ class FeatureSchema:
             groups[name] = tuple(range(len(columns), len(columns) + len(names)))
             columns += names
             categorical += is_cat
-        for name, is_cat in (("survey", True), ("year", False)):
+        for name, is_cat in (("source", True), ("year", False)):
             groups[name] = (len(columns),)
             columns.append(name)
             categorical.append(is_cat)
         self.columns_, self.categorical_, self.groups_ = tuple(columns), tuple(categorical), groups
-        self.reference_year_ = int(table.loc[table["survey"] == self.reference_survey_, "year"].max())
+        # The reference: the newest Stack Overflow edition (total compensation, worldwide), else
+        # the newest source of any kind.
+        newest = table.groupby("source")["year"].max().sort_values(kind="stable")
+        survey = newest[[s.startswith("stackoverflow") for s in newest.index]]
+        self.reference_source_ = str((survey if len(survey) else newest).index[-1])
+        self.reference_year_ = int(newest[self.reference_source_])
         return self
 
     # -- encoding -------------------------------------------------------------------------
@@ -87,19 +114,18 @@ class FeatureSchema:
         """Encode column-wise canonical data (None/NaN = unknown) into a float matrix.
 
         `data` has one sequence per factor, plus `skill_categories` (the skill categories each
-        row was asked about; ";"-joined) and `survey`/`year` (absent at query time: reference).
+        row was asked about; ";"-joined) and `source`/`year` (absent at query time: reference).
         """
         n = len(data["country"])
         X = np.full((n, len(self.columns_)), np.nan)
         for name in NUMERIC_FACTORS:
-            X[:, self.groups_[name][0]] = np.array(
-                [np.nan if v is None else v for v in data[name]], dtype=float
-            )
-        for name in CATEGORICAL_FACTORS + ("country", "survey"):
+            values = np.array([np.nan if v is None else v for v in data[name]], dtype=float)
+            X[:, self.groups_[name][0]] = values
+        for name in CATEGORICAL_FACTORS + ("country", "source"):
             vocab = self.vocab_[name]
             column = self.groups_[name][0]
-            if name == "survey" and data.get("survey") is None:
-                X[:, column] = vocab[self.reference_survey_]  # queries: the reference survey
+            if name == "source" and data.get("source") is None:
+                X[:, column] = vocab[self.reference_source_]  # queries: the reference source
                 continue
             fallback = vocab.get(OTHER_COUNTRY) if name == "country" else None
             X[:, column] = [_code(vocab, v, fallback) for v in data[name]]
@@ -136,13 +162,37 @@ class FeatureSchema:
         return self.encode_columns(data)
 
     def calibration_groups(self, X: np.ndarray) -> np.ndarray:
-        """Each row's conformal group, read from X: "<survey>/ml" or "<survey>/other"."""
-        survey_names = np.array(SURVEYS, dtype=object)
-        surveys = survey_names[X[:, self.groups_["survey"][0]].astype(int)]
+        """Each row's conformal group, read from X: "<role family>/<experience band>".
+
+        The band comes from professional years, else seniority, else years coding ("coding
+        <band>"), else "unknown"; a factor that was not given leaves its place to the next.
+        """
+        roles = {code: role_family(role) for role, code in self.vocab_["role"].items()}
         role = X[:, self.groups_["role"][0]]
-        ml_codes = [self.vocab_["role"][r] for r in ML_ROLES if r in self.vocab_["role"]]
-        is_ml = np.isin(role, ml_codes)
-        return np.where(is_ml, surveys + "/ml", surveys + "/other")
+        family = np.array([roles.get(int(r), "other") if r == r else "unknown" for r in role], dtype=object)
+        band = np.full(len(X), "unknown", dtype=object)
+        coding = X[:, self.groups_["years_coding"][0]]
+        known = ~np.isnan(coding)
+        band[known] = "coding " + years_band(coding[known])
+        levels = {code: SENIORITY_BANDS[level] for level, code in self.vocab_["seniority"].items()}
+        seniority = X[:, self.groups_["seniority"][0]]
+        known = ~np.isnan(seniority)
+        band[known] = [levels.get(int(s), "unknown") for s in seniority[known]]
+        work = X[:, self.groups_["experience"][0]]
+        known = ~np.isnan(work)
+        band[known] = years_band(work[known])
+        return family + "/" + band
+
+    def withhold(self, X: np.ndarray, factors) -> np.ndarray:
+        """A copy of X with the given factors set to "not given" (NaN in all their columns)."""
+        X = X.copy()
+        for name in factors:
+            X[:, list(self.groups_[name])] = np.nan
+        return X
+
+    def given(self, X: np.ndarray) -> np.ndarray:
+        """(n, len(FACTORS)) booleans: whether each row states each factor."""
+        return np.column_stack([~np.isnan(X[:, list(self.groups_[name])]).all(axis=1) for name in FACTORS])
 
     @property
     def categorical_mask(self) -> np.ndarray:

@@ -2,10 +2,19 @@
 
 `SalaryModel` follows scikit-learn's conventions: `__init__` stores parameters, `fit` learns,
 fitted attributes end in `_`. One HistGradientBoostingRegressor per quantile (p10 p25 p50 p75
-p90) is fit on log(comp_usd). Raw quantile boosting under-covers, so both intervals (p10-p90,
-p25-p75) are widened by split-conformal quantile regression (CQR, Romano et al. 2019) on a
-calibration split, separately for each survey and, within it, for ML roles and the rest
-(Mondrian CQR: the groups differ in noise, and ML roles are what this tool is for).
+p90) is fit on log(comp_usd).
+
+"Not given" is learned as such. Each training row is kept as reported and also copied
+`masked_copies` times with a random subset of its reported factors withheld (each copy draws
+a withholding rate uniformly in [0, 1], so few and many withheld factors are both common).
+The source (survey edition) and year stay as features, so a missing factor no longer tells the trees
+which survey a row came from: the estimate for a partial profile is the pay of people who
+match what was given, whatever they would have answered for the rest.
+
+Raw quantile boosting under-covers, so both intervals (p10-p90, p25-p75) are widened by
+split-conformal quantile regression (CQR, Romano et al. 2019) on calibration rows withheld
+in the same way, separately per role family x experience band (Mondrian CQR). A group with
+too few calibration rows uses its role family's margins, and failing that everyone's.
 
 Quantiles never cross: the median is the p50 model itself, and every outer bound is clipped
 to be at least as wide as the bound inside it. Clipping only ever widens an interval, so the
@@ -21,8 +30,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from mlsalary.features import SURVEYS, FeatureSchema
-from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
+from mlsalary.features import FeatureSchema
+from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 INTERVALS = {"p10-p90": (0, 4, 0.8), "p25-p75": (1, 3, 0.5)}  # lower index, upper index, coverage
@@ -54,7 +63,7 @@ def _missing(value) -> bool:
 def table_to_columns(table) -> dict:
     """Canonical DataFrame -> column dict for FeatureSchema.encode_columns (None = unknown)."""
     data = {}
-    for name in (*FACTORS, "skill_categories", "survey"):
+    for name in (*FACTORS, "skill_categories", "source"):
         values = table[name].tolist()
         data[name] = [None if _missing(v) else v for v in values]
     data["year"] = table["year"].to_numpy(float)
@@ -69,6 +78,8 @@ class SalaryModel:
     min_samples_leaf: int = 40
     l2_regularization: float = 1.0
     background_size: int = 64
+    masked_copies: int = 3
+    min_group_rows: int = 300
     random_state: int = 0
 
     # -- fitting ---------------------------------------------------------------------------
@@ -80,6 +91,7 @@ class SalaryModel:
         self.schema_ = FeatureSchema().fit(train)
         X = self.schema_.encode_columns(table_to_columns(train))
         y = np.log(train["comp_usd"].to_numpy(float))
+        X, y = withheld_copies(self.schema_, X, y, self.masked_copies, self.random_state)
         # A factor no training row reports (e.g. a data folder with aijobs.net only) becomes a
         # constant column: the trees cannot split on it, so it has no effect on estimates.
         X[:, np.isnan(X).all(axis=0)] = 0.0
@@ -102,12 +114,18 @@ class SalaryModel:
         step("calibrating intervals (CQR)")
         Xc = self.schema_.encode_columns(table_to_columns(calibration))
         yc = np.log(calibration["comp_usd"].to_numpy(float))
+        Xc, yc = withheld_copies(self.schema_, Xc, yc, self.masked_copies, self.random_state + 1)
         raw = self._ordered_raw(Xc)
         groups = self.schema_.calibration_groups(Xc)
+        families = np.array([g.split("/", 1)[0] for g in groups], dtype=object)
+        candidates = [(ALL_ROWS, np.ones(len(groups), dtype=bool))]
+        candidates += [(f, families == f) for f in sorted(set(families))]
+        candidates += [(g, groups == g) for g in sorted(set(groups))]
         self.calibration_size_ = {}
         self.conformal_ = {}
-        for group in sorted(set(groups)):
-            rows = groups == group
+        for group, rows in candidates:
+            if rows.sum() < self.min_group_rows and group != ALL_ROWS:
+                continue
             self.calibration_size_[group] = int(rows.sum())
             self.conformal_[group] = {
                 name: _cqr_margin(raw[rows, lo], raw[rows, hi], yc[rows], coverage)
@@ -115,7 +133,9 @@ class SalaryModel:
             }
         step("building the reference background")
         self.background_ = _reference_background(train, self.schema_, self.background_size, self.random_state)
-        self.baseline_ = float(np.mean(np.exp(self.estimators_[2].predict(self.background_))))
+        # The estimate when nothing is known: the baseline of every explanation.
+        nothing = self.schema_.encode_profiles([Profile()])
+        self.baseline_ = float(self.predict_median(nothing)[0])
         return self
 
     # -- prediction ------------------------------------------------------------------------
@@ -123,18 +143,10 @@ class SalaryModel:
     def predict_log(self, X: np.ndarray) -> np.ndarray:
         """Calibrated, non-crossing log-quantiles, shape (n, 5).
 
-        Each row is widened by the conformal margins of its group (survey x ML role or not),
-        read from X; queries are encoded for the reference survey.
+        Each row is widened by the conformal margins of its group (role family x experience
+        band), read from X.
         """
-        out = self._ordered_raw(X)
-        groups = self.schema_.calibration_groups(X)
-        for group in set(groups):
-            margins = self.conformal_[group]
-            rows = groups == group
-            for name, (lo, hi, _) in INTERVALS.items():
-                out[rows, lo] -= margins[name]
-                out[rows, hi] += margins[name]
-        return _uncross(out)
+        return widen(self._ordered_raw(X), self.schema_.calibration_groups(X), self.conformal_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Calibrated quantiles p10 p25 p50 p75 p90 in USD, shape (n, 5)."""
@@ -147,6 +159,50 @@ class SalaryModel:
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         raw = np.column_stack([e.predict(X) for e in self.estimators_])
         return _uncross(raw)
+
+
+ALL_ROWS = "all"  # the conformal group every row falls back to
+
+
+def margins_for(group: str, conformal: dict) -> dict:
+    """Margins of a calibration group, else of its role family, else of all rows."""
+    found = conformal.get(group) or conformal.get(group.split("/", 1)[0])
+    return found if found is not None else conformal[ALL_ROWS]
+
+
+def widen(raw: np.ndarray, groups: np.ndarray, conformal: dict) -> np.ndarray:
+    """Conformal widening of ordered raw log-quantiles by each row's group margins, uncrossed."""
+    out = raw.copy()
+    for group in set(groups):
+        margins = margins_for(group, conformal)
+        rows = groups == group
+        for name, (lo, hi, _) in INTERVALS.items():
+            out[rows, lo] -= margins[name]
+            out[rows, hi] += margins[name]
+    return _uncross(out)
+
+
+def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies: int, seed: int):
+    """X and y followed by `copies` copies in which random reported factors are withheld.
+
+    Each copy of a row withholds each reported factor with a probability drawn uniformly per
+    row, so every number of withheld factors is well represented.
+    """
+    if copies <= 0:
+        return X, y
+    rng = np.random.default_rng(seed)
+    given = schema.given(X)
+    Xs, ys = [X], [y]
+    for _ in range(copies):
+        rate = rng.random(len(X))[:, None]
+        withhold = (rng.random(given.shape) < rate) & given
+        Xc = X.copy()
+        for j, name in enumerate(FACTORS):
+            rows = np.flatnonzero(withhold[:, j])
+            Xc[np.ix_(rows, list(schema.groups_[name]))] = np.nan
+        Xs.append(Xc)
+        ys.append(y)
+    return np.vstack(Xs), np.concatenate(ys)
 
 
 def _uncross(q: np.ndarray) -> np.ndarray:
@@ -170,11 +226,10 @@ def _cqr_margin(lower: np.ndarray, upper: np.ndarray, y: np.ndarray, coverage: f
 
 
 def _reference_background(train, schema: FeatureSchema, size: int, seed: int) -> np.ndarray:
-    """Reference profiles for the baseline ("typical respondent") and for explanations.
+    """Reference profiles: realistic encoded rows that load-time checks and tests predict.
 
     Each factor is drawn independently from its distribution among training respondents who
-    reported it; no real row is stored (only these synthetic draws). Independence is also
-    what interventional Shapley values assume.
+    reported it; no real row is stored (only these synthetic draws).
     """
     rng = np.random.default_rng(seed)
     data: dict[str, list] = {}

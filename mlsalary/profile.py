@@ -47,7 +47,6 @@ FACTOR_HELP = {
     "skills": "Skills, comma or ';' separated: python,pytorch,aws (see `mlsalary options skills`).",
 }
 
-DEFAULT_ROLE = "ml-engineer"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # The survey's own spellings at the ends of its year scales; accepted as input too.

@@ -51,7 +51,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, width: int = 80):
+def estimate_renderable(estimate: Estimate, *, width: int = 80):
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -78,14 +78,17 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
     notes.append(Text(f"Estimates {estimate.estimates}.", style="dim"))
     unknown = estimate.unknown_factors
     if unknown:
-        notes.append(Text("Unknown factors (not given): " + ", ".join(unknown) + ".", style="dim"))
+        notes.append(Text(
+            "Not given (the range covers every answer people gave to these): " + ", ".join(unknown) + ".",
+            style="dim",
+        ))
     if estimate.unmodelled_skills:
         notes.append(Text(
             "Skills too rare in the survey data to have an effect: " + ", ".join(estimate.unmodelled_skills) + ".",
             style="yellow",
         ))
-    if role_defaulted:
-        notes.append(Text("Role not given: assumed ml-engineer.", style="dim"))
+    if estimate.role_note:
+        notes.append(Text(estimate.role_note, style="yellow"))
     parts: list = [head, Text(""), *notes]
     if estimate.contributions is not None:
         parts += [Text(""), contributions_table(estimate)]
@@ -103,8 +106,10 @@ def contributions_table(estimate: Estimate):
     table.add_column("Contribution", justify="right")
     table.add_column("", no_wrap=True)
     largest = max((abs(v) for v in estimate.contributions.values()), default=1.0) or 1.0
-    table.add_row("Baseline", "typical respondent", money(estimate.baseline), "", style="dim")
+    table.add_row("Baseline", "nothing known", money(estimate.baseline), "", style="dim")
     for name in FACTORS:
+        if name not in estimate.contributions:
+            continue  # not given: not a player, contributes nothing
         value = estimate.contributions[name]
         width = round(12 * abs(value) / largest)
         bar = Text(("█" * width) or "·", style="green" if value >= 0 else "red")

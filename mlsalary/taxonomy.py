@@ -174,6 +174,9 @@ EDUCATION: dict[str, tuple[str, ...]] = {
     # cannot be told apart in the data: "phd" and "doctorate" map to the lumped value.
     "doctorate-or-professional": (
         "Professional degree (JD, MD, Ph.D, Ed.D, etc.)",
+        # 2022 asks them apart; they are lumped as in the later years, so one value means one thing.
+        "Other doctoral degree (Ph.D., Ed.D., etc.)",
+        "Professional degree (JD, MD, etc.)",
         "Professional degree",
         "professional",
         "phd",

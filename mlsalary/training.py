@@ -36,7 +36,7 @@ def train(data_dir, out_dir, progress: Progress | None = None, **params) -> dict
 
 
 def estimates_text(model: SalaryModel) -> str:
-    survey = "Stack Overflow Developer Survey" if model.schema_.reference_survey_ == "stackoverflow" else "aijobs.net salary survey"
+    survey = "Stack Overflow Developer Survey" if model.schema_.reference_source_.startswith("stackoverflow") else "aijobs.net salary survey"
     return f"annual total compensation in USD as reported to the {survey} {model.schema_.reference_year_}"
 
 
@@ -51,7 +51,7 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
         "mlsalary": __version__,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "estimates": estimates_text(model),
-        "reference": {"survey": schema.reference_survey_, "year": schema.reference_year_},
+        "reference": {"source": schema.reference_source_, "year": schema.reference_year_},
         "comp_window_usd": list(sources.COMP_WINDOW),
         "quantiles": list(QUANTILES),
         "versions": {
@@ -79,7 +79,7 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
             "split_rows": {name: int(len(part)) for name, part in parts.items()},
             "unmapped_labels": {k: dict(v) for k, v in data.unmapped.items()},
         },
-        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "random_state")},
+        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "masked_copies", "min_group_rows", "random_state")},
         "schema": {
             "factors": list(FACTORS),
             "values": {name: list(values) for name, values in taxonomy.FACTOR_VALUES.items()},

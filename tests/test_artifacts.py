@@ -378,7 +378,7 @@ FORGERIES = [
     ("npz-float-node-indices", float_node_indices, ("forest.npz", "m0_left is not a list of integers")),
     ("npz-node-arrays-of-different-lengths", node_arrays_of_different_lengths, ("forest.npz", "expected one entry per node")),
     ("npz-node-array-2d", node_array_2d, ("forest.npz", "m0_left has shape (9150, 2)")),
-    ("npz-narrow-category-table", narrow_category_table, ("forest.npz", "m0_cat_table has shape (5004, 3)")),
+    ("npz-narrow-category-table", narrow_category_table, ("forest.npz", "m0_cat_table has shape (", ", 3), expected (n, 256)")),
     ("npz-nan-leaf-values", nan_leaf_values, ("forest.npz", INCONSISTENT)),
     ("npz-missing-array", missing_array, ("forest.npz", "model 4 has no array 'roots'")),
     ("npz-empty-background", empty_background, ("forest.npz", "the background sample is empty")),
@@ -390,7 +390,7 @@ FORGERIES = [
     ("json-n-models-huge", json_n_models_huge, ("forest.json'", "n_models is 1000000000, expected 5")),
     ("json-n-models-four", json_n_models_four, ("forest.json'", "n_models is 4, expected 5")),
     ("json-schema-column-out-of-range", json_schema_column_out_of_range, ("forest.json", "column groups do not fit")),
-    ("json-conformal-margins-missing", json_conformal_margins_missing, ("forest.json", "no finite conformal margins")),
+    ("json-conformal-margins-missing", json_conformal_margins_missing, ("forest.json", "no conformal margins for the group 'all'")),
     ("json-not-an-object", json_not_an_object, ("forest.json'", "not a JSON object")),
     ("json-deeply-nested", json_deeply_nested, ("forest.json'", "maximum recursion depth")),
 ]

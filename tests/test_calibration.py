@@ -31,14 +31,29 @@ def test_overall_coverage_is_within_three_points(report):
     assert abs(overall["coverage_p25-p75"] - 0.50) <= 0.03
 
 
-def test_every_large_segment_is_reasonably_calibrated(report):
-    # Conformal coverage is marginal, not per group; segments get a wider guard band.
+def test_every_large_segment_is_calibrated(report):
+    # Every segment of >= 100 held-out rows: country, role, role family, source, experience
+    # band, estimated pay band. Bands of *reported* pay (in parentheses) select rows by their
+    # outcome and are shown for information only.
+    # The target is 75-85%; a segment of n rows has a sampling error of sqrt(0.16 / n) on its
+    # coverage (3.6 points at 121 rows), so small segments get 2.5 of those as their band.
     for name, by_model in report["segments"].items():
+        if name.startswith("("):
+            continue
         model = by_model["model"]
-        assert 0.72 <= model["coverage_p10-p90"] <= 0.88, (name, model)
-        assert 0.40 <= model["coverage_p25-p75"] <= 0.60, (name, model)
+        band = max(0.05, 2.5 * (0.16 / model["rows"]) ** 0.5)
+        assert abs(model["coverage_p10-p90"] - 0.80) <= band, (name, model)
     ml = report["segments"]["ML roles"]["model"]
     assert abs(ml["coverage_p10-p90"] - 0.80) <= 0.03
+
+
+def test_a_withheld_factor_is_marginalized_not_read_as_a_survey(report):
+    """Rows that report a factor, scored with it withheld: calibrated and unbiased."""
+    withheld = report["withheld"]
+    assert {"role", "years_coding", "experience + years_coding", "everything but country"} <= set(withheld)
+    for pattern, m in withheld.items():
+        assert 0.78 <= m["coverage_p10-p90"] <= 0.82, (pattern, m)
+        assert abs(m["median_log_bias"]) <= 0.04, (pattern, m)
 
 
 def test_the_model_beats_both_baselines(report):

@@ -31,16 +31,37 @@ def test_estimate_json_has_range_contributions_baseline_unknowns_version():
     r = data["range"]
     assert r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"]
     assert data["median"] == r["p50"]
-    assert list(data["contributions"]) == list(FACTORS)
+    # Only the given factors have contributions; the rest are listed as not given.
+    assert list(data["contributions"]) == ["experience", "country", "education", "skills"]
     # Each contribution is rounded to a dollar: the sum is exact to within one dollar per factor.
     assert abs(data["baseline"] + sum(data["contributions"].values()) - data["median"]) <= len(FACTORS)
-    assert data["unknown_factors"] == ["years_coding", "seniority", "industry", "company_size", "remote"]
+    assert data["unknown_factors"] == ["years_coding", "seniority", "industry", "role", "company_size", "remote"]
     assert data["profile"]["country"] == "DE"
     assert data["profile"]["education"] == "master"
-    assert data["profile"]["role"] == "ml-engineer" and data["role_defaulted"] is True
+    assert data["profile"]["role"] is None and data["role_note"].startswith("Role not given")
+    assert data["reference"] == {"source": "stackoverflow-2025", "year": 2025}
     assert data["profile"]["skills"] == ["python", "pytorch"]
     assert data["currency"] == "USD" and "annual total compensation" in data["estimates"]
     assert len(data["model_version"]) == 12
+
+
+def test_factors_not_given_get_no_dollars_and_the_rest_still_add_up():
+    data = json.loads(invoke("estimate", "--country", "US", "--json").stdout)
+    assert list(data["contributions"]) == ["country"]
+    assert data["baseline"] + data["contributions"]["country"] == pytest.approx(data["median"], abs=1)
+    assert "role" in data["unknown_factors"]
+
+
+def test_estimate_batch_and_library_give_one_profile_one_answer():
+    """One role policy everywhere: a role that is not given is not assumed."""
+    from mlsalary import Estimator, Profile
+
+    raw = {"country": "Germany", "experience": "5", "education": "master"}
+    cli = json.loads(invoke("estimate", "--country", "Germany", "--experience", "5", "--education", "master", "--json", "--no-explain").stdout)
+    rows = _rows(invoke("batch", "-", input="country,experience,education\nGermany,5,master\n").stdout)
+    library = Estimator.load().estimate(Profile.from_mapping(raw), explain=False)
+    assert cli["range"]["p50"] == int(rows[0]["p50"]) == round(library.quantiles["p50"])
+    assert cli["range"]["p90"] == int(rows[0]["p90"]) == round(library.quantiles["p90"])
 
 
 def test_estimate_table_shows_range_and_every_factor():
@@ -48,7 +69,7 @@ def test_estimate_table_shows_range_and_every_factor():
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Median" in out and "p10-p90" in out and "p25-p75" in out
-    for label in ("Experience", "Country", "Education", "Skills", "Baseline", "typical respondent"):
+    for label in ("Experience", "Country", "Education", "Baseline", "nothing known", "Not given", "Role not given"):
         assert label in out
     assert "Germany" in out
     assert "\x1b[" not in out  # no colour codes when not a terminal
@@ -160,15 +181,17 @@ def test_batch_keeps_every_row_in_order_with_errors_in_their_column():
 
 def test_batch_estimates_match_single_estimates():
     rows = _rows(invoke("batch", input=BATCH_CSV).stdout)
-    single = json.loads(invoke("estimate", "--experience", "5", "--country", "Germany", "--education", "master", "--skills", "python,pytorch", "--role", "", "--json", "--no-explain").stdout)
-    # batch does not default the role, so compare with an estimate whose role is unknown too
+    single = json.loads(invoke("estimate", "--experience", "5", "--country", "Germany", "--education", "master", "--skills", "python,pytorch", "--json", "--no-explain").stdout)
     assert int(rows[0]["p50"]) == single["range"]["p50"]
 
 
 def test_batch_explain_adds_additive_contributions():
     rows = _rows(invoke("batch", "--explain", input=BATCH_CSV).stdout)
     row = rows[0]
-    total = int(row["baseline"]) + sum(int(row[f"contribution_{f}"]) for f in FACTORS)
+    # A factor the row does not give has an empty contribution cell, not a 0.
+    given = [f for f in FACTORS if row[f"contribution_{f}"] != ""]
+    assert given == ["experience", "country", "education", "skills"]
+    total = int(row["baseline"]) + sum(int(row[f"contribution_{f}"]) for f in given)
     assert abs(total - int(row["p50"])) <= len(FACTORS)
     assert rows[1]["baseline"] == ""
 

@@ -31,9 +31,9 @@ def test_quantiles_never_cross_even_for_odd_inputs(model):
     rng = np.random.default_rng(3)
     X = model.schema_.encode_profiles([Profile()] * 5)
     X = np.vstack([X, rng.normal(0, 50, size=(500, X.shape[1]))])
-    X[:, model.schema_.groups_["survey"][0]] = 0
+    X[:, model.schema_.groups_["source"][0]] = 0
     X[rng.random(X.shape) < 0.3] = np.nan
-    X[:, model.schema_.groups_["survey"][0]] = 0
+    X[:, model.schema_.groups_["source"][0]] = 0
     q = model.predict(X)
     assert np.all(np.diff(q, axis=1) >= 0)
 
@@ -58,9 +58,38 @@ def test_contributions_add_up_exactly_to_median_minus_baseline(estimator):
     profile = Profile(country="US", experience=12.0, role="ml-engineer", skills=("python", "pytorch"), education="master")
     result = estimator.estimate(profile)
     assert sum(result.contributions.values()) + result.baseline == pytest.approx(result.quantiles["p50"], rel=1e-9)
-    assert list(result.contributions) == list(FACTORS)
+    # Only given factors are players, in FACTORS order; the rest contribute nothing.
+    assert list(result.contributions) == [f for f in FACTORS if getattr(profile, f) is not None]
     assert result.contributions["country"] > 0  # US pays more than the typical respondent here
-    assert result.contributions["industry"] == 0  # no row ever had an industry: no effect
+    assert result.baseline == pytest.approx(estimator.estimate(Profile(), explain=False).quantiles["p50"], rel=1e-12)
+
+
+def test_contributions_are_shapley_values_of_the_partial_profile_estimates(estimator):
+    """Brute force over all orders: a player's value is its average marginal change of the
+    model's own estimate when it is added to the profile (the rest not given)."""
+    import itertools
+    import math
+    from dataclasses import replace
+
+    profile = Profile(country="IN", experience=3.0, role="data-scientist", education="doctorate-or-professional")
+    given = ["experience", "country", "education", "role"]
+
+    def median(names):
+        partial = replace(Profile(), **{n: getattr(profile, n) for n in names})
+        return estimator.estimate(partial, explain=False).quantiles["p50"]
+
+    expected = dict.fromkeys(given, 0.0)
+    for order in itertools.permutations(given):
+        for i, name in enumerate(order):
+            expected[name] += (median(order[: i + 1]) - median(order[:i])) / math.factorial(len(given))
+    got = estimator.estimate(profile).contributions
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+def test_a_factor_not_given_changes_no_contribution_and_the_baseline(estimator):
+    few = estimator.estimate(Profile(country="US"))
+    assert list(few.contributions) == ["country"]
+    assert few.baseline + few.contributions["country"] == pytest.approx(few.quantiles["p50"], rel=1e-9)
 
 
 def test_contributions_are_deterministic_and_the_baseline_is_fixed(estimator, model):
@@ -72,11 +101,10 @@ def test_contributions_are_deterministic_and_the_baseline_is_fixed(estimator, mo
 
 
 def test_shapley_weights_sum_to_one_per_player():
-    k = 5
-    weights = explanations._shapley_weights(k)
-    masks = explanations._coalitions(k)
-    sizes = masks[~masks[:, 0]].sum(axis=1)
-    assert weights[sizes].sum() == pytest.approx(1.0)
+    for k in range(1, 8):
+        _, without, weights = explanations._coalition_table(k)
+        assert without.shape == (k, 2 ** (k - 1))
+        assert weights.sum(axis=1) == pytest.approx(np.ones(k))
 
 
 def test_fitting_twice_gives_the_same_model():
@@ -101,8 +129,9 @@ def test_split_is_by_content_and_stable():
 def test_reference_background_holds_no_salary_and_only_known_values(model):
     background = model.background_
     assert background.shape == (16, len(model.schema_.columns_))
-    survey_column = model.schema_.groups_["survey"][0]
-    assert set(background[:, survey_column]) == {0.0}  # the reference survey
+    source_column = model.schema_.groups_["source"][0]
+    reference = model.schema_.vocab_["source"][model.schema_.reference_source_]
+    assert set(background[:, source_column]) == {reference}  # the reference source
     country = model.schema_.groups_["country"][0]
     assert not np.isnan(background[:, country]).any()
     assert set(taxonomy.SKILL_CATEGORIES)  # categories exist for the skill columns
