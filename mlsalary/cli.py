@@ -86,6 +86,22 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from mlsalary import __version__
+
+        get_env().stdout.write(f"mlsalary {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, expose_value=False, callback=_show_version, help="Print the version and exit.")] = False,
+) -> None:
+    # The group's options; its help text is the one given to typer.Typer above.
+    pass
+
+
 def get_env() -> Environment:
     """The current process environment (tests replace this to swap streams)."""
     return Environment()
