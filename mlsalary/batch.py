@@ -123,7 +123,7 @@ class CsvInput:
                     cells = next(csv.reader(itertools.chain([line], rest, lines)), [])
                     if not cells:
                         continue
-                    record = cells
+                    record: str | list[str] = cells
                 else:
                     body = line.rstrip("\r\n")
                     if not body:
@@ -137,7 +137,7 @@ class CsvInput:
                 records.append(record)
                 keys.append(pick(cells))
                 if offers is not None:
-                    offers.append(cells[offer_at])
+                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
             if records:
                 yield records, keys, offers, None
 
@@ -248,7 +248,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
     summary = BatchSummary()
     if input_format == "csv":
         source: CsvInput | JsonlInput = CsvInput(stream)
-        has_offer = source.offer_position is not None
+        has_offer = source.offer_position is not None  # type: ignore[union-attr]  # a CsvInput here
     else:
         source = JsonlInput(stream)
         has_offer = True  # JSON Lines: known per row only; the column is null without an offer
@@ -327,7 +327,7 @@ def _csv_row(cells: list, end: str = "\n") -> str:
     cell holding a bare CR would break the row, so such rows have every cell quoted."""
     buffer = io.StringIO()
     quoting = csv.QUOTE_ALL if any("\r" in str(cell) for cell in cells) else csv.QUOTE_MINIMAL
-    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)
+    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)  # type: ignore[arg-type]  # one of two constants
     return buffer.getvalue()
 
 
@@ -410,7 +410,7 @@ class _Writer:
     def write_chunk(self, records: list, outcomes: list) -> None:
         """CSV in, CSV out, many rows: a row's text (or cells) and its estimate's cached text."""
         if not self.header_written:
-            self._writerow(self.header + self.added)
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
         if self.keep is None:
             lines = [
@@ -438,7 +438,7 @@ class _Writer:
     def write_cells(self, cells: list[str], added: list) -> None:
         """CSV in, CSV out, one row."""
         if not self.header_written:
-            self._writerow(self.header + self.added)
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
         self.buffer.write(self._line(cells, added))
         if self.buffer.tell() > 1 << 16:
@@ -472,7 +472,7 @@ class _Writer:
             # (Keys that appear only in later objects have no column.)
             keys = [str(k) for k in record] if isinstance(record, dict) else []
             self._set_header(keys + [f for f in FACTORS if f not in keys])
-        return list(self.header) + self.added
+        return list(self.header) + self.added  # type: ignore[arg-type]  # a header exists once rows come
 
     def _cells_from_dict(self, record: dict) -> list[str]:
         out = []

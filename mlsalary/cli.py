@@ -17,13 +17,10 @@ from typing import Annotated, List, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-try:  # Typer >= 0.2x vendors Click
-    from typer._click.exceptions import ClickException as _ClickException
-except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException as _ClickException
+from typer._click.exceptions import ClickException as _ClickException  # Typer >= 0.26 vendors Click
 
 from mlsalary.environment import Environment
-from mlsalary.errors import DataError, InputError, MlsalaryError
+from mlsalary.errors import InputError, MlsalaryError
 from mlsalary.profile import DEFAULT_ROLE, FACTOR_HELP
 from mlsalary.status import ExitStatus
 
@@ -50,7 +47,7 @@ class Group(TyperGroup):
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         try:
-            status = super().main(*args, standalone_mode=False, **kwargs)
+            status = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]  # (mypy: *args could hold it)
         except _ClickException as error:
             context = getattr(error, "ctx", None)
             hint = f" (see '{context.command_path} --help')" if context is not None else ""
@@ -306,7 +303,7 @@ def _count_and_replace(error: UnicodeDecodeError):
     return "\ufffd", error.end
 
 
-codecs.register_error("mlsalary-replace", _count_and_replace)
+codecs.register_error("mlsalary-replace", _count_and_replace)  # type: ignore[arg-type]  # decode errors only
 
 
 def _open_input(file: str, env: Environment):

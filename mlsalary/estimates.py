@@ -45,7 +45,7 @@ class Estimate:
     def offer_summary(self) -> str | None:
         if self.offer is None:
             return None
-        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])
+        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])  # type: ignore[arg-type]
 
     @property
     def unknown_factors(self) -> list[str]:
@@ -67,7 +67,7 @@ class Estimate:
             out["offer_percentile"] = self.offer_percentile
             out["offer_summary"] = self.offer_summary
         if self.contributions is not None:
-            out["baseline"] = round(self.baseline)
+            out["baseline"] = round(self.baseline)  # type: ignore[arg-type]
             out["contributions"] = {name: round(value) for name, value in self.contributions.items()}
         out["model_version"] = self.model_version
         return out

@@ -73,10 +73,10 @@ class FeatureSchema:
             groups[name] = tuple(range(len(columns), len(columns) + len(names)))
             columns += names
             categorical += is_cat
-        for name, is_cat in (("survey", True), ("year", False)):
+        for name, is_cat in (("survey", True), ("year", False)):  # type: ignore[assignment]
             groups[name] = (len(columns),)
             columns.append(name)
-            categorical.append(is_cat)
+            categorical.append(is_cat)  # type: ignore[arg-type]
         self.columns_, self.categorical_, self.groups_ = tuple(columns), tuple(categorical), groups
         self.reference_year_ = int(table.loc[table["survey"] == self.reference_survey_, "year"].max())
         return self

@@ -82,7 +82,7 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     with trusted=True.
     """
     shipped = directory is None
-    folder = shipped_model_dir() if shipped else Path(directory)
+    folder = shipped_model_dir() if directory is None else Path(directory)
     metadata = read_metadata(folder)
     artifacts = metadata.get("artifacts", {})
     if compiled and all(name in artifacts for name in COMPILED_FILES):

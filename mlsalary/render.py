@@ -68,7 +68,7 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
         head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
     notes = []
     if estimate.offer is not None:
-        notes.append(Text(estimate.offer_summary, style="bold"))
+        notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
     if estimate.thin_support:
         notes.append(Text(
             f"Thin data: only {estimate.support} training respondents share this country and role; "
@@ -97,6 +97,7 @@ def contributions_table(estimate: Estimate):
     from rich.table import Table
     from rich.text import Text
 
+    assert estimate.contributions is not None and estimate.baseline is not None  # callers check
     table = Table(title="Why: contributions to the median", title_justify="left", show_edge=False)
     table.add_column("Factor")
     table.add_column("Value", overflow="fold", max_width=36)

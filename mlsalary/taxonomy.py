@@ -54,7 +54,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 __all__ = [
@@ -1290,7 +1290,7 @@ def _as_text(label: object) -> str | None:
     return label if isinstance(label, str) else str(label)
 
 
-def _build_index(name: str, table: dict[str, Iterable[str]]) -> dict[str, str]:
+def _build_index(name: str, table: Mapping[str, Iterable[str]]) -> dict[str, str]:
     # Every canonical value matches itself; a key claimed by two values is a bug in the tables.
     index: dict[str, str] = {}
     for canonical, labels in table.items():
