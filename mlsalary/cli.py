@@ -381,7 +381,7 @@ DataOption = Annotated[
 @handle_errors
 def train(
     data: DataOption,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where to write model.joblib and metadata.json.")] = Path("models"),
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Model folder to write (new, empty, or a model folder: replaced only once the new model is complete).")] = Path("models"),
 ):
     """Train the model on the survey files in --data and write it to --out.
 
@@ -389,8 +389,9 @@ def train(
     split, calibrates the ranges on the calibration split and records held-out metrics in
     the metadata. The same data always gives the same model.
     """
-    from mlsalary import training
+    from mlsalary import persistence, training
 
+    persistence.check_output_dir(out)  # refuse a bad --out now, not after the training
     steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating"]
     with _progress(len(steps)) as advance:
         metadata = training.train(data, out, progress=advance)
