@@ -7,6 +7,7 @@ message and an ExitStatus, never a traceback.
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import io
 import json
@@ -59,6 +60,23 @@ class Group(TyperGroup):
         if standalone_mode:
             sys.exit(status or 0)
         return status
+
+    # The reader of stdout left (`| head`) while a command or its --help was written. Click
+    # would end with exit 1, "unexpected failure"; end quietly with the shell's code instead.
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
 
 
 def _examples(*commands: str) -> str:
@@ -497,14 +515,31 @@ class _progress:
 def main() -> None:
     import os
 
+    if sys.stdout is None:  # started with stdout closed (`mlsalary ... >&-`): fail when writing
+        sys.stdout = _ClosedStdout()
+    status = None
     try:
-        app()
+        try:
+            app()
+        except SystemExit as done:
+            status = done.code
+        # Output is buffered: a full disk shows up when it is flushed. Flush here, where the
+        # error can be reported, rather than at interpreter exit.
+        sys.stdout.flush()
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(ExitStatus.BROKEN_PIPE)
+    except OSError as error:  # not a bug: a full disk, a closed stdout, no permission
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _silence_stdout()  # the unwritable output must not fail again at exit
+        reason = error.strerror or str(error)[:200] or type(error).__name__
+        sys.stderr.write(f"Error: '{error.filename}': {reason}\n" if error.filename else f"Error: cannot write the output: {reason}\n")
+        sys.exit(ExitStatus.ERROR)
     except Exception as error:  # a bug: one line, no traceback (it could show salaries)
         if os.environ.get("MLSALARY_DEBUG"):
             raise
@@ -513,6 +548,15 @@ def main() -> None:
             "set MLSALARY_DEBUG=1 to see where, and please report it\n"
         )
         sys.exit(ExitStatus.ERROR)
+    sys.exit(status)
+
+
+class _ClosedStdout(io.TextIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
 
 
 def _silence_stdout() -> None:

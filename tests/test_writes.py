@@ -22,8 +22,12 @@ from typer.testing import CliRunner
 from mlsalary import compiled, persistence, training
 from mlsalary.cli import app
 from mlsalary.errors import OutputError
+from mlsalary.status import ExitStatus
+
+from conftest import ROOT
 
 SHIPPED = persistence.shipped_model_dir()
+SAMPLE_CSV = ROOT / "sample_data" / "profiles.csv"
 ENV = {**{k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}, "NO_COLOR": "1", "OMP_NUM_THREADS": "1"}
 
 
@@ -244,3 +248,66 @@ def test_completed_train_replaces_the_model_folder(tmp_path, survey):
     assert metadata["model_version"] != old_version and metadata["training_data"]["split_rows"]["train"] > 500
     assert (folder / "__init__.py").read_bytes() == (SHIPPED / "__init__.py").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]  # no temporary folder left
+
+
+# -- stdout: a full disk, a closed descriptor, a reader that left --------------------------------
+
+FULL_DISK_CASES = {
+    "estimate": ("estimate", "--country", "Germany"),
+    "estimate-json": ("estimate", "--country", "Germany", "--json"),
+    "batch": ("batch", str(SAMPLE_CSV)),
+    "options": ("options",),
+    "info": ("info",),
+    "help": ("--help",),
+    "version": ("--version",),
+}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full (a device that is always full)")
+@pytest.mark.parametrize("args", FULL_DISK_CASES.values(), ids=FULL_DISK_CASES.keys())
+def test_output_to_a_full_disk_is_one_line(args):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(mlsalary_command() + list(args), stdout=full, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+    assert result.returncode == ExitStatus.ERROR
+    assert result.stderr == "Error: cannot write the output: No space left on device\n"
+
+
+def test_closed_stdout_is_one_line():
+    command = ["bash", "-c", '"$@" >&-', "mlsalary", *mlsalary_command(), "estimate", "--country", "Germany"]
+    result = subprocess.run(command, stderr=subprocess.PIPE, text=True, env=ENV, timeout=120)
+    assert result.returncode == ExitStatus.ERROR
+    assert result.stderr == "Error: cannot write the output: stdout is closed\n"
+
+
+READER_LEFT_CASES = {
+    "estimate": ("estimate", "--country", "Germany"),
+    "estimate-json": ("estimate", "--country", "Germany", "--json"),
+    "options": ("options", "country"),
+    "help": ("--help",),
+    "command-help": ("estimate", "--help"),
+}
+
+
+@pytest.mark.parametrize("args", READER_LEFT_CASES.values(), ids=READER_LEFT_CASES.keys())
+def test_reader_gone_before_output_ends_quietly_with_141(args):
+    """The README's exit 141: the reader of stdout went away (`| head`); ends quietly."""
+    proc = subprocess.Popen(mlsalary_command() + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    proc.stdout.close()  # before the command starts writing: every write meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == ExitStatus.BROKEN_PIPE, err
+    assert err == ""
+
+
+def test_batch_into_head_ends_quietly_with_141(tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text("id,country\n" + "".join(f"{i},Germany\n" for i in range(50_000)))
+    proc = subprocess.Popen(mlsalary_command() + ["batch", str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    try:
+        assert proc.stdout.readline().startswith(b"id,country,")
+        proc.stdout.close()  # as `| head -1` does
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == ExitStatus.BROKEN_PIPE, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert err == ""
