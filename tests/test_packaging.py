@@ -1,4 +1,4 @@
-"""Packaging habits: one version, shown by --version; type annotations shipped (py.typed)."""
+"""Packaging habits: one version, shown by --version; type annotations shipped (py.typed); a changelog."""
 
 from __future__ import annotations
 
@@ -40,3 +40,10 @@ def test_installed_metadata_carries_the_same_version():
 def test_py_typed_is_shipped_as_package_data():
     assert (ROOT / "mlsalary" / "py.typed").is_file()
     assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["mlsalary"]
+
+
+def test_changelog_has_an_unreleased_section_and_the_current_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    headings = [line for line in changelog.splitlines() if line.startswith("## ")]
+    assert headings[0] == "## Unreleased"
+    assert any(line.startswith(f"## {mlsalary.__version__} ") for line in headings)
