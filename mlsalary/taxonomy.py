@@ -1762,7 +1762,7 @@ def read_title(label: object) -> TitleReading | None:
     if role == "student" and seniority == "entry" and key not in _role_alias_keys():
         note = "an internship is read as role student (the data files interns with students)"
     if specialty is not None and role in ("ml-engineer", "ml-researcher", "data-scientist", "ai-developer"):
-        note = f"{specialty} has too few rows in the data to be its own role: read as the nearest role, {role}"
+        note = f"{specialty} has too few rows in the data to be a role of its own; nearest role used"
     plain = seniority is None and note is None and key in _role_alias_keys()
     if plain:
         return TitleReading(text, role)
