@@ -168,7 +168,7 @@ def estimate(
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
-    offer: Annotated[Optional[str], typer.Option("--offer", metavar="USD", help="An offer to check: where it falls among comparable profiles (145000 or 145k).", rich_help_panel="Negotiation")] = None,
+    offer: Annotated[Optional[str], typer.Option("--offer", metavar="USD", help="A yearly offer in USD to check: where it falls among comparable profiles (145000, 145k, $180,000, 1.5M; '180.000' and '180,000' are both 180000).", rich_help_panel="Negotiation")] = None,
     what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
     as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
@@ -196,12 +196,19 @@ def estimate(
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
+    offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
+    if offer_warning is not None:
+        from rich.markup import escape
+
+        print_note(f"[yellow]Warning:[/yellow] {escape(offer_warning)}.")
     result = estimator.estimate(profile, explain=explain, offer=offer_usd)
     scenarios = estimator.what_if(profile, changes) if changes else None
     env = get_env()
     if as_json:
         data = result.to_dict()
         data["role_defaulted"] = role is None
+        if offer_warning is not None:
+            data["offer_warning"] = offer_warning
         if scenarios is not None:
             data["what_if"] = scenarios
         env.stdout.write(render.to_json(data) + "\n")
