@@ -1733,6 +1733,11 @@ def read_title(label: object) -> TitleReading | None:
     if not key or key in _NO_ANSWER_KEYS:
         return None
     index = _indexes()["role"]
+    if key in _role_alias_keys():
+        # A role's own label (canonical value, survey label, short form) carries no level, even
+        # when it holds a level word ("Senior Executive (C-Suite, VP, etc.)", "intern"): the
+        # surveys that use these labels have no seniority, and training left it unknown.
+        return TitleReading(text, index[key])
     words = re.sub(r"[^\w&/+.]|(?<!\w)\.|\.(?!\w)", " ", key).split()
     seniority, level_word, rest = _level_words(words)
     core = " ".join(rest)
@@ -1763,9 +1768,6 @@ def read_title(label: object) -> TitleReading | None:
         note = "an internship is read as role student (the data files interns with students)"
     if specialty is not None and role in ("ml-engineer", "ml-researcher", "data-scientist", "ai-developer"):
         note = f"{specialty} has too few rows in the data to be a role of its own; nearest role used"
-    plain = seniority is None and note is None and key in _role_alias_keys()
-    if plain:
-        return TitleReading(text, role)
     return TitleReading(text, role, seniority, level_word, note)
 
 
