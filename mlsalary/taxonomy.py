@@ -1675,15 +1675,12 @@ _ROLE_BEARING_LEVELS = frozenset({"intern", "internship", "trainee", "apprentice
 class TitleReading:
     """What a --role value or a title column said: a role, maybe a level, and how it was read."""
 
-    __slots__ = ("text", "role", "seniority", "level_word", "note")
+    __slots__ = ("text", "role", "seniority", "level_word", "note", "is_plain")
 
-    def __init__(self, text: str, role: str, seniority: str | None = None, level_word: str | None = None, note: str | None = None):
+    def __init__(self, text: str, role: str, seniority: str | None = None, level_word: str | None = None,
+                 note: str | None = None, *, is_plain: bool = False):
         self.text, self.role, self.seniority, self.level_word, self.note = text, role, seniority, level_word, note
-
-    @property
-    def is_plain(self) -> bool:
-        """The value named a role directly (no level, nothing to report)."""
-        return self.seniority is None and self.note is None and self.level_word is None
+        self.is_plain = is_plain  # the text is a role's own label: nothing to report
 
 
 def _level_words(words: list[str]) -> tuple[str | None, str | None, list[str]]:
@@ -1737,7 +1734,7 @@ def read_title(label: object) -> TitleReading | None:
         # A role's own label (canonical value, survey label, short form) carries no level, even
         # when it holds a level word ("Senior Executive (C-Suite, VP, etc.)", "intern"): the
         # surveys that use these labels have no seniority, and training left it unknown.
-        return TitleReading(text, index[key])
+        return TitleReading(text, index[key], is_plain=True)
     words = re.sub(r"[^\w&/+.]|(?<!\w)\.|\.(?!\w)", " ", key).split()
     seniority, level_word, rest = _level_words(words)
     core = " ".join(rest)
