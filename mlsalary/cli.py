@@ -199,7 +199,10 @@ def estimate(
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
-    offer: Annotated[Optional[str], typer.Option("--offer", metavar="USD", help="An offer to check: where it falls among comparable profiles (145000 or 145k).", rich_help_panel="Negotiation")] = None,
+    offer: Annotated[
+        Optional[str],
+        typer.Option("--offer", metavar="USD", help="A yearly offer in USD to check: where it falls among comparable profiles (145000, 145k, $180,000, 1.5M; '180.000' and '180,000' are both 180000).", rich_help_panel="Negotiation"),
+    ] = None,
     what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
     as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
@@ -227,12 +230,19 @@ def estimate(
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
+    offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
+    if offer_warning is not None:
+        from rich.markup import escape
+
+        print_note(f"[yellow]Warning:[/yellow] {escape(offer_warning)}.")
     result = estimator.estimate(profile, explain=explain, offer=offer_usd)
     scenarios = estimator.what_if(profile, changes) if changes else None
     env = get_env()
     if as_json:
         data = result.to_dict()
         data["role_defaulted"] = role is None
+        if offer_warning is not None:
+            data["offer_warning"] = offer_warning
         if scenarios is not None:
             data["what_if"] = scenarios
         env.stdout.write(render.to_json(data) + "\n")
@@ -266,9 +276,11 @@ def batch(
     """Estimate many profiles: one output row per input row, in the same order.
 
     Columns are the factor names of `estimate` (experience, years_coding, seniority, country,
-    industry, education, role, company_size, remote, skills; skills ';'-separated). Input
-    columns are kept and p10,p25,p50,p75,p90 and error are added. A bad row gets its message
-    in the error column and the other rows still get estimates.
+    industry, education, role, company_size, remote, skills; skills ';'-separated), or headers
+    as people write them (Location, Years of Experience, YOE, Degree, Job Title, Level, Company
+    Size, Remote, Skills ...; a note says how each was read). Input columns are kept and
+    p10,p25,p50,p75,p90, support, thin and error are added. A bad row gets its message (every
+    bad field) in the error column and the other rows still get estimates.
     """
     from mlsalary import batch as batch_module
 
@@ -297,6 +309,7 @@ def batch(
     finally:
         if stream is not env.stdin:
             stream.close()
+    _column_notes(summary)
     if summary.replaced_columns:
         names = ", ".join(summary.replaced_columns)
         print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
@@ -307,8 +320,32 @@ def batch(
             f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "
             "with U+FFFD (save the file as UTF-8 to keep them)."
         )
+    if summary.offer_warnings:
+        print_note(
+            f"[yellow]Warning:[/yellow] {summary.offer_warnings} offer(s) lie far outside the training data's "
+            "yearly pay (below 10,000: monthly or hourly amounts?); their percentiles are extrapolations."
+        )
     if summary.errors:
         print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
+
+
+def _column_notes(summary) -> None:
+    """Say how headers in other words were read, and which columns no factor uses."""
+    from rich.markup import escape
+
+    from mlsalary.profile import show_value
+
+    if summary.column_mappings:
+        read = ", ".join(f"{show_value(name)} as {column}" for name, column in summary.column_mappings)
+        print_note(escape(f"Note: read column {read}."))
+    for name, column in summary.unused_columns:
+        print_note(escape(f"Note: column {show_value(name)} not used: {column} is read from another column."))
+    if summary.unmapped_columns:
+        parts = [
+            show_value(name) + (f" (nearest factor: {column})" if column else "")
+            for name, column in summary.unmapped_columns
+        ]
+        print_note(escape("Note: column(s) " + ", ".join(parts) + " match no factor and are passed through unchanged."))
 
 
 # Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that

@@ -60,6 +60,7 @@ class Estimate:
             "profile": self.profile.as_dict(),
             "unknown_factors": self.unknown_factors,
             "unmodelled_skills": list(self.unmodelled_skills),
+            "readings": list(self.profile.readings),
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
         if self.offer is not None:

@@ -66,7 +66,7 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
     head.add_row("Wide range (p10-p90)", f"{money(q['p10'])} - {money(q['p90'])}")
     if estimate.offer is not None:
         head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
-    notes = []
+    notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
     if estimate.offer is not None:
         notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
     if estimate.thin_support:
@@ -81,7 +81,8 @@ def estimate_renderable(estimate: Estimate, *, role_defaulted: bool = False, wid
         notes.append(Text("Unknown factors (not given): " + ", ".join(unknown) + ".", style="dim"))
     if estimate.unmodelled_skills:
         notes.append(Text(
-            "Skills too rare in the survey data to have an effect: " + ", ".join(estimate.unmodelled_skills) + ".",
+            "Skills the survey data has too few or no answers for (no effect on the estimate): "
+            + ", ".join(estimate.unmodelled_skills) + ".",
             style="yellow",
         ))
     if role_defaulted:
