@@ -5,6 +5,7 @@
 The public names load on first use, so that `mlsalary --help` does not pay for numpy.
 """
 
+# The only place the version is written: pyproject.toml reads it (dynamic = ["version"]).
 __version__ = "0.1.0"
 
 __all__ = ["FACTORS", "Estimate", "Estimator", "Profile", "__version__"]

@@ -21,7 +21,7 @@ from typing import IO, Any, Callable, Iterator
 from mlsalary import negotiation
 from mlsalary.compiled import usable_cpus
 from mlsalary.errors import InputError
-from mlsalary.estimates import QUANTILE_NAMES, Estimator
+from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
 from mlsalary.profile import FACTORS, Profile, show_value
 
 # Columns read from the input: the factors, and an optional offer to check.
@@ -37,12 +37,16 @@ FORMATS = ("csv", "jsonl")
 class BatchSummary:
     rows: int = 0
     errors: int = 0
+    column_mappings: list[tuple[str, str]] = field(default_factory=list)  # (header, factor) read by alias
+    unmapped_columns: list[tuple[str, str | None]] = field(default_factory=list)  # (header, nearest factor)
+    unused_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, factor already read from another)
+    offer_warnings: int = 0  # offers far outside the training window (monthly or hourly?)
     replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
     cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
 
 
 def output_columns(explain: bool, offer: bool = False) -> list[str]:
-    columns = list(QUANTILE_NAMES)
+    columns = list(QUANTILE_NAMES) + list(SUPPORT_COLUMNS)
     if offer:
         columns.append("offer_percentile")
     if explain:
@@ -50,9 +54,91 @@ def output_columns(explain: bool, offer: bool = False) -> list[str]:
     return columns + ["error"]
 
 
+# After the quantiles: the training respondents sharing the row's country and role, and whether
+# that is thin (fewer than estimates.THIN_SUPPORT), so a reader sees which rows rest on little.
+SUPPORT_COLUMNS = ("support", "thin")
+
+
+OUTPUT_NAMES = frozenset(output_columns(True, True))
+
+
 def canonical_column(name: str) -> str:
     """Header names are matched forgivingly: 'Years Coding', 'years-coding' -> years_coding."""
     return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+# Headers as people write them -> the column they mean. Matched on the name without case,
+# spaces, '_', '-', '.', '/' or '()': "Years of Experience", "YOE", "years_of_experience" are
+# one key. Location and City read as country for now: a city name that is not a country is a
+# row error, as any value a factor does not accept.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "experience": (
+        "years of experience", "years experience", "yoe", "yrs of experience", "yrs experience",
+        "experience years", "experience (years)", "work experience", "professional experience",
+        "years of professional experience", "years", "exp", "workexp", "years pro", "yearscodepro",
+    ),
+    "years_coding": ("years coding", "years of coding", "coding years", "yearscode", "years programming"),
+    "seniority": ("level", "seniority level", "experience level", "career level", "grade", "job level", "rank"),
+    "country": (
+        "location", "city", "country of residence", "residence", "employee residence", "work country",
+        "nation", "based in", "where",
+    ),
+    "industry": ("sector", "business sector", "field"),
+    "education": (
+        "degree", "highest degree", "education level", "edlevel", "qualification",
+        "highest qualification", "highest education", "studies",
+    ),
+    "role": ("title", "job title", "job", "position", "job role", "role title", "devtype", "occupation", "designation"),
+    "company_size": (
+        "company size", "org size", "orgsize", "organization size", "organisation size",
+        "employer size", "employees", "headcount", "company employees",
+    ),
+    "remote": (
+        "remote work", "remotework", "remote ratio", "work mode", "work arrangement", "work setup",
+        "workplace", "on site", "onsite", "wfh", "work location type",
+    ),
+    "skills": ("skill", "tech stack", "stack", "technologies", "tech", "tools", "languages", "skill set", "skillset"),
+    "offer": ("offer usd", "offer (usd)", "salary offer", "offered salary", "offer amount", "base offer"),
+}
+
+
+def _header_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+_ALIAS_INDEX: dict[str, str] = {
+    _header_key(alias): column for column, aliases in HEADER_ALIASES.items() for alias in (column, *aliases)
+}
+
+
+def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
+    """Column of each input column (factor or offer) -> its position, and notes on the mapping.
+
+    A header that is a column's own name wins over an alias of it; otherwise the first header
+    that is an alias wins, and a later one naming the same column is reported as unused.
+    """
+    import difflib
+
+    notes = BatchSummary()
+    positions: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = canonical_column(name)
+        if key in INPUT_COLUMNS and key not in positions:
+            positions[key] = i
+    for i, name in enumerate(names):
+        if i in positions.values():
+            continue
+        column = _ALIAS_INDEX.get(_header_key(name))
+        if column is None:
+            if _header_key(name) and canonical_column(name) not in OUTPUT_NAMES:
+                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
+                notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+        elif column in positions:
+            notes.unused_columns.append((name, column))
+        else:
+            positions[column] = i
+            notes.column_mappings.append((name, column))
+    return positions, notes
 
 
 # -- readers ------------------------------------------------------------------------------------
@@ -75,11 +161,7 @@ class CsvInput:
     def __init__(self, stream: IO[str]):
         self.lines = iter(stream)
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
-        positions: dict[str, int] = {}
-        for i, name in enumerate(self.header or []):
-            key = canonical_column(name)
-            if key in INPUT_COLUMNS and key not in positions:
-                positions[key] = i
+        positions, self.notes = map_header(self.header or [])
         self.factors = tuple(name for name in FACTORS if name in positions)
         self.offer_position = positions.get("offer")
         if self.header is not None and not self.factors:
@@ -88,7 +170,8 @@ class CsvInput:
             hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
             raise InputError(
                 "FILE",
-                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS),
+                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
+                + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
             )
         self.positions = tuple(positions[name] for name in self.factors)
         self.cut_rows = 0
@@ -123,7 +206,7 @@ class CsvInput:
                     cells = next(csv.reader(itertools.chain([line], rest, lines)), [])
                     if not cells:
                         continue
-                    record = cells
+                    record: str | list[str] = cells
                 else:
                     body = line.rstrip("\r\n")
                     if not body:
@@ -137,7 +220,7 @@ class CsvInput:
                 records.append(record)
                 keys.append(pick(cells))
                 if offers is not None:
-                    offers.append(cells[offer_at])
+                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
             if records:
                 yield records, keys, offers, None
 
@@ -149,6 +232,24 @@ class JsonlInput:
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
+        self.notes = BatchSummary()
+        self._seen_keys: dict[str, str | None] = {}  # key -> column, for the notes (bounded)
+
+    def _column(self, name: str) -> str | None:
+        column = canonical_column(name)
+        if column in INPUT_COLUMNS:
+            return column
+        alias = _ALIAS_INDEX.get(_header_key(name))
+        if name not in self._seen_keys and len(self._seen_keys) < 200:
+            self._seen_keys[name] = alias
+            if alias is not None:
+                self.notes.column_mappings.append((name, alias))
+            elif _header_key(name) and column not in OUTPUT_NAMES:
+                import difflib
+
+                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
+                self.notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+        return alias
 
     def chunks(self, size: int) -> Iterator[tuple[list, list, list, list]]:
         """(records, keys, offers, errors) for up to `size` lines at a time."""
@@ -169,10 +270,14 @@ class JsonlInput:
                     record, error = {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
                 else:
                     raw: dict[str, Any] = {}
-                    for name, value in record.items():
+                    for name, value in record.items():  # a column's own name wins over an alias
                         column = canonical_column(str(name))
                         if column in INPUT_COLUMNS and column not in raw:
                             raw[column] = value
+                    for name, value in record.items():
+                        alias = self._column(str(name))
+                        if alias is not None and alias not in raw:
+                            raw[alias] = value
                     key = tuple(_hashable(raw.get(name)) for name in FACTORS)
                     offer = raw.get("offer")
             records.append(record)
@@ -245,13 +350,14 @@ def run(
 
 
 def _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress) -> BatchSummary:
-    summary = BatchSummary()
     if input_format == "csv":
         source: CsvInput | JsonlInput = CsvInput(stream)
-        has_offer = source.offer_position is not None
+        has_offer = source.offer_position is not None  # type: ignore[union-attr]  # a CsvInput here
     else:
         source = JsonlInput(stream)
         has_offer = True  # JSON Lines: known per row only; the column is null without an offer
+    summary = source.notes  # the header's mapping (JSON Lines: filled in as keys are seen)
+    window = getattr(estimator, "metadata", {}).get("comp_window_usd")
     added = output_columns(explain, has_offer)
     writer = _Writer(out, output_format, source.header, added)
     summary.replaced_columns = writer.replaced
@@ -268,7 +374,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
         if fast and offers is None and errors is None:
             _write_fast(writer, records, outcomes, fail_fast, summary)
         else:
-            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary)
+            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window)
         if progress:
             progress(len(records))
 
@@ -312,8 +418,10 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
         # Contributions cost ~40 ms a profile, mostly in numpy: spread them over the cores.
         with ThreadPoolExecutor(usable_cpus()) as pool:
             explained = list(pool.map(estimator.explain, profiles))
-    for outcome, q, explanation in zip(valid, quantiles, explained):
+    for outcome, profile, q, explanation in zip(valid, profiles, quantiles, explained):
         cells: list = [round(v) for v in q]
+        support = estimator.support(profile)
+        cells += [support, None if support is None else support < THIN_SUPPORT]
         if explanation is not None:
             contributions, baseline = explanation
             cells.append(round(baseline))
@@ -326,9 +434,11 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
 def _csv_row(cells: list, end: str = "\n") -> str:
     """One CSV row as text. The csv module quotes only the line terminator's characters: a
     cell holding a bare CR would break the row, so such rows have every cell quoted."""
+    if True in cells or False in cells:
+        cells = [("true" if c else "false") if type(c) is bool else c for c in cells]
     buffer = io.StringIO()
     quoting = csv.QUOTE_ALL if any("\r" in str(cell) for cell in cells) else csv.QUOTE_MINIMAL
-    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)
+    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)  # type: ignore[arg-type]  # one of two constants
     return buffer.getvalue()
 
 
@@ -347,7 +457,7 @@ def _write_fast(writer, records, outcomes, fail_fast, summary) -> None:
     summary.errors += len(bad)
 
 
-def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary) -> None:
+def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window=None) -> None:
     """Row by row: offers to place, JSON Lines, or unreadable lines."""
     for i, (record, outcome) in enumerate(zip(records, outcomes)):
         summary.rows += 1
@@ -358,11 +468,14 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
             error = outcome.error
         offer_raw = offers[i] if offers is not None else None
         offer = None
-        if error is None and offer_raw is not None and not (isinstance(offer_raw, str) and offer_raw.strip() == ""):
+        if (errors is None or errors[i] is None) and offer_raw is not None and not (isinstance(offer_raw, str) and offer_raw.strip() == ""):
             try:
                 offer = negotiation.parse_offer(offer_raw)
             except InputError as bad:
-                error = str(bad)
+                error = str(bad) if error is None else f"{error}; {bad}"  # every bad field of the row
+            else:
+                if negotiation.offer_warning(offer, window) is not None:
+                    summary.offer_warnings += 1
         if error is not None:
             summary.errors += 1
             if fail_fast:
@@ -372,7 +485,7 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
             continue
         cells = list(outcome.cells[:-1])
         if has_offer:
-            cells.insert(len(QUANTILE_NAMES), negotiation.offer_percentile(outcome.quantiles, offer) if offer is not None else None)
+            cells.insert(len(QUANTILE_NAMES) + len(SUPPORT_COLUMNS), negotiation.offer_percentile(outcome.quantiles, offer) if offer is not None else None)
         values = dict(zip(writer.added, cells))
         if values.get("offer_percentile") is None:
             values.pop("offer_percentile", None)  # null in JSON, empty in CSV
@@ -411,7 +524,7 @@ class _Writer:
     def write_chunk(self, records: list, outcomes: list) -> None:
         """CSV in, CSV out, many rows: a row's text (or cells) and its estimate's cached text."""
         if not self.header_written:
-            self._writerow(self.header + self.added)
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
         if self.keep is None:
             lines = [
@@ -439,7 +552,7 @@ class _Writer:
     def write_cells(self, cells: list[str], added: list) -> None:
         """CSV in, CSV out, one row."""
         if not self.header_written:
-            self._writerow(self.header + self.added)
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
         self.buffer.write(self._line(cells, added))
         if self.buffer.tell() > 1 << 16:
@@ -473,7 +586,7 @@ class _Writer:
             # (Keys that appear only in later objects have no column.)
             keys = [str(k) for k in record] if isinstance(record, dict) else []
             self._set_header(keys + [f for f in FACTORS if f not in keys])
-        return list(self.header) + self.added
+        return list(self.header) + self.added  # type: ignore[arg-type]  # a header exists once rows come
 
     def _cells_from_dict(self, record: dict) -> list[str]:
         out = []

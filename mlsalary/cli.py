@@ -7,6 +7,7 @@ message and an ExitStatus, never a traceback.
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import io
 import json
@@ -17,13 +18,10 @@ from typing import Annotated, List, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-try:  # Typer >= 0.2x vendors Click
-    from typer._click.exceptions import ClickException as _ClickException
-except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException as _ClickException
+from typer._click.exceptions import ClickException as _ClickException  # Typer >= 0.26 vendors Click
 
 from mlsalary.environment import Environment
-from mlsalary.errors import DataError, InputError, MlsalaryError
+from mlsalary.errors import InputError, MlsalaryError
 from mlsalary.profile import FACTOR_HELP
 from mlsalary.status import ExitStatus
 
@@ -50,7 +48,7 @@ class Group(TyperGroup):
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         try:
-            status = super().main(*args, standalone_mode=False, **kwargs)
+            status = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]  # (mypy: *args could hold it)
         except _ClickException as error:
             context = getattr(error, "ctx", None)
             hint = f" (see '{context.command_path} --help')" if context is not None else ""
@@ -62,6 +60,23 @@ class Group(TyperGroup):
         if standalone_mode:
             sys.exit(status or 0)
         return status
+
+    # The reader of stdout left (`| head`) while a command or its --help was written. Click
+    # would end with exit 1, "unexpected failure"; end quietly with the shell's code instead.
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
 
 
 def _examples(*commands: str) -> str:
@@ -84,6 +99,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # main() turns unexpected errors into one line
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from mlsalary import __version__
+
+        get_env().stdout.write(f"mlsalary {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, expose_value=False, callback=_show_version, help="Print the version and exit.")] = False,
+) -> None:
+    # The group's options; its help text is the one given to typer.Typer above.
+    pass
 
 
 def get_env() -> Environment:
@@ -168,7 +199,10 @@ def estimate(
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
-    offer: Annotated[Optional[str], typer.Option("--offer", metavar="USD", help="An offer to check: where it falls among comparable profiles (145000 or 145k).", rich_help_panel="Negotiation")] = None,
+    offer: Annotated[
+        Optional[str],
+        typer.Option("--offer", metavar="USD", help="A yearly offer in USD to check: where it falls among comparable profiles (145000, 145k, $180,000, 1.5M; '180.000' and '180,000' are both 180000).", rich_help_panel="Negotiation"),
+    ] = None,
     what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
     as_json: JsonOption = False,
     explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
@@ -198,11 +232,18 @@ def estimate(
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
+    offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
+    if offer_warning is not None:
+        from rich.markup import escape
+
+        print_note(f"[yellow]Warning:[/yellow] {escape(offer_warning)}.")
     result = estimator.estimate(profile, explain=explain, offer=offer_usd)
     scenarios = estimator.what_if(profile, changes) if changes else None
     env = get_env()
     if as_json:
         data = result.to_dict()
+        if offer_warning is not None:
+            data["offer_warning"] = offer_warning
         if scenarios is not None:
             data["what_if"] = scenarios
         env.stdout.write(render.to_json(data) + "\n")
@@ -236,9 +277,11 @@ def batch(
     """Estimate many profiles: one output row per input row, in the same order.
 
     Columns are the factor names of `estimate` (experience, years_coding, seniority, country,
-    industry, education, role, company_size, remote, skills; skills ';'-separated). Input
-    columns are kept and p10,p25,p50,p75,p90 and error are added. A bad row gets its message
-    in the error column and the other rows still get estimates.
+    industry, education, role, company_size, remote, skills; skills ';'-separated), or headers
+    as people write them (Location, Years of Experience, YOE, Degree, Job Title, Level, Company
+    Size, Remote, Skills ...; a note says how each was read). Input columns are kept and
+    p10,p25,p50,p75,p90, support, thin and error are added. A bad row gets its message (every
+    bad field) in the error column and the other rows still get estimates.
     """
     from mlsalary import batch as batch_module
 
@@ -267,6 +310,7 @@ def batch(
     finally:
         if stream is not env.stdin:
             stream.close()
+    _column_notes(summary)
     if summary.replaced_columns:
         names = ", ".join(summary.replaced_columns)
         print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
@@ -277,8 +321,32 @@ def batch(
             f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "
             "with U+FFFD (save the file as UTF-8 to keep them)."
         )
+    if summary.offer_warnings:
+        print_note(
+            f"[yellow]Warning:[/yellow] {summary.offer_warnings} offer(s) lie far outside the training data's "
+            "yearly pay (below 10,000: monthly or hourly amounts?); their percentiles are extrapolations."
+        )
     if summary.errors:
         print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
+
+
+def _column_notes(summary) -> None:
+    """Say how headers in other words were read, and which columns no factor uses."""
+    from rich.markup import escape
+
+    from mlsalary.profile import show_value
+
+    if summary.column_mappings:
+        read = ", ".join(f"{show_value(name)} as {column}" for name, column in summary.column_mappings)
+        print_note(escape(f"Note: read column {read}."))
+    for name, column in summary.unused_columns:
+        print_note(escape(f"Note: column {show_value(name)} not used: {column} is read from another column."))
+    if summary.unmapped_columns:
+        parts = [
+            show_value(name) + (f" (nearest factor: {column})" if column else "")
+            for name, column in summary.unmapped_columns
+        ]
+        print_note(escape("Note: column(s) " + ", ".join(parts) + " match no factor and are passed through unchanged."))
 
 
 # Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that
@@ -291,7 +359,7 @@ def _count_and_replace(error: UnicodeDecodeError):
     return "\ufffd", error.end
 
 
-codecs.register_error("mlsalary-replace", _count_and_replace)
+codecs.register_error("mlsalary-replace", _count_and_replace)  # type: ignore[arg-type]  # decode errors only
 
 
 def _open_input(file: str, env: Environment):
@@ -369,7 +437,7 @@ DataOption = Annotated[
 @handle_errors
 def train(
     data: DataOption,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where to write model.joblib and metadata.json.")] = Path("models"),
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Model folder to write (new, empty, or a model folder: replaced only once the new model is complete).")] = Path("models"),
 ):
     """Train the model on the survey files in --data and write it to --out.
 
@@ -377,8 +445,9 @@ def train(
     split, calibrates the ranges on the calibration split and records held-out metrics in
     the metadata. The same data always gives the same model.
     """
-    from mlsalary import training
+    from mlsalary import persistence, training
 
+    persistence.check_output_dir(out)  # refuse a bad --out now, not after the training
     steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating"]
     with _progress(len(steps)) as advance:
         metadata = training.train(data, out, progress=advance)
@@ -484,14 +553,31 @@ class _progress:
 def main() -> None:
     import os
 
+    if sys.stdout is None:  # started with stdout closed (`mlsalary ... >&-`): fail when writing
+        sys.stdout = _ClosedStdout()
+    status = None
     try:
-        app()
+        try:
+            app()
+        except SystemExit as done:
+            status = done.code
+        # Output is buffered: a full disk shows up when it is flushed. Flush here, where the
+        # error can be reported, rather than at interpreter exit.
+        sys.stdout.flush()
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(ExitStatus.BROKEN_PIPE)
+    except OSError as error:  # not a bug: a full disk, a closed stdout, no permission
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _silence_stdout()  # the unwritable output must not fail again at exit
+        reason = error.strerror or str(error)[:200] or type(error).__name__
+        sys.stderr.write(f"Error: '{error.filename}': {reason}\n" if error.filename else f"Error: cannot write the output: {reason}\n")
+        sys.exit(ExitStatus.ERROR)
     except Exception as error:  # a bug: one line, no traceback (it could show salaries)
         if os.environ.get("MLSALARY_DEBUG"):
             raise
@@ -500,6 +586,15 @@ def main() -> None:
             "set MLSALARY_DEBUG=1 to see where, and please report it\n"
         )
         sys.exit(ExitStatus.ERROR)
+    sys.exit(status)
+
+
+class _ClosedStdout(io.TextIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
 
 
 def _silence_stdout() -> None:

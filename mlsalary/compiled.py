@@ -113,7 +113,7 @@ def _estimator_arrays(estimator) -> dict[str, np.ndarray]:
         known_codes[to_input[internal]] = (words[codes // 32] >> (codes % 32).astype(np.uint32)) & 1 == 1
 
     values, features, thresholds, missing_left, lefts, rights, leaves, categorical, bitsets = ([] for _ in range(9))
-    cat_left = []  # one 256-entry boolean row per categorical split (encoded codes)
+    cat_left: list[np.ndarray] = []  # one 256-entry boolean row per categorical split (encoded codes)
     roots = []
     offset = 0
     for (predictor,) in estimator._predictors:
@@ -582,7 +582,7 @@ class LeafMasks:
                 row[~goes_left] &= np.uint64(~subtree[int(forest.left[node])] & 0xFFFFFFFF)
             for column, row in rows.items():
                 per_column.setdefault(column, []).append((t, row.astype(np.uint32)))
-        features = []
+        features: list[tuple[int, np.ndarray | None, np.ndarray]] = []  # (column, trees or None: all, masks)
         for column in sorted(per_column):
             trees = np.array([t for t, _ in per_column[column]], dtype=np.intp)
             masks = np.stack([row for _, row in per_column[column]])
@@ -591,7 +591,7 @@ class LeafMasks:
                 # runs over the whole accumulator instead of a gather and a scatter.
                 full = np.full((n_trees, masks.shape[1]), np.uint32(0xFFFFFFFF))
                 full[trees] = masks
-                trees, masks = None, full
+                trees, masks = None, full  # type: ignore[assignment]  # None: every tree
             features.append((column, trees, np.ascontiguousarray(masks)))
         return cls(features, forest.value[leaf_nodes])
 

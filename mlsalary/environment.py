@@ -6,6 +6,7 @@ only when stdout is a terminal, never with NO_COLOR set or TERM=dumb.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from dataclasses import dataclass, field
@@ -39,13 +40,21 @@ class Environment:
         stream = self.stderr if stderr else self.stdout
         tty = self.stderr_isatty if stderr else self.stdout_isatty
         colour = tty and "NO_COLOR" not in self.environ and self.environ.get("TERM") != "dumb"
-        return Console(
+        console = Console(
             file=stream,
             force_terminal=tty,
             no_color=not colour,
             color_system="auto" if colour else None,
             highlight=False,
         )
+        # Rich ends the process with exit 1 when the reader of its stream left; let the CLI
+        # end it as every command does (quietly, exit 141).
+        console.on_broken_pipe = _reader_left  # type: ignore[method-assign]
+        return console
+
+
+def _reader_left() -> None:
+    raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
 
 
 def _isatty(stream: IO) -> bool:

@@ -25,6 +25,12 @@ class DataError(MlsalaryError):
     exit_status = ExitStatus.DATA
 
 
+class OutputError(MlsalaryError):
+    """Output cannot be written: a full disk, no permission, or an --out that is not a model folder."""
+
+    exit_status = ExitStatus.ERROR
+
+
 class ModelError(MlsalaryError):
     """The model file is missing, damaged, or was made by another scikit-learn version."""
 

@@ -51,7 +51,7 @@ class Estimate:
     def offer_summary(self) -> str | None:
         if self.offer is None:
             return None
-        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])
+        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])  # type: ignore[arg-type]
 
     @property
     def unknown_factors(self) -> list[str]:
@@ -73,6 +73,7 @@ class Estimate:
             "unknown_factors": self.unknown_factors,
             "role_note": self.role_note,
             "unmodelled_skills": list(self.unmodelled_skills),
+            "readings": list(self.profile.readings),
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
         if self.offer is not None:
@@ -81,7 +82,7 @@ class Estimate:
             out["offer_summary"] = self.offer_summary
         if self.contributions is not None:
             # Only given factors are players; the baseline is the estimate when nothing is known.
-            out["baseline"] = round(self.baseline)
+            out["baseline"] = round(self.baseline)  # type: ignore[arg-type]
             out["contributions"] = {name: round(value) for name, value in self.contributions.items()}
         out["model_version"] = self.model_version
         return out

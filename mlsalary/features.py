@@ -95,10 +95,10 @@ class FeatureSchema:
             groups[name] = tuple(range(len(columns), len(columns) + len(names)))
             columns += names
             categorical += is_cat
-        for name, is_cat in (("source", True), ("year", False)):
+        for name, is_source in (("source", True), ("year", False)):
             groups[name] = (len(columns),)
             columns.append(name)
-            categorical.append(is_cat)
+            categorical.append(is_source)
         self.columns_, self.categorical_, self.groups_ = tuple(columns), tuple(categorical), groups
         # The reference: the newest Stack Overflow edition (total compensation, worldwide), else
         # the newest source of any kind.

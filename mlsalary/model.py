@@ -199,7 +199,7 @@ def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies:
         Xc = X.copy()
         for j, name in enumerate(FACTORS):
             rows = np.flatnonzero(withhold[:, j])
-            Xc[np.ix_(rows, list(schema.groups_[name]))] = np.nan
+            Xc[np.ix_(rows, np.asarray(schema.groups_[name]))] = np.nan
         Xs.append(Xc)
         ys.append(y)
     return np.vstack(Xs), np.concatenate(ys)

@@ -9,9 +9,10 @@ so an offer far outside the range still gets a sensible, bounded percentile.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from statistics import NormalDist
-from typing import Sequence
+from typing import Any, Sequence
 
 from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, Profile
@@ -22,19 +23,121 @@ _Z = tuple(_NORMAL.inv_cdf(p) for p in LEVELS)
 MAX_OFFER = 100_000_000.0
 
 
+# How an offer may be written. Amounts are yearly USD.
+#   * "$", "US$", "USD" before or after the number are dropped; any other currency sign or code
+#     (€, £, ₹, EUR, GBP, ...) is refused: there is no currency option yet.
+#   * A suffix k (thousand) or m / mm (million), either case: 145k, 1.5M.
+#   * Spaces, "_" and "'" group digits: 180 000, 180_000, 180'000.
+#   * "," and ".": when both appear, the last one is the decimal mark (1,234.50 or 1.234,50).
+#     When only one kind appears: more than once, it groups thousands (1,000,000 or 1.000.000,
+#     and the Indian 1,80,000); once, it groups thousands when exactly three digits follow it
+#     (180,000 = 180.000 = 180000) and is a decimal mark otherwise (1.5M, 180,5k = 180,500).
+#   * A trailing "/yr", "per year", "a year", "pa" is allowed; "/mo", "/hr" and the like are
+#     refused: the model's figures are yearly.
+_CURRENCY_WORDS = re.compile(r"^(?:us\$|usd|\$)\s*|\s*(?:usd|us\$|\$)$")
+_OTHER_CURRENCY = re.compile(r"[€£¥₹₩₽₺₪₫฿₱₦₴₸₡₲₵₭₮]|\b(?:eur|euro|euros|gbp|inr|cad|aud|chf|jpy|cny|rmb|sek|nok|dkk|pln|brl|mxn|zar|sgd|hkd|nzd|ils|try|rub|krw|czk|huf|ron)\b|(?:^|\d)(?:c|a|nz|hk|s|r)\$")
+_YEARLY = re.compile(r"\s*(?:/\s*(?:yr|year|y|annum)|per\s+(?:year|annum)|a\s+year|p\.?\s?a\.?|annual(?:ly)?|yearly)$")
+_NOT_YEARLY = re.compile(r"(?:/\s*|\bper\s+|\ban?\s+)(?:mo|month|hr|h|hour|wk|week|day|d)\b|\b(?:monthly|hourly|weekly|daily)$")
+_AMOUNT = re.compile(r"([0-9][0-9 _',.]*)\s*(k|m|mm|mn)?")
+
+
+def _offer_error(value, reason: str = "") -> InputError:
+    from mlsalary.profile import show_value
+
+    return InputError("offer", f"offer must be a yearly amount in USD such as 145000, 145k or $1.5M, got {show_value(str(value))}{reason}")
+
+
 def parse_offer(value) -> float:
-    """An offer in USD per year: a positive number; '145k' and '145,000' are accepted."""
-    text = str(value).strip().lower().replace(",", "").replace("_", "").lstrip("$")
-    factor = 1.0
-    if text.endswith("k"):
-        text, factor = text[:-1], 1_000.0
-    try:
-        number = float(text) * factor
-    except ValueError:
-        raise InputError("offer", f"offer must be a yearly amount in USD such as 145000 or 145k, got '{value}'") from None
+    """An offer in USD per year, as people type it (rules above). Raises InputError("offer")."""
+    if isinstance(value, bool):
+        raise _offer_error(value)
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().lower().replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+        if _OTHER_CURRENCY.search(text):
+            raise InputError(
+                "offer",
+                f"offer must be a yearly amount in USD, got {_show(value)} in another currency: "
+                "convert it to USD first (there is no currency option yet)",
+            )
+        if _NOT_YEARLY.search(text):
+            raise _offer_error(value, ": the figures are yearly, so give the yearly total (12 x a monthly amount)")
+        text = _YEARLY.sub("", text)
+        text = _CURRENCY_WORDS.sub("", text).strip()
+        match = _AMOUNT.fullmatch(text)
+        if not match:
+            raise _offer_error(value)
+        digits = _plain_number(match.group(1))
+        if digits is None:
+            raise _offer_error(value, ": read ',' and '.' as thousands separators only before exactly three digits")
+        factor = {None: 1.0, "k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6}[match.group(2)]
+        try:
+            number = float(digits) * factor
+        except (ValueError, OverflowError):
+            raise _offer_error(value) from None
     if not math.isfinite(number) or number <= 0 or number > MAX_OFFER:
-        raise InputError("offer", f"offer must be a yearly amount in USD above 0 and at most 100,000,000, got '{value}'")
+        raise InputError("offer", f"offer must be a yearly amount in USD above 0 and at most 100,000,000, got {_show(value)}")
     return number
+
+
+def _show(value) -> str:
+    from mlsalary.profile import show_value
+
+    return show_value(str(value))
+
+
+def _plain_number(text: str) -> str | None:
+    """'180,000' -> '180000', '1.234,5' -> '1234.5'; None when the separators make no number."""
+    text = re.sub(r"[ _']", "", text)
+    if not text or not text[0].isdigit() or not text[-1].isdigit():
+        return None
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        group = "." if decimal == "," else ","
+        whole, _, fraction = text.rpartition(decimal)
+        if group in fraction or not _grouped(whole, group):
+            return None
+        return whole.replace(group, "") + "." + fraction
+    mark = "," if commas else "." if dots else None
+    if mark is None:
+        return text
+    if text.count(mark) > 1:
+        return text.replace(mark, "") if _grouped(text, mark) else None
+    whole, _, fraction = text.partition(mark)
+    if len(fraction) == 3:
+        return whole + fraction  # a thousands separator
+    return whole + "." + fraction
+
+
+def _grouped(text: str, mark: str) -> bool:
+    # Western groups of three (1,000,000) or the Indian lakh/crore grouping (1,00,00,000).
+    parts = text.split(mark)
+    if len(parts) == 1:
+        return True
+    if len(parts[0]) > 3 or len(parts[-1]) != 3:
+        return False
+    middle = parts[1:-1]
+    return all(len(p) == 3 for p in middle) or (mark == "," and all(len(p) == 2 for p in middle))
+
+
+# Offers outside this window are taken but flagged: below it a yearly figure is unlikely (a
+# monthly or hourly amount typed by mistake?); above it the data has no pay to compare with.
+LIKELY_YEARLY_MINIMUM = 10_000.0
+
+
+def offer_warning(offer: float, window: Sequence[float] | None = None) -> str | None:
+    """A one-line warning for an offer far outside the training data's pay, or None."""
+    high = float(window[1]) if window else 500_000.0
+    if offer < LIKELY_YEARLY_MINIMUM:
+        return (
+            f"offer {offer:,.0f} is below {LIKELY_YEARLY_MINIMUM:,.0f} a year: it looks monthly or hourly? "
+            "Offers are yearly USD (e.g. 12 x a monthly amount)"
+        )
+    if offer > high:
+        return f"offer {offer:,.0f} is above the highest pay in the training data ({high:,.0f}): its percentile is an extrapolation"
+    return None
 
 
 def offer_percentile(quantiles: Sequence[float], offer: float) -> float:
@@ -111,7 +214,8 @@ def apply_change(profile: Profile, change: Change) -> Profile:
     """A new Profile with the change applied; the value is validated like any input."""
     if change.op == "=":
         if change.value == "":
-            return replace(profile, **{change.factor: None})
+            unknown: dict[str, Any] = {change.factor: None}
+            return replace(profile, **unknown)
         parsed = Profile.from_mapping({change.factor: change.value})
         return replace(profile, **{change.factor: getattr(parsed, change.factor)})
     skills = Profile.from_mapping({"skills": change.value}).skills or ()

@@ -2,7 +2,8 @@
 
 A model folder holds `model.joblib` (the fitted SalaryModel, the source of truth),
 `forest.npz` + `forest.json` (the same model compiled to plain arrays: see compiled.py) and
-`metadata.json` with the sha256 of each. Queries load the compiled form: no unpickling and no
+`metadata.json` with the sha256 of each. A folder is written whole or not at all (see save).
+Queries load the compiled form: no unpickling and no
 scikit-learn import, so loading is fast and a model folder is data, not code. A folder with
 only `model.joblib` is unpickled only if it is the shipped one or the user trusts it, after
 its sha256 and scikit-learn version are checked.
@@ -10,14 +11,18 @@ its sha256 and scikit-learn version are checked.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import secrets
+import shutil
 import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mlsalary.errors import ModelError
+from mlsalary.errors import ModelError, OutputError
 
 MODEL_FILE = "model.joblib"
 COMPILED_FILES = ("forest.npz", "forest.json")
@@ -36,11 +41,55 @@ def shipped_model_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
+def check_output_dir(directory: str | Path) -> Path:
+    """The folder a model may be saved to: a new or empty folder, or a model folder to replace.
+
+    Returns the real path (symbolic links resolved). Anything else is refused before a long
+    training run rather than after it: replacing it would take other files with it.
+    """
+    target = Path(directory).resolve()
+    if not os.path.lexists(target):
+        return target
+    if not target.is_dir():
+        raise OutputError(f"cannot write the model to '{directory}': it exists and is not a folder")
+    if not (target / METADATA_FILE).is_file() and any(target.iterdir()):
+        raise OutputError(
+            f"cannot write the model to '{directory}': the folder holds other files and no model "
+            f"({METADATA_FILE}); give a new or empty folder, or a model folder to replace"
+        )
+    return target
+
+
 def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Write a model folder atomically and return its metadata.
+
+    The files are written into a temporary sibling folder, which then takes the place of
+    `directory` in one rename: an interrupted or failed save leaves the previous model (or no
+    folder) as it was, never a mix of old and new files. Other files of the previous folder
+    (models/__init__.py of the shipped package) are carried over.
+    """
+    target = check_output_dir(directory)
+    staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        metadata = _write_model(model, staging, metadata)
+        if target.is_dir():
+            _carry_over(target, staging)
+            os.chmod(staging, target.stat().st_mode & 0o7777)
+        _replace_dir(staging, target)
+    except OSError as error:
+        reason = error.strerror or one_line(error)
+        raise OutputError(f"cannot write the model to '{directory}': {reason}; '{directory}' was left as it was") from None
+    finally:
+        # After the swap it holds the previous model; after a failure, the partial new one.
+        shutil.rmtree(staging, ignore_errors=True)
+    return metadata
+
+
+def _write_model(model, folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
     import joblib
 
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
     joblib.dump(model, path, compress=3)
     from mlsalary import compiled
@@ -51,6 +100,51 @@ def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, An
     metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return metadata
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    for entry in old.iterdir():
+        if entry.name in (MODEL_FILE, *COMPILED_FILES, METADATA_FILE):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, new / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, new / entry.name, follow_symlinks=False)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put folder `new` at `target`; the previous `target` folder, if any, ends up at `new`."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+    elif not _exchange(new, target):
+        # No atomic exchange here: two renames. A crash between them leaves the previous model
+        # in the `.partial` sibling folder and none at `target`.
+        aside = new.with_name(new.name + ".old")
+        os.rename(target, aside)
+        try:
+            os.rename(new, target)
+        except OSError:
+            os.rename(aside, target)
+            raise
+        os.rename(aside, new)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE). False where
+    the system or the file system lacks it."""
+    try:
+        import ctypes
+
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError, TypeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def read_metadata(directory: str | Path) -> dict[str, Any]:
@@ -82,7 +176,7 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     with trusted=True.
     """
     shipped = directory is None
-    folder = shipped_model_dir() if shipped else Path(directory)
+    folder = shipped_model_dir() if directory is None else Path(directory)
     metadata = read_metadata(folder)
     artifacts = metadata.get("artifacts", {})
     if compiled and all(name in artifacts for name in COMPILED_FILES):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from mlsalary import taxonomy
 from mlsalary.errors import InputError
@@ -69,13 +69,16 @@ class Profile:
     company_size: str | None = None
     remote: str | None = None
     skills: tuple[str, ...] | None = field(default=None)
+    # How values in other words were read ("read 'Senior ML Engineer' as role ml-engineer,
+    # seniority senior"): shown with the estimate, never part of what is estimated or compared.
+    readings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def unknown_factors(self) -> list[str]:
         return [name for name in FACTORS if getattr(self, name) is None]
 
     def as_dict(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {name: getattr(self, name) for name in FACTORS}
         if self.skills is not None:
             out["skills"] = list(self.skills)
         return out
@@ -84,30 +87,87 @@ class Profile:
     def from_mapping(cls, raw: Mapping[str, Any]) -> "Profile":
         """Validate raw user values (strings from CLI/CSV, or JSON values) into a Profile.
 
-        Raises InputError naming the first bad field. Empty strings and None are unknown.
+        Raises InputError naming every bad field (one line). Empty strings and None are unknown.
         Keys that are not factors are ignored (batch keeps them as passthrough columns).
+
+        A role may be a job title with a level in it ("Senior ML Engineer"): the level fills
+        seniority unless seniority is given, and the reading is kept in `readings`.
         """
         values: dict[str, Any] = {}
+        errors: list[InputError] = []
         for name in FACTORS:
-            value = raw.get(name)
-            if type(value) is str and len(value) <= _CACHED_LENGTH:
-                # Batch files repeat the same few values per column: validate each once.
-                parsed = _FIELD_CACHE.get((name, value), _MISSING)
-                if parsed is _MISSING:
-                    try:
-                        parsed = _parse_field(name, value)
-                    except InputError as error:
-                        parsed = _Invalid(str(error))
-                    if len(_FIELD_CACHE) >= _FIELD_CACHE_SIZE:
-                        _FIELD_CACHE.clear()  # bounded memory, whatever the input
-                    _FIELD_CACHE[(name, value)] = parsed
-                if type(parsed) is _Invalid:
-                    raise InputError(name, parsed.message)
-            else:
-                parsed = _parse_field(name, value)
+            try:
+                parsed = _cached_field(name, raw.get(name))
+            except InputError as error:
+                errors.append(error)
+                continue
             if parsed is not None:
                 values[name] = parsed
-        return cls(**values)
+        if errors:
+            if len(errors) == 1:
+                raise errors[0]
+            raise InputError(", ".join(e.field for e in errors), "; ".join(str(e) for e in errors))
+        readings = _readings(raw, values)
+        return cls(**values, readings=readings)
+
+
+def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]:
+    """Resolve a title's role and level into values; say how words were read."""
+    readings: list[str] = []
+    title = values.get("role")
+    if isinstance(title, taxonomy.TitleReading):
+        values["role"] = title.role
+        given = values.get("seniority")
+        if not title.is_plain:
+            text = f"read {show_value(title.text)} as role {title.role}"
+            if title.seniority is not None and (given is None or given == title.seniority):
+                text += f", seniority {title.seniority}"
+            if title.note:
+                text += f" ({title.note})"
+            readings.append(text)
+        if title.seniority is not None:
+            if given is None:
+                values["seniority"] = title.seniority
+            elif given != title.seniority:
+                readings.append(
+                    f"seniority {given} as given: the title {show_value(title.text)} says "
+                    f"{title.level_word!r} ({title.seniority}), and an explicit seniority wins"
+                )
+    for name in ("seniority", "education"):
+        given_text = raw.get(name)
+        value = values.get(name)
+        if isinstance(given_text, str) and value is not None and taxonomy._key(given_text) not in _PLAIN_KEYS[name]:
+            readings.append(f"read {show_value(given_text.strip())} as {name} {value}")
+    return tuple(readings)
+
+
+def _plain_keys(name: str) -> frozenset[str]:
+    # The canonical values and the source codes people copy (EN/MI/SE/EX): no reading shown.
+    keys = {taxonomy._key(v) for v in taxonomy.FACTOR_VALUES[name]}
+    if name == "seniority":
+        keys |= {"en", "mi", "se", "ex"}
+    return frozenset(keys)
+
+
+_PLAIN_KEYS = {name: _plain_keys(name) for name in ("seniority", "education")}
+
+
+def _cached_field(name: str, value: Any) -> Any:
+    """_parse_field, with the answer for a short text remembered (batch files repeat values)."""
+    if type(value) is str and len(value) <= _CACHED_LENGTH:
+        parsed = _FIELD_CACHE.get((name, value), _MISSING)
+        if parsed is _MISSING:
+            try:
+                parsed = _parse_field(name, value)
+            except InputError as error:
+                parsed = _Invalid(str(error))
+            if len(_FIELD_CACHE) >= _FIELD_CACHE_SIZE:
+                _FIELD_CACHE.clear()  # bounded memory, whatever the input
+            _FIELD_CACHE[(name, value)] = parsed
+        if type(parsed) is _Invalid:
+            raise InputError(name, parsed.message)
+        return parsed
+    return _parse_field(name, value)
 
 
 def _parse_field(name: str, value: Any) -> Any:
@@ -122,6 +182,8 @@ def _parse_field(name: str, value: Any) -> Any:
         return parse_skills(value)
     if name == "country":
         return _normalize(name, value, taxonomy.normalize_country)
+    if name == "role":
+        return _normalize(name, value, taxonomy.read_title)
     return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
 
 

@@ -66,9 +66,9 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80):
     head.add_row("Wide range (p10-p90)", f"{money(q['p10'])} - {money(q['p90'])}")
     if estimate.offer is not None:
         head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
-    notes = []
+    notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
     if estimate.offer is not None:
-        notes.append(Text(estimate.offer_summary, style="bold"))
+        notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
     if estimate.thin_support:
         notes.append(Text(
             f"Thin data: only {estimate.support} training respondents share this country and role; "
@@ -84,7 +84,8 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80):
         ))
     if estimate.unmodelled_skills:
         notes.append(Text(
-            "Skills too rare in the survey data to have an effect: " + ", ".join(estimate.unmodelled_skills) + ".",
+            "Skills the survey data has too few or no answers for (no effect on the estimate): "
+            + ", ".join(estimate.unmodelled_skills) + ".",
             style="yellow",
         ))
     if estimate.role_note:
@@ -100,6 +101,7 @@ def contributions_table(estimate: Estimate):
     from rich.table import Table
     from rich.text import Text
 
+    assert estimate.contributions is not None and estimate.baseline is not None  # callers check
     table = Table(title="Why: contributions to the median", title_justify="left", show_edge=False)
     table.add_column("Factor")
     table.add_column("Value", overflow="fold", max_width=36)

@@ -326,7 +326,7 @@ def _canonicalize(frame: pd.DataFrame, unmapped: dict[str, Counter]) -> pd.DataF
         for label in column.dropna().unique():
             mapping[label] = _map_label(name, label, (column == label).sum(), unmapped)
         frame[name] = column.map(mapping).astype(object).where(column.notna(), None)
-    skills = []
+    skills: list[str | None] = []
     for cell in frame["skills"]:
         if not isinstance(cell, str):
             skills.append(None)

@@ -5,7 +5,7 @@ from enum import IntEnum
 
 class ExitStatus(IntEnum):
     SUCCESS = 0
-    ERROR = 1  # unexpected failure, or a batch where rows failed under --fail-fast
+    ERROR = 1  # unexpected failure, output that cannot be written (full disk), or --fail-fast batch rows
     USAGE = 2  # bad input: unknown value, bad number, unreadable file; also Click usage errors
     DATA = 3  # training data missing or unusable
     MODEL = 4  # model file missing, damaged or from another scikit-learn version

@@ -54,7 +54,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "normalize_country",
     "normalize_skill",
     "normalize_skills",
+    "read_title",
     "role_from_job_title",
     "skill_category",
 ]
@@ -101,16 +102,59 @@ NO_ANSWER_LABELS: tuple[str, ...] = (
 # --------------------------------------------------------------------------------------------
 
 # aijobs.net experience_level codes with the wording aijobs.net shows next to them. The SO
-# surveys have no seniority question (only years), so only aijobs labels and short forms map here.
+# surveys have no seniority question (only years), so only aijobs labels and the level words of
+# LEVELS below map here.
 SENIORITY: dict[str, tuple[str, ...]] = {
-    "entry": ("EN", "Entry-level / Junior", "entry-level", "entry level", "junior", "jr", "jr."),
-    "mid": ("MI", "Mid-level / Intermediate", "mid-level", "mid level", "intermediate", "medior"),
-    # "staff"/"principal" are senior individual-contributor levels in aijobs' own wording
-    # ("Senior-level / Expert"). "lead" is left out: it can mean a senior IC or a manager.
-    "senior": ("SE", "Senior-level / Expert", "senior-level", "senior level", "sr", "sr.", "expert", "staff", "principal"),
-    # aijobs calls EX "Executive-level / Director", so "director" belongs here.
-    "executive": ("EX", "Executive-level / Director", "executive-level", "exec", "director", "c-level", "vp"),
+    "entry": ("EN", "Entry-level / Junior", "entry-level", "entry level"),
+    "mid": ("MI", "Mid-level / Intermediate", "mid-level", "mid level"),
+    "senior": ("SE", "Senior-level / Expert", "senior-level", "senior level"),
+    "executive": ("EX", "Executive-level / Director", "executive-level"),
 }
+
+# THE level table: the words people use for a level, in a title ("Staff ML Engineer") or as
+# --seniority, mapped onto the four levels the data knows (aijobs EN/MI/SE/EX). One table serves
+# --seniority, the batch `level` column and the level read from a title.
+# Evidence: in the aijobs snapshot (2025-01-19) titles holding "Lead" are 95% SE, "Staff" 93% SE,
+# "Principal" 91% SE, "Head" 92% EX, "Director" 70% EX, "Associate" 83% MI (not entry: aijobs'
+# "Associate …" titles are mostly mid-level). The rest follows aijobs' own wording: EX is
+# "Executive-level / Director", so director and above, and the IC ranks paid like directors
+# (distinguished engineer, fellow), are executive.
+LEVELS: dict[str, str] = {
+    # entry: students, interns, new graduates, juniors
+    "intern": "entry", "internship": "entry", "trainee": "entry", "apprentice": "entry",
+    "graduate": "entry", "new grad": "entry", "junior": "entry", "jr": "entry", "jr.": "entry",
+    "entry": "entry",
+    # mid
+    "associate": "mid", "mid": "mid", "intermediate": "mid", "medior": "mid", "regular": "mid",
+    # senior: every senior individual-contributor rank; a "Lead" in a title is one too (95% SE)
+    "senior": "senior", "sr": "senior", "sr.": "senior", "expert": "senior", "lead": "senior",
+    "tech lead": "senior", "staff": "senior", "senior staff": "senior", "principal": "senior",
+    # executive: director and above, and their IC equivalents
+    "distinguished": "executive", "fellow": "executive", "director": "executive",
+    "senior director": "executive", "head": "executive", "vp": "executive",
+    "svp": "executive", "evp": "executive", "vice president": "executive", "exec": "executive",
+    "executive": "executive", "c-level": "executive", "chief": "executive",
+}
+# Numbered ladders, read by the same table's logic:
+#   * L/E/IC + number (Google L3-L10, Meta E3-E9): 3 and below entry (new grad), 4 mid,
+#     5-8 senior (senior, staff, senior staff, principal), 9 and up executive (distinguished,
+#     fellow). Companies whose numbers start elsewhere (Amazon's L4 = SDE I) read one level high.
+#   * Roman numerals at the end of a title ("ML Engineer II"): I entry, II mid, III-V senior.
+LADDER_LEVELS: tuple[tuple[int, str], ...] = ((3, "entry"), (4, "mid"), (8, "senior"))  # upper bounds
+ROMAN_LEVELS: dict[str, str] = {"i": "entry", "ii": "mid", "iii": "senior", "iv": "senior", "v": "senior"}
+_LADDER = re.compile(r"(?:l|e|ic)\s?(\d{1,2})")
+
+
+def ladder_level(key: str) -> str | None:
+    """Seniority of a ladder code ("L5", "e4", "IC6") or a Roman numeral ("II"); None otherwise."""
+    match = _LADDER.fullmatch(key)
+    if match:
+        number = int(match.group(1))
+        for upper, level in LADDER_LEVELS:
+            if number <= upper:
+                return level
+        return "executive"
+    return ROMAN_LEVELS.get(key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,6 +170,13 @@ EDUCATION: dict[str, tuple[str, ...]] = {
         "secondary",
         "high school",
         "highschool",
+        "ged",
+        "a-levels",
+        "a levels",
+        "abitur",
+        "baccalaureat",
+        "matura",
+        "bachillerato",
     ),
     "some-college": (
         "Some college/university study without earning a degree",
@@ -151,6 +202,25 @@ EDUCATION: dict[str, tuple[str, ...]] = {
         "b.eng",
         "b.eng.",
         "undergraduate",
+        # What people type, and the first degrees of the surveys' main countries: Indian and
+        # other engineering bachelors, the German/Austrian Bachelor, Latin America's
+        # Licenciatura / Grado (4-5 year first degrees), Italy's Laurea triennale.
+        "btech",
+        "b.tech",
+        "b.tech.",
+        "be",
+        "b.e.",
+        "b.e",
+        "bca",
+        "bba",
+        "bachelor of science",
+        "bachelor of arts",
+        "bachelor of engineering",
+        "bachelor of technology",
+        "licenciatura",
+        "licence",
+        "grado",
+        "laurea triennale",
     ),
     "master": (
         "Master’s degree (M.A., M.S., M.Eng., MBA, etc.)",
@@ -169,6 +239,31 @@ EDUCATION: dict[str, tuple[str, ...]] = {
         "m.eng",
         "m.eng.",
         "mba",
+        # M.Tech (India), MCA, the German Diplom/Magister (pre-Bologna degrees equal to a
+        # master's), Italy's Laurea magistrale, France's Master/DEA/DESS, Spain's Máster.
+        "mtech",
+        "m.tech",
+        "m.tech.",
+        "mca",
+        "mphil",
+        "m.phil",
+        "master of science",
+        "master of arts",
+        "master of engineering",
+        "master of business administration",
+        "diplom",
+        "dipl.-ing.",
+        "dipl. ing.",
+        "dipl ing",
+        "diploma engineer",
+        "magister",
+        "laurea magistrale",
+        "laurea",  # unqualified: the 4-5 year Laurea (pre-2001 and magistrale) equals a master's
+        "maestria",
+        "mestrado",
+        "graduate degree",
+        "postgraduate",
+        "postgraduate degree",
     ),
     # SO lumps PhDs with JD/MD ("Professional degree (JD, MD, Ph.D, Ed.D, etc.)"), so a PhD
     # cannot be told apart in the data: "phd" and "doctorate" map to the lumped value.
@@ -190,9 +285,39 @@ EDUCATION: dict[str, tuple[str, ...]] = {
         "md",
         "edd",
         "ed.d",
+        "d.phil",
+        "d.phil.",
+        "dr.",
+        "dr",
+        "doktor",
+        "doctorat",
+        "doctorado",
+        "doutorado",
+        "dottorato",
     ),
     # "Something else" (2023/2024) became "Other (please specify):" in 2025.
-    "other": ("Something else", "Other (please specify):", "other"),
+    # Bootcamps, self-teaching and vocational diplomas are none of SO's degree levels; SO's
+    # respondents with them answer "Something else". (A "diploma" in India or the UK is a
+    # vocational qualification below a degree; the German Diplom is a master's, above.)
+    "other": (
+        "Something else",
+        "Other (please specify):",
+        "other",
+        "bootcamp",
+        "coding bootcamp",
+        "boot camp",
+        "self-taught",
+        "self taught",
+        "selftaught",
+        "autodidact",
+        "diploma",
+        "vocational",
+        "vocational training",
+        "certificate",
+        "certification",
+        "apprenticeship",
+        "ausbildung",
+    ),
 }
 
 
@@ -1188,6 +1313,66 @@ _SKILL_ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("wasmer", "Wasmer", "tools", ()),
     ("webpack", "Webpack", "tools", ()),
     ("yarn", "Yarn", "tools", ()),
+    # --- Not survey options: today's ML and data vocabulary, recognised so that a list naming
+    # them is read rather than refused. No source asked about them, so the model has no data
+    # for them: they come back as unmodelled_skills (a warning), never as an error. Categories
+    # say where SO would file them; they are never "asked" in training.
+    ("llm", "LLMs", "misc_tech", ("large language models", "large language model", "llms", "gpt", "openai", "openai api", "chatgpt", "claude", "gemini", "llama", "fine tuning", "fine-tuning", "prompt engineering")),
+    ("genai", "Generative AI", "misc_tech", ("gen ai", "generative ai", "genai", "gen-ai", "diffusion models", "stable diffusion")),
+    ("langchain", "LangChain", "misc_tech", ("lang chain", "langgraph")),
+    ("llamaindex", "LlamaIndex", "misc_tech", ("llama index", "llama_index")),
+    ("rag", "Retrieval-augmented generation (RAG)", "misc_tech", ("retrieval augmented generation", "retrieval-augmented generation")),
+    ("vector-databases", "Vector databases", "database", ("vector database", "vector db", "vector dbs", "vectordb", "vector store", "vector stores", "vector search")),
+    ("pinecone", "Pinecone", "database", ()),
+    ("weaviate", "Weaviate", "database", ()),
+    ("chroma", "Chroma", "database", ("chromadb",)),
+    ("qdrant", "Qdrant", "database", ()),
+    ("milvus", "Milvus", "database", ()),
+    ("pgvector", "pgvector", "database", ()),
+    ("faiss", "FAISS", "misc_tech", ()),
+    ("vllm", "vLLM", "misc_tech", ()),
+    ("ollama", "Ollama", "misc_tech", ()),
+    ("airflow", "Apache Airflow", "tools", ("apache airflow",)),
+    ("dbt", "dbt", "tools", ("data build tool", "dbt core", "dbt cloud")),
+    ("dagster", "Dagster", "tools", ()),
+    ("prefect", "Prefect", "tools", ()),
+    ("kubeflow", "Kubeflow", "tools", ()),
+    ("wandb", "Weights & Biases", "tools", ("weights and biases", "w&b", "weights & biases")),
+    ("dvc", "DVC", "tools", ()),
+    ("sagemaker", "Amazon SageMaker", "platform", ("aws sagemaker", "sagemaker")),
+    ("vertex-ai", "Google Vertex AI", "platform", ("vertex ai", "vertex", "vertexai")),
+    ("azure-ml", "Azure Machine Learning", "platform", ("azure ml", "azureml", "azure machine learning")),
+    ("ray", "Ray", "misc_tech", ()),
+    ("dask", "Dask", "misc_tech", ()),
+    ("polars", "Polars", "misc_tech", ()),
+    ("flink", "Apache Flink", "misc_tech", ("flink",)),
+    ("beam", "Apache Beam", "misc_tech", ("apache beam",)),
+    ("xgboost", "XGBoost", "misc_tech", ()),
+    ("lightgbm", "LightGBM", "misc_tech", ()),
+    ("catboost", "CatBoost", "misc_tech", ()),
+    ("scipy", "SciPy", "misc_tech", ()),
+    ("statsmodels", "statsmodels", "misc_tech", ()),
+    ("spacy", "spaCy", "misc_tech", ()),
+    ("nltk", "NLTK", "misc_tech", ()),
+    ("onnx", "ONNX", "misc_tech", ("onnx runtime", "onnxruntime")),
+    ("tensorrt", "TensorRT", "misc_tech", ()),
+    ("triton", "Triton Inference Server", "misc_tech", ("triton inference server",)),
+    ("deepspeed", "DeepSpeed", "misc_tech", ()),
+    ("fastai", "fastai", "misc_tech", ()),
+    ("lightning", "PyTorch Lightning", "misc_tech", ("pytorch lightning", "lightning")),
+    ("streamlit", "Streamlit", "webframe", ()),
+    ("gradio", "Gradio", "webframe", ()),
+    ("machine-learning", "Machine learning", "misc_tech", ("machine learning", "ml")),
+    ("deep-learning", "Deep learning", "misc_tech", ("deep learning", "dl")),
+    ("nlp", "Natural language processing", "misc_tech", ("nlp", "natural language processing")),
+    ("computer-vision", "Computer vision", "misc_tech", ("computer vision", "cv")),
+    ("reinforcement-learning", "Reinforcement learning", "misc_tech", ("reinforcement learning",)),
+    ("mlops", "MLOps", "tools", ("ml ops",)),
+    ("statistics", "Statistics", "misc_tech", ("stats", "statistical modeling", "statistical modelling")),
+    ("tableau", "Tableau", "tools", ()),
+    ("power-bi", "Power BI", "tools", ("powerbi", "power bi")),
+    ("excel", "Excel", "tools", ("microsoft excel", "ms excel")),
+    ("looker", "Looker", "tools", ()),
     ("bandit", "bandit", "tools", ()),
     ("build2", "build2", "tools", ()),
     ("cppunit", "cppunit", "tools", ()),
@@ -1207,8 +1392,15 @@ _SKILL_CATEGORY: dict[str, str] = {slug: category for slug, _display, category, 
 # Canonical values per categorical factor
 # --------------------------------------------------------------------------------------------
 
+def _seniority_table() -> dict[str, tuple[str, ...]]:
+    table = {level: list(labels) for level, labels in SENIORITY.items()}
+    for word, level in LEVELS.items():
+        table[level].append(word)
+    return {level: tuple(labels) for level, labels in table.items()}
+
+
 _FACTOR_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "seniority": SENIORITY,
+    "seniority": _seniority_table(),
     "education": EDUCATION,
     "role": ROLE,
     "industry": INDUSTRY,
@@ -1293,7 +1485,7 @@ def _as_text(label: object) -> str | None:
     return label if isinstance(label, str) else str(label)
 
 
-def _build_index(name: str, table: dict[str, Iterable[str]]) -> dict[str, str]:
+def _build_index(name: str, table: Mapping[str, Iterable[str]]) -> dict[str, str]:
     # Every canonical value matches itself; a key claimed by two values is a bug in the tables.
     index: dict[str, str] = {}
     for canonical, labels in table.items():
@@ -1401,6 +1593,10 @@ def normalize(factor: str, label: object) -> str | None:
         value = _company_size_from_count(key)
         if value is not None:
             return value
+    if factor == "seniority":
+        value = ladder_level(key)
+        if value is not None:
+            return value
     raise UnknownLabel(factor, text, _suggest(key, index), FACTOR_VALUES[factor])
 
 
@@ -1451,6 +1647,134 @@ def role_from_job_title(title: object) -> str | None:
         if pattern.search(words):
             return role
     return None
+
+
+# Specialisations with too few rows in the data to be told apart: a title naming one is read as
+# its nearest role, and the reading says so. (aijobs has e.g. ~100 computer-vision and ~50 NLP
+# rows among 33,000, and SO has no such role; the training data files them as below.)
+SPECIALISATIONS: tuple[tuple[str, str], ...] = (
+    (r"computer vision|machine vision|\bcv\b", "computer vision"),
+    (r"\bnlp\b|natural language", "NLP"),
+    (r"\bspeech\b|\basr\b", "speech"),
+    (r"\bllm\b|\bgenai\b|generative ai|\bgen ai\b", "generative AI"),
+    (r"deep learning", "deep learning"),
+    (r"reinforcement learning|\brl\b", "reinforcement learning"),
+    (r"recommend\w*|\brecsys\b|\bsearch\b|\branking\b", "recommendation and search"),
+    (r"\bmlops\b|ml platform|ml infra\w*", "MLOps"),
+    (r"robotic\w*|autonomous|self driving", "robotics"),
+)
+# The role a specialisation title is read as, by its last word.
+_SPECIALIST_ROLE = (
+    (r"\b(scientist|researcher|research)\b", "ml-researcher"),
+    (r"\b(engineer|developer|specialist|expert|programmer)\b", "ml-engineer"),
+)
+
+
+# Level words that name a kind of job as well: the training rules give these titles their role
+# (intern -> student; head, director -> engineering-manager; VP, chief -> executive).
+_ROLE_BEARING_LEVELS = frozenset({"intern", "internship", "trainee", "apprentice", "head", "director", "vp", "svp", "evp", "vice", "president", "chief"})
+
+
+class TitleReading:
+    """What a --role value or a title column said: a role, maybe a level, and how it was read."""
+
+    __slots__ = ("text", "role", "seniority", "level_word", "note", "is_plain")
+
+    def __init__(self, text: str, role: str, seniority: str | None = None, level_word: str | None = None,
+                 note: str | None = None, *, is_plain: bool = False):
+        self.text, self.role, self.seniority, self.level_word, self.note = text, role, seniority, level_word, note
+        self.is_plain = is_plain  # the text is a role's own label: nothing to report
+
+
+def _level_words(words: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """(seniority, the level words found, the other words) of a tokenised title.
+
+    Two-word levels ("senior staff", "vice president") are matched first; Roman numerals count
+    only as the last word; with several levels ("Senior Director") the highest wins.
+    """
+    order = FACTOR_VALUES["seniority"]
+    found: list[tuple[str, str]] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i:i + 2]) if i + 1 < len(words) else None
+        if pair is not None and pair in LEVELS:
+            found.append((pair, LEVELS[pair]))
+            i += 2
+            continue
+        word = words[i]
+        level = LEVELS.get(word)
+        if level is None and (word not in ROMAN_LEVELS or i == len(words) - 1 and i > 0):
+            level = ladder_level(word)
+        if level is not None:
+            found.append((word, level))
+        else:
+            rest.append(word)
+        i += 1
+    if not found:
+        return None, None, rest
+    best = max((level for _, level in found), key=order.index)
+    return best, " ".join(word for word, _ in found), rest
+
+
+def read_title(label: object) -> TitleReading | None:
+    """A role (and a level when the text carries one) from a role value or a job title.
+
+    "ml-engineer" -> ml-engineer; "Senior ML Engineer" -> ml-engineer, senior; "NLP Engineer"
+    -> ml-engineer with a note that NLP is too thin in the data to be its own role. Titles are
+    read with the rules that labelled the training rows (AIJOBS_TITLE_ROLES, then
+    KEYWORD_ROLE_RULES), after the level words of LEVELS are set aside. A near miss of a known
+    role ("data scientst") raises UnknownLabel with a suggestion instead of a guess.
+    """
+    text = _as_text(label)
+    if text is None:
+        return None
+    key = _key(text)
+    if not key or key in _NO_ANSWER_KEYS:
+        return None
+    index = _indexes()["role"]
+    if key in _role_alias_keys():
+        # A role's own label (canonical value, survey label, short form) carries no level, even
+        # when it holds a level word ("Senior Executive (C-Suite, VP, etc.)", "intern"): the
+        # surveys that use these labels have no seniority, and training left it unknown.
+        return TitleReading(text, index[key], is_plain=True)
+    words = re.sub(r"[^\w&/+.]|(?<!\w)\.|\.(?!\w)", " ", key).split()
+    seniority, level_word, rest = _level_words(words)
+    core = " ".join(rest)
+    role = index.get(key)
+    if role is None and (set(level_word.split()) & _ROLE_BEARING_LEVELS if level_word else False):
+        # "Head of ML", "VP of Engineering", "ML Intern": the level word decides the role too,
+        # as the rules that labelled the training titles say (managers, executives, students).
+        role = role_from_job_title(text)
+    if role is None and core:
+        role = index.get(core)
+    specialty = next((name for pattern, name in SPECIALISATIONS if re.search(pattern, " ".join(words))), None)
+    if role is None and specialty is not None:
+        role = next((r for pattern, r in _SPECIALIST_ROLE if re.search(pattern, core)), "ml-engineer")
+    if role is None and len(core) >= 6:
+        suggestions = _suggest(core, index)
+        if suggestions:  # a near miss of a known role: ask rather than guess from keywords
+            raise UnknownLabel("role", text, suggestions, FACTOR_VALUES["role"])
+    if role is None:
+        role = role_from_job_title(text)
+    if role is None:
+        if seniority is not None and not core:
+            error = UnknownLabel("role", text, [], FACTOR_VALUES["role"])
+            error.args = (f"role {_show(text)} names a level, not a role: give it as --seniority, and a role such as ml-engineer",)
+            raise error
+        raise UnknownLabel("role", text, _suggest(key, index), FACTOR_VALUES["role"])
+    note = None
+    if role == "student" and seniority == "entry" and key not in _role_alias_keys():
+        note = "an internship is read as role student (the data files interns with students)"
+    if specialty is not None and role in ("ml-engineer", "ml-researcher", "data-scientist", "ai-developer"):
+        note = f"{specialty} has too few rows in the data to be a role of its own; nearest role used"
+    return TitleReading(text, role, seniority, level_word, note)
+
+
+@functools.cache
+def _role_alias_keys() -> frozenset[str]:
+    # Keys of the ROLE table proper (canonical values, SO labels, short forms): no reading shown.
+    return frozenset(_key(label) for canonical, labels in ROLE.items() for label in (canonical, *labels))
 
 
 def aliases(factor: str) -> dict[str, list[str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import platform
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable
 
 from mlsalary import __version__, evaluation, persistence, sources, taxonomy

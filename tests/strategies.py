@@ -52,7 +52,23 @@ def _labels(factor: str) -> list[str]:
     return sorted(set(out))
 
 
+# Titles with levels, ladders and specialisations, as people write them (read by taxonomy.read_title).
+TITLE_WORDS = [
+    "Senior ML Engineer", "Staff Machine Learning Engineer", "Lead Data Scientist", "ML Intern",
+    "Principal AI Engineer", "NLP Engineer", "Computer Vision Engineer", "Senior NLP Scientist",
+    "ML Engineer II", "Software Engineer L5", "E4 Data Engineer", "Head of ML", "VP of Engineering",
+    "Sr. Data Engineer", "Junior Data Analyst", "Senior Director of Data Science", "Distinguished Engineer",
+    "senior", "L5", "Staff", "data scientst", "Quant Researcher", "Chief AI Officer", "Associate Data Scientist",
+]
+LEVEL_WORDS = ["lead", "staff", "principal", "L3", "L7", "E5", "IC4", "II", "iii", "head", "VP", "intern", "distinguished", "associate"]
+EDUCATION_WORDS = ["B.Tech", "BE", "BSc", "BS", "BA", "MSc", "M.Tech", "MS", "MA", "MBA", "DPhil", "PhD", "bootcamp", "self-taught", "diploma", "Licenciatura", "Diplom", "Laurea", "Dipl.-Ing."]
+SKILL_WORDS = ["LLM", "GenAI", "LangChain", "RAG", "Hugging Face", "Airflow", "MLflow", "Databricks", "JAX", "CUDA", "dbt", "Kafka", "vector databases", "langchian", "pytorh"]
+
 LABELS = {name: _labels(name) for name in FACTORS if name not in NUMERIC}
+LABELS["role"] = LABELS.get("role", []) + TITLE_WORDS
+LABELS["seniority"] = LABELS.get("seniority", []) + LEVEL_WORDS
+LABELS["education"] = LABELS.get("education", []) + EDUCATION_WORDS
+LABELS["skills"] = LABELS.get("skills", []) + SKILL_WORDS
 ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}) or ["x"]
 SKILL_LABELS = LABELS.get("skills") or ["python"]
 
@@ -100,6 +116,25 @@ number_text = st.one_of(
     st.integers(-5, 80).map(str),
 )
 
+# Money as people type it, and as they mistype it (for --offer and an offer column).
+MONEY_WORDS = [
+    "$180k", "180,000", "180.000", "1.5M", "145k", "180,5k", "€95k", "95k EUR", "£80,000", "5", "12/hr",
+    "15k/mo", "1,234.56", "1.234,56", "1,80,000", "180 000", "$180,000/yr", "USD 120k", "1.2.3", "1,,000",
+    "k", "$", "M", "-5k", "0", "1e12", "inf", "nan", "₹20,00,000", "C$100k", "100k CAD", "1mm", "180_000",
+    "180'000", "$ 1 000 000", "99999999999", "0.001", ".5k", "5.k", "1,000.000,5",
+]
+money_text = st.one_of(
+    st.sampled_from(MONEY_WORDS),
+    st.builds(
+        lambda sign, number, sep, suffix: sign + f"{number:,}".replace(",", sep) + suffix,
+        st.sampled_from(["", "$", "US$", "€", "-"]),
+        st.integers(0, 10**9),
+        st.sampled_from([",", ".", " ", "", "'"]),
+        st.sampled_from(["", "k", "K", "M", "/yr", "/mo", " usd"]),
+    ),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
 option_text = st.one_of(hostile_text, mutated_label(), number_text, st.sampled_from(ALL_LABELS), st.just(""))
 
 
@@ -144,16 +179,34 @@ def spelled(name: str):
     return st.sampled_from(sorted(variants))
 
 
+# Headers as people write them (batch maps them to factors). Offer aliases are left out: an
+# offer column changes the added columns, which the file checks compute without it.
+ALIAS_HEADERS = [
+    "Location", "City", "Country", "Years of Experience", "YOE", "years_of_experience", "Degree",
+    "Education", "Title", "Job Title", "Level", "Company Size", "Remote", "Skills", "Tech Stack",
+    "Educaton", "Name",
+]
+
 column_name = st.one_of(
     st.sampled_from(FACTORS).flatmap(spelled),
+    st.sampled_from(ALIAS_HEADERS),
     st.sampled_from(["id", "note", "error", "p50", "p10", "baseline", "", "ID", "Experience"]),
     printable_text,
     hostile_text,
 )
 
 
+def _column_of(column: str) -> str | None:
+    from mlsalary import batch
+
+    positions, _notes = batch.map_header([column])
+    return next(iter(positions), None)
+
+
 def cell_for(column: str):
-    key = column.strip().lower().replace("-", "_").replace(" ", "_")
+    key = _column_of(column)
+    if key == "offer":
+        return st.one_of(money_text, st.just(""))
     if key in FACTORS:
         return st.one_of(option_value(key), st.just(""))
     return st.one_of(hostile_text, st.just(""))

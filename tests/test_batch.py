@@ -47,9 +47,11 @@ def expected_rows(estimator, text: str) -> list[list[str]]:
         try:
             profile = Profile.from_mapping({name: row.get(name, "") for name in FACTORS})
         except InputError as error:
-            out.append([""] * 5 + [str(error)])
+            out.append([""] * 7 + [str(error)])
             continue
-        out.append([str(round(v)) for v in estimator.estimate(profile, explain=False).quantiles.values()] + [""])
+        result = estimator.estimate(profile, explain=False)
+        support = [str(result.support), "true" if result.thin_support else "false"]
+        out.append([str(round(v)) for v in result.quantiles.values()] + support + [""])
     return out
 
 

@@ -237,7 +237,9 @@ def stdout_of(result) -> str:
 
 
 def has_factor_column(header: list[str]) -> bool:
-    return any(batch_module.canonical_column(name) in FACTORS for name in header)
+    """A factor column by its own name or by a header alias ("Years of Experience", "Degree")."""
+    positions, _notes = batch_module.map_header(header)
+    return any(name in FACTORS for name in positions)
 
 
 def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = True) -> list[dict]:
@@ -351,23 +353,25 @@ def test_validation_message_is_one_printable_line(name, data):
 
 @budget(2.0)
 @given(raw=st.fixed_dictionaries({}, optional={name: hs.raw_value(name) for name in FACTORS}))
-def test_validation_of_many_fields_names_the_first_bad_one(raw):
-    """Fields are independent: the error is the one the first bad field (in FACTORS order) gives alone."""
+def test_validation_of_many_fields_names_every_bad_one(raw):
+    """Fields are independent: the error lists every bad field (in FACTORS order) with the
+    message each gives alone, on one line."""
     tried("validation: many fields")
-    first_bad = None
+    bad = []
     for name in FACTORS:
         if name in raw:
             try:
                 Profile.from_mapping({name: raw[name]})
             except InputError as error:
-                first_bad = (name, str(error))
-                break
+                bad.append((name, str(error)))
     try:
         profile = Profile.from_mapping(raw)
     except InputError as error:
-        assert (error.field, str(error)) == first_bad
+        assert bad
+        assert (error.field, str(error)) == (", ".join(n for n, _ in bad), "; ".join(m for _, m in bad))
+        assert one_line(str(error))
     else:
-        assert first_bad is None
+        assert not bad
         _check_valid_profile(profile)
 
 
@@ -410,6 +414,52 @@ def test_estimate_with_explain_any_values(cli, case):
     if result.exit_code == 0:
         data = json.loads(result.stdout)
         assert abs(data["baseline"] + sum(data["contributions"].values()) - data["median"]) <= len(FACTORS)
+
+
+@budget(0.5)
+@given(offer=hs.money_text, case=estimate_args())
+def test_estimate_any_offer_exit_0_or_2_naming_the_field(cli, offer, case):
+    """Money as people type it (and mistype it): an answer, or one line naming a field, exit 2."""
+    tried("estimate CLI --offer")
+    names, args = case
+    result = cli(["estimate", *args, "--offer", offer, "--json", "--no-explain"])
+    check_estimate_result(result, names + ["offer", "role"])
+    if result.exit_code == 0:
+        data = json.loads(result.stdout)
+        assert 0 < data["offer"] <= 100_000_000 and 0 < data["offer_percentile"] < 100
+
+
+@budget(0.3)
+@given(rows=st.lists(
+    st.tuples(hs.cell_for("Job Title"), hs.cell_for("Level"), hs.cell_for("Degree"), hs.cell_for("Location"), st.one_of(hs.money_text, st.just(""))),
+    max_size=6,
+))
+def test_batch_title_level_degree_offer_columns_keep_every_row(cli, rows):
+    """Aliased headers and an offer column: every row comes back, in order, with an estimate or
+    a one-line error naming each bad field; notes on stderr say how the headers were read."""
+    tried("batch CLI aliased headers + offer")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(["ID", "Job Title", "Level", "Degree", "Location", "Offer"])
+    for i, row in enumerate(rows):
+        writer.writerow([f"r{i}", *row])
+    result = batch_bytes(cli, buffer.getvalue().encode("utf-8", "surrogatepass"))
+    assert result.exit_code == 0, result.stderr
+    assert "Note: read column 'Job Title' as role, 'Level' as seniority, 'Degree' as education, 'Location' as country." in result.stderr
+    records = parse_csv(stdout_of(result))
+    header = records[0]
+    assert header[:6] == ["ID", "Job Title", "Level", "Degree", "Location", "Offer"]
+    assert header[6:] == ["p10", "p25", "p50", "p75", "p90", "support", "thin", "offer_percentile", "error"]
+    assert [r[0] for r in records[1:]] == [f"r{i}" for i in range(len(rows))], "rows lost, added or reordered"
+    for record in records[1:]:
+        v = dict(zip(header, record))
+        if v["error"]:
+            assert v["p50"] == "" and one_line(v["error"])
+            assert names_a_field(v["error"], ["role", "seniority", "education", "country", "offer"]), v["error"]
+        else:
+            assert int(v["p10"]) <= int(v["p50"]) <= int(v["p90"])
+            assert v["thin"] in ("true", "false") and int(v["support"]) >= 0
+            assert (v["offer_percentile"] == "") == (v["Offer"].strip() == "")
 
 
 HOSTILE_VALUES = [
@@ -575,7 +625,8 @@ def test_no_header_the_first_line_is_the_header(cli):
     assert result.exit_code == 2 and stdout_of(result) == ""
     assert result.stderr == (
         "Error: no factor column in the header '1,5,Germany'; expected some of: experience, "
-        "years_coding, seniority, country, industry, education, role, company_size, remote, skills\n"
+        "years_coding, seniority, country, industry, education, role, company_size, remote, skills "
+        "(or Location, Years of Experience, Degree, Title, Level, Skills ...)\n"
     )
 
 
