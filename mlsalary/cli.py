@@ -249,7 +249,7 @@ def estimate(
         env.stdout.write(render.to_json(data) + "\n")
         return
     console = env.console()
-    console.print(render.estimate_renderable(result, width=console.width))
+    console.print(render.estimate_renderable(result, width=console.width, ascii=not env.stdout_isatty))
     if scenarios is not None:
         console.print(render.what_if_table(scenarios))
 
@@ -507,6 +507,146 @@ def evaluate(
         (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
         (out / "evaluation.md").write_text(markdown)
         print_note(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
+
+
+# -- compare and trend ------------------------------------------------------------------------
+
+ProfileRole = Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile")]
+ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (one row per line) instead of a table.", rich_help_panel="Output")]
+
+
+def _profile(**raw):
+    from mlsalary.profile import Profile
+
+    if raw.get("skills"):
+        raw["skills"] = list(raw["skills"])
+    return Profile.from_mapping(raw)
+
+
+def _write_rows(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool) -> bool:
+    """JSON (a list of rows) or CSV on stdout; False when neither was asked (draw a table)."""
+    from mlsalary import render
+
+    env = get_env()
+    if as_json:
+        env.stdout.write(render.to_json(rows) + "\n")
+        return True
+    if as_csv:
+        import csv
+
+        writer = csv.DictWriter(env.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return True
+    return False
+
+
+@app.command(
+    cls=Command,
+    epilog=_examples(
+        "mlsalary compare --role ml-engineer --experience 5 --by country=US,GB,DE,NL",
+        "mlsalary compare --country US --experience 5 --by role=data-scientist,ml-engineer",
+        "mlsalary compare --role ml-engineer --by country=US,DE --by education=bachelor,master,phd --csv",
+    ),
+)
+@handle_errors
+def compare(
+    by: Annotated[List[str], typer.Option("--by", metavar="FACTOR=V1,V2", help="The factor to vary and its values, in the order to show; repeat once for a grid.")],
+    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
+    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
+    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
+    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
+    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
+    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    role: ProfileRole = None,
+    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
+    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
+    skills: ProfileSkills = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Compare one profile across values of a factor: places, roles, levels side by side.
+
+    One row per value (or per pair of values with two --by), in the order given: p10, p25,
+    median, p75, p90, the training respondents behind it (support, thin when under 30) and
+    the change of the median against the first row. Each row is exactly what `estimate`
+    gives for that profile.
+    """
+    from mlsalary import compare as compare_module
+    from mlsalary import render
+
+    profile = _profile(
+        experience=experience, years_coding=years_coding, seniority=seniority, country=country, industry=industry,
+        education=education, role=role, company_size=company_size, remote=remote, skills=skills,
+    )
+    varied = [compare_module.parse_by(text) for text in by]
+    estimator = load_estimator(model, trust_model)
+    rows = compare_module.compare(estimator, profile, varied)
+    names = [name for name, _ in varied]
+    columns = names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct"]
+    if _write_rows(rows, columns, as_json, as_csv):
+        return
+    env = get_env()
+    console = env.console()
+    shown = [{**row, **{name.replace("_", " ").capitalize().lower(): row[name] for name in names}} for row in rows]
+    labels = [name.replace("_", " ").capitalize() for name in names]
+    console.print(render.range_table(shown, labels, title="Compare", ascii=not env.stdout_isatty))
+    if profile.role is None:
+        print_note("Role not given: every row covers every role in the survey data; add --role ml-engineer for ML engineers.")
+
+
+@app.command(
+    cls=Command,
+    epilog=_examples(
+        "mlsalary trend --country US --role ml-engineer",
+        "mlsalary trend --country US --role data-scientist --experience 5 --json",
+    ),
+)
+@handle_errors
+def trend(
+    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
+    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
+    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
+    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
+    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
+    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    role: ProfileRole = None,
+    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
+    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
+    skills: ProfileSkills = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """The profile's range in each survey year the data covers, each source on its own line.
+
+    Each line is the model's estimate for the profile as reported to that source in that
+    year (Stack Overflow: total compensation; aijobs.net: salary), with the training rows
+    behind the year; years with under 1,000 rows are marked thin. The past, not a forecast.
+    """
+    from mlsalary import compare as compare_module
+    from mlsalary import render
+
+    profile = _profile(
+        experience=experience, years_coding=years_coding, seniority=seniority, country=country, industry=industry,
+        education=education, role=role, company_size=company_size, remote=remote, skills=skills,
+    )
+    estimator = load_estimator(model, trust_model)
+    rows = compare_module.trend(estimator, profile)
+    sentence = compare_module.trend_sentence(rows)
+    if as_json:
+        get_env().stdout.write(render.to_json({"rows": rows, "summary": sentence}) + "\n")
+        return
+    if _write_rows(rows, ["source", "year", "p10", "p25", "p50", "p75", "p90", "rows", "thin", "note"], False, as_csv):
+        return
+    env = get_env()
+    console = env.console()
+    console.print(render.range_table(rows, ["Source", "Year"], title="Trend", ascii=not env.stdout_isatty, change=False))
+    console.print(sentence, soft_wrap=False)
 
 
 class _progress:

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlsalary import explanations, negotiation, persistence
+from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, Profile
 
 QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
@@ -165,6 +166,45 @@ class Estimator:
                 "profile": scenario.as_dict(),
             })
         return rows
+
+    def quantiles_for(self, profile: Profile, *, source: str, year: int) -> np.ndarray:
+        """Quantiles (5,) in USD for the profile as reported to `source` in `year` (trend),
+        instead of the reference source and year every other answer is stated for."""
+        schema = self.model.schema_
+        if source not in schema.vocab_["source"]:
+            raise InputError("source", f"unknown source {source!r}; the model knows {', '.join(schema.vocab_['source'])}")
+        x = schema.encode_profiles([profile])
+        x[:, schema.groups_["source"][0]] = schema.vocab_["source"][source]
+        x[:, schema.groups_["year"][0]] = year
+        return self.model.predict(x)[0]
+
+    def estimate_frame(self, frame, *, explain: bool = False):
+        """A pandas DataFrame of profiles in (factor columns, with the names and header aliases
+        of `batch`), the same rows out with the estimates added: what `batch` gives, row for row.
+
+            >>> import pandas as pd
+            >>> people = pd.DataFrame({"Location": ["Germany", "US"], "YOE": [5, 3], "Title": ["ML Engineer", "Data Scientist"]})
+            >>> Estimator.load().estimate_frame(people)[["p10", "p50", "p90", "error"]]  # doctest: +SKIP
+        """
+        import io
+
+        import pandas as pd
+
+        from mlsalary import batch
+
+        text = io.StringIO()
+        frame.to_csv(text, index=False)
+        out = io.StringIO()
+        batch.run(self, io.StringIO(text.getvalue()), out, input_format="csv", output_format="csv", explain=explain, fail_fast=False)
+        result = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
+        added = result[[c for c in result.columns if c not in frame.columns]].copy()
+        for column in added.columns:
+            if column == "thin":
+                added[column] = added[column].map({"true": True, "false": False})
+            elif column != "error":  # p10..p90, support, baseline, contributions: numbers or empty
+                added[column] = pd.to_numeric(added[column], errors="coerce")
+        added.index = frame.index
+        return pd.concat([frame, added], axis=1)
 
     def quantiles_many(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""

@@ -51,7 +51,7 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def estimate_renderable(estimate: Estimate, *, width: int = 80):
+def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = False):
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
@@ -66,6 +66,11 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80):
     head.add_row("Wide range (p10-p90)", f"{money(q['p10'])} - {money(q['p90'])}")
     if estimate.offer is not None:
         head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
+    values = [q[k] for k in ("p10", "p25", "p50", "p75", "p90")]
+    lo = min(values[0], estimate.offer or values[0]) / 1.1
+    hi = max(values[4], estimate.offer or values[4]) * 1.1
+    picture = strip(values, lo, hi, width=44, ascii=ascii, offer=estimate.offer)
+    head.add_row("", Text(picture, style="cyan"))
     notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
     if estimate.offer is not None:
         notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
@@ -199,3 +204,64 @@ def model_card_renderable(card: dict[str, Any]):
         sources.add_row(s["source"], ", ".join(s["years"]), f"{s['rows_used']:,}", s["licence"], s["pay"])
     notices = [Text(s["attribution"], style="dim") for s in card["sources"]]
     return Group(facts, Text(""), sources, *notices)
+
+
+# -- range strips: p10-p90 whisker, p25-p75 box, median tick, offer marker -------------------
+
+STRIP_GLYPHS = {"unicode": ("─", "█", "┃", "▼", " "), "ascii": ("-", "=", "|", "v", " ")}
+
+
+def strip(q: list[float], lo: float, hi: float, width: int = 40, *, ascii: bool = False, offer: float | None = None) -> str:
+    """One line picturing a range on a shared scale lo..hi (log scale: pay ratios look alike)."""
+    import math
+
+    whisker, box, tick, mark, blank = STRIP_GLYPHS["ascii" if ascii else "unicode"]
+    lo_l, span = math.log(lo), max(math.log(hi) - math.log(lo), 1e-9)
+
+    def at(value: float) -> int:
+        return min(width - 1, max(0, round((math.log(value) - lo_l) / span * (width - 1))))
+
+    cells = [blank] * width
+    for i in range(at(q[0]), at(q[4]) + 1):
+        cells[i] = whisker
+    for i in range(at(q[1]), at(q[3]) + 1):
+        cells[i] = box
+    cells[at(q[2])] = tick
+    if offer is not None and lo <= offer <= hi:
+        cells[at(offer)] = mark
+    return "".join(cells)
+
+
+def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, ascii: bool = False, change: bool = True):
+    """Rows with p10..p90 as a table with a strip per row on one shared scale."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for label in labels:
+        table.add_column(label)
+    for name in ("p10", "p50", "p90"):
+        table.add_column(name, justify="right")
+    if change:
+        table.add_column("p50 vs first", justify="right")
+    table.add_column("Support", justify="right")
+    estimated = [r for r in rows if "p50" in r]
+    lo = min((r["p10"] for r in estimated), default=1.0)
+    hi = max((r["p90"] for r in estimated), default=2.0)
+    table.add_column(f"{money(lo)} .. {money(hi)}", no_wrap=True)
+    for row in rows:
+        cells = [str(row.get(label.lower(), "")) for label in labels]
+        if "p50" not in row:
+            table.add_row(*cells, "", "", "", *([""] if change else []), str(row.get("rows", "")), Text(row.get("note") or "", style="dim"))
+            continue
+        q = [row[k] for k in ("p10", "p25", "p50", "p75", "p90")]
+        moved = ""
+        if change:
+            moved = "" if row is rows[0] else f"{row['change_p50_pct']:+.1f}%"
+        support = row.get("support", row.get("rows"))
+        thin = " (thin)" if row.get("thin") else ""
+        table.add_row(
+            *cells, money(q[0]), money(q[2]), money(q[4]), *([moved] if change else []),
+            f"{support if support is not None else '?'}{thin}", strip(q, lo, hi, width=28, ascii=ascii),
+        )
+    return table

@@ -416,6 +416,45 @@ def test_estimate_with_explain_any_values(cli, case):
         assert abs(data["baseline"] + sum(data["contributions"].values()) - data["median"]) <= len(FACTORS)
 
 
+@budget(0.3)
+@given(
+    case=estimate_args(),
+    factor=st.one_of(st.sampled_from(FACTORS), st.text(max_size=12)),
+    values=st.lists(st.one_of(st.sampled_from(FACTORS).flatmap(hs.option_value), st.text(max_size=20)), min_size=0, max_size=4),
+)
+def test_compare_any_by_exit_0_rows_or_2_one_line(cli, case, factor, values):
+    """compare --by with any text: a JSON list of rows, or one line naming a field, exit 2."""
+    tried("compare CLI --by")
+    names, args = case
+    by = f"{factor}=" + ",".join(values)
+    result = cli(["compare", *args, "--by", by, "--json"])
+    no_traceback(result)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
+    if result.exit_code == 0:
+        rows = json.loads(result.stdout)
+        assert rows and all(r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"] for r in rows)
+    else:
+        body = result.stderr.rstrip("\n")
+        assert one_line(body) and body.startswith("Error: "), result.stderr
+        assert names_a_field(body, [*names, factor, "--by", "role"]), body
+
+
+@budget(0.2)
+@given(case=estimate_args())
+def test_trend_any_profile_exit_0_or_2_one_line(cli, case):
+    tried("trend CLI")
+    names, args = case
+    result = cli(["trend", *args, "--json"])
+    no_traceback(result)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
+    if result.exit_code == 0:
+        rows = json.loads(result.stdout)["rows"]
+        assert all(r["p10"] <= r["p50"] <= r["p90"] for r in rows if "p50" in r)
+    else:
+        body = result.stderr.rstrip("\n")
+        assert one_line(body) and body.startswith("Error: ") and names_a_field(body, [*names, "role"]), body
+
+
 @budget(0.5)
 @given(offer=hs.money_text, case=estimate_args())
 def test_estimate_any_offer_exit_0_or_2_naming_the_field(cli, offer, case):

@@ -1,0 +1,114 @@
+"""Side-by-side answers: one profile with one or two factors varied (`compare`), and one
+profile across the survey years the data covers (`trend`).
+
+Every row is exactly what `Estimator.estimate` gives for that profile (compare) or for that
+profile as reported to that source in that year (trend): the same model, the same calibration.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from typing import Any, Sequence
+
+from mlsalary.errors import InputError
+from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
+from mlsalary.profile import FACTORS, Profile, show_value
+
+# A survey year with fewer training rows than this is marked thin in `trend`.
+THIN_YEAR_ROWS = 1_000
+
+
+def parse_by(text: str) -> tuple[str, list[str]]:
+    """'country=US,GB,DE' -> ('country', ['US', 'GB', 'DE'])."""
+    name, sep, values = text.partition("=")
+    name = name.strip().lower().replace("-", "_")
+    if not sep or name not in FACTORS:
+        raise InputError("--by", f"--by must be FACTOR=V1,V2,... with FACTOR one of {', '.join(FACTORS)}; got {show_value(text)}")
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    if not items:
+        raise InputError("--by", f"--by {name}= needs at least one value, e.g. {name}=V1,V2")
+    return name, items
+
+
+def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
+    """One row per value (or per combination of values with two --by), in the order given."""
+    if not by:
+        raise InputError("--by", "give at least one --by FACTOR=V1,V2,...")
+    names = [name for name, _ in by]
+    if len(set(names)) != len(names):
+        raise InputError("--by", f"each factor can be varied once; {names} repeats one")
+    parsed: list[list[tuple[str, Any]]] = []
+    for name, values in by:
+        options = []
+        for value in values:
+            validated = Profile.from_mapping({name: value})  # the field's own errors, named
+            options.append((value, getattr(validated, name)))
+        parsed.append(options)
+    rows: list[dict[str, Any]] = []
+    first = None
+    for combination in itertools.product(*parsed):
+        changed = replace(profile, **{name: canonical for name, (_, canonical) in zip(names, combination)})
+        result = estimator.estimate(changed, explain=False)
+        q = result.quantiles
+        if first is None:
+            first = q["p50"]
+        row: dict[str, Any] = {name: given for name, (given, _) in zip(names, combination)}
+        row.update({k: round(q[k]) for k in QUANTILE_NAMES})
+        row["support"] = result.support
+        row["thin"] = result.thin_support
+        row["change_p50"] = round(q["p50"] - first)
+        row["change_p50_pct"] = round(100 * (q["p50"] / first - 1), 1)
+        row["profile"] = changed.as_dict()
+        rows.append(row)
+    return rows
+
+
+def trend(estimator: Estimator, profile: Profile) -> list[dict[str, Any]]:
+    """The profile's range for each source and survey year of the training data."""
+    rows_by = estimator.metadata.get("training_data", {}).get("rows_by_source_year", {})
+    out: list[dict[str, Any]] = []
+    for source in sorted(rows_by):
+        for year in sorted(rows_by[source], key=int):
+            n = int(rows_by[source][year])
+            note = None
+            if source.endswith("-us"):
+                # A subset of its edition (US residents paid in USD): a different population.
+                if profile.country not in (None, "US"):
+                    note = "US respondents only: not estimated for another country"
+            row: dict[str, Any] = {"source": source, "year": int(year), "rows": n, "thin": n < THIN_YEAR_ROWS, "note": note}
+            if note is None:
+                q = estimator.quantiles_for(profile, source=source, year=int(year))
+                row.update({k: round(v) for k, v in zip(QUANTILE_NAMES, q)})
+            out.append(row)
+    return out
+
+
+def trend_sentence(rows: list[dict[str, Any]]) -> str:
+    """What changed, by how much, per source with at least two estimated years; the past."""
+    parts = []
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if "p50" in row and not row["thin"]:
+            by_source.setdefault(row["source"].split("-")[0], []).append(row)
+    for source, series in by_source.items():
+        if len(series) < 2:
+            continue
+        a, b = series[0], series[-1]
+        pct = 100 * (b["p50"] / a["p50"] - 1)
+        subset = " (the first is a US, USD-paid subset of its edition)" if a["source"].endswith("-us") else ""
+        parts.append(
+            f"{_SOURCE_NAMES.get(source, source)}: the median moved from {a['p50']:,} ({a['year']}) to "
+            f"{b['p50']:,} ({b['year']}), {pct:+.0f}%{subset}"
+        )
+    if not parts:
+        return "Too few survey years with enough rows to tell a change."
+    return "; ".join(parts) + (
+        ". This is the past, not a forecast: each survey edition asked different people, in USD "
+        "at that year's exchange rates, without inflation adjustment."
+    )
+
+
+_SOURCE_NAMES = {"stackoverflow": "Stack Overflow", "aijobs": "aijobs.net"}
+
+__all__ = ["THIN_SUPPORT", "compare", "parse_by", "trend", "trend_sentence"]

@@ -1,0 +1,130 @@
+"""compare, trend and the DataFrame API: every number is the one estimate or batch gives."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mlsalary import Estimator, Profile
+from mlsalary.cli import app
+from mlsalary.render import strip
+
+runner = CliRunner()
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+def estimate_json(*args) -> dict:
+    result = invoke("estimate", *args, "--json", "--no-explain")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_compare_rows_are_the_estimates_in_the_order_given():
+    result = invoke("compare", "--role", "ml-engineer", "--experience", "5", "--by", "country=US,GB,DE,NL", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["country"] for r in rows] == ["US", "GB", "DE", "NL"]
+    for row in rows:
+        single = estimate_json("--role", "ml-engineer", "--experience", "5", "--country", row["country"])
+        assert [row[k] for k in ("p10", "p25", "p50", "p75", "p90")] == [single["range"][k] for k in ("p10", "p25", "p50", "p75", "p90")]
+        assert row["support"] == single["support"]["rows"] and row["thin"] == single["support"]["thin"]
+    assert rows[0]["change_p50"] == 0
+    assert rows[1]["change_p50"] == rows[1]["p50"] - rows[0]["p50"]
+
+
+def test_compare_grid_and_csv():
+    result = invoke("compare", "--role", "ml-engineer", "--by", "country=US,DE", "--by", "education=bachelor,master", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["country"], r["education"]) for r in rows] == [("US", "bachelor"), ("US", "master"), ("DE", "bachelor"), ("DE", "master")]
+    single = estimate_json("--role", "ml-engineer", "--country", "DE", "--education", "master")
+    assert int(rows[3]["p50"]) == single["range"]["p50"]
+
+
+def test_compare_table_draws_a_strip_per_row():
+    result = invoke("compare", "--role", "ml-engineer", "--by", "country=US,DE")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("|") >= 2 and "=" in result.stdout  # plain-text strips off a terminal
+    assert "US" in result.stdout and "DE" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--by", "country"], "--by must be FACTOR=V1,V2"),
+        (["--by", "planet=Mars"], "--by must be FACTOR=V1,V2"),
+        (["--by", "country="], "needs at least one value"),
+        (["--by", "country=US,Narnia"], "unknown country 'Narnia'"),
+        (["--by", "country=US", "--by", "country=DE"], "each factor can be varied once"),
+        (["--by", "experience=5,-3"], "experience"),
+    ],
+)
+def test_compare_bad_input_is_one_line_with_exit_2(args, fragment):
+    result = invoke("compare", "--role", "ml-engineer", *args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_trend_lists_each_source_year_with_rows_and_says_it_is_the_past():
+    result = invoke("trend", "--country", "US", "--role", "ml-engineer", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = data["rows"]
+    assert {r["source"] for r in rows} >= {"aijobs", "stackoverflow-2025"}
+    assert all(r["rows"] > 0 for r in rows)
+    assert any(r["thin"] for r in rows)  # aijobs 2020 has 69 rows
+    latest = next(r for r in rows if r["source"] == "stackoverflow-2025")
+    reference = estimate_json("--country", "US", "--role", "ml-engineer")
+    assert latest["p50"] == reference["range"]["p50"]  # the reference year is the estimate itself
+    assert "not a forecast" in data["summary"]
+
+
+def test_trend_does_not_estimate_a_us_subset_for_another_country():
+    data = json.loads(invoke("trend", "--country", "DE", "--json").stdout)
+    us = [r for r in data["rows"] if r["source"].endswith("-us")]
+    assert us and all("p50" not in r and r["note"] for r in us)
+
+
+def test_strip_marks_median_box_whisker_and_offer():
+    line = strip([10, 20, 30, 40, 50], 10, 50, width=21, ascii=True, offer=45)
+    assert len(line) == 21 and line[0] == "-" and line[-1] == "-"
+    assert line.count("|") == 1 and "=" in line and "v" in line
+
+
+def test_estimate_frame_matches_batch_row_for_row():
+    frame = pd.DataFrame({"Name": ["a", "b", "c"], "Location": ["Germany", "US", "Narnia"], "YOE": [5, 3, 2], "Title": ["ML Engineer", "Data Scientist", "ML Engineer"]})
+    out = Estimator.load().estimate_frame(frame)
+    assert list(out.index) == list(frame.index) and list(out.columns[:4]) == list(frame.columns)
+    text = io.StringIO()
+    frame.to_csv(text, index=False)
+    rows = list(csv.DictReader(io.StringIO(invoke("batch", "-", input=text.getvalue()).stdout)))
+    for (_, got), row in zip(out.iterrows(), rows):
+        if row["error"]:
+            assert got["error"] == row["error"] and pd.isna(got["p50"])
+        else:
+            assert int(got["p50"]) == int(row["p50"]) and int(got["p90"]) == int(row["p90"])
+
+
+def test_the_readme_dataframe_example_runs():
+    code = """
+import pandas as pd
+from mlsalary import Estimator
+people = pd.DataFrame({"Location": ["Germany", "US"], "YOE": [5, 3], "Title": ["ML Engineer", "Data Scientist"]})
+print(Estimator.load().estimate_frame(people)[["p10", "p50", "p90"]].to_csv(index=False))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    single = Estimator.load().estimate(Profile.from_mapping({"country": "Germany", "experience": 5, "role": "ML Engineer"}), explain=False)
+    assert float(rows[0]["p50"]) == round(single.quantiles["p50"])
