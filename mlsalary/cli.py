@@ -165,6 +165,25 @@ JsonOption = Annotated[
 ]
 
 
+CurrencyOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--currency", metavar="CODE", envvar="MLSALARY_CURRENCY", rich_help_panel="Output",
+        help="State the figures in this currency (EUR, GBP, INR, ...) at the mean ECB reference rate of the reference survey's year; --offer is then in it too.",
+    ),
+]
+PerOption = Annotated[str, typer.Option("--per", metavar="year|month", help="Amounts per year (default) or per month.", rich_help_panel="Output")]
+
+
+def _conversion(estimator, currency: Optional[str], per: str):
+    from mlsalary import currency as currency_module
+
+    if currency is None and per == "year":
+        return None
+    year = int((estimator.metadata.get("reference") or {}).get("year", 2025))
+    return currency_module.conversion(currency or "USD", year, per)
+
+
 def load_estimator(model: Optional[Path], trust: bool):
     from mlsalary.estimates import Estimator
 
@@ -205,6 +224,8 @@ def estimate(
     ] = None,
     what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
     as_json: JsonOption = False,
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
     explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
     model: ModelOption = None,
     trust_model: TrustOption = False,
@@ -227,11 +248,18 @@ def estimate(
         "remote": remote, "skills": list(skills) if skills else None,
     }
     profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
-    offer_usd = negotiation.parse_offer(offer) if offer is not None else None
     changes = [negotiation.parse_change(text) for text in what_if or ()]
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
+    conversion = _conversion(estimator, currency, per)
+    if offer is None:
+        offer_usd = None
+    elif conversion is None:
+        offer_usd = negotiation.parse_offer(offer)
+    else:
+        limit = negotiation.MAX_OFFER * conversion.rate / 1.0
+        offer_usd = conversion.to_usd_per_year(negotiation.parse_offer(offer, conversion.code, max_amount=limit))
     offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
     if offer_warning is not None:
         from rich.markup import escape
@@ -239,6 +267,11 @@ def estimate(
         print_note(f"[yellow]Warning:[/yellow] {escape(offer_warning)}.")
     result = estimator.estimate(profile, explain=explain, offer=offer_usd)
     scenarios = estimator.what_if(profile, changes) if changes else None
+    if conversion is not None:
+        from mlsalary.currency import convert_rows
+
+        result = result.in_currency(conversion)
+        scenarios = None if scenarios is None else convert_rows(scenarios, conversion)
     env = get_env()
     if as_json:
         data = result.to_dict()
@@ -565,6 +598,8 @@ def compare(
     skills: ProfileSkills = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
     model: ModelOption = None,
     trust_model: TrustOption = False,
 ):
@@ -585,6 +620,11 @@ def compare(
     varied = [compare_module.parse_by(text) for text in by]
     estimator = load_estimator(model, trust_model)
     rows = compare_module.compare(estimator, profile, varied)
+    conversion = _conversion(estimator, currency, per)
+    if conversion is not None:
+        from mlsalary.currency import convert_rows
+
+        rows = convert_rows(rows, conversion)
     names = [name for name, _ in varied]
     columns = names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct"]
     if _write_rows(rows, columns, as_json, as_csv):
@@ -593,7 +633,10 @@ def compare(
     console = env.console()
     shown = [{**row, **{name.replace("_", " ").capitalize().lower(): row[name] for name in names}} for row in rows]
     labels = [name.replace("_", " ").capitalize() for name in names]
-    console.print(render.range_table(shown, labels, title="Compare", ascii=not env.stdout_isatty))
+    code = "USD" if conversion is None else conversion.code
+    console.print(render.range_table(shown, labels, title="Compare", ascii=not env.stdout_isatty, currency=code))
+    if conversion is not None:
+        print_note(f"In {code} per {conversion.per}: {conversion.source}.")
     if profile.role is None:
         print_note("Role not given: every row covers every role in the survey data; add --role ml-engineer for ML engineers.")
 

@@ -43,6 +43,26 @@ class Estimate:
     offer: float | None = None
     offer_percentile: float | None = None
     reference: dict[str, Any] | None = None  # the survey and year the figures are stated for
+    conversion: Any = None  # a currency.Conversion when the figures are in another currency
+
+    @property
+    def currency(self) -> str:
+        return "USD" if self.conversion is None else self.conversion.code
+
+    def in_currency(self, conversion) -> "Estimate":
+        """The same estimate stated in conversion.code per conversion.per (the offer, already
+        in that currency when given with --currency, is stated back in it)."""
+        from dataclasses import replace
+
+        scale = conversion  # USD per year -> currency per period
+        return replace(
+            self,
+            quantiles={k: scale(v) for k, v in self.quantiles.items()},
+            contributions=None if self.contributions is None else {k: scale(v) for k, v in self.contributions.items()},
+            baseline=None if self.baseline is None else scale(self.baseline),
+            offer=None if self.offer is None else scale(self.offer),
+            conversion=conversion,
+        )
 
     @property
     def thin_support(self) -> bool:
@@ -67,7 +87,7 @@ class Estimate:
         out: dict[str, Any] = {
             "estimates": self.estimates,
             "reference": self.reference,
-            "currency": "USD",
+            "currency": self.currency,
             "range": {name: round(value) for name, value in self.quantiles.items()},
             "median": round(self.quantiles["p50"]),
             "profile": self.profile.as_dict(),
@@ -85,6 +105,8 @@ class Estimate:
             # Only given factors are players; the baseline is the estimate when nothing is known.
             out["baseline"] = round(self.baseline)  # type: ignore[arg-type]
             out["contributions"] = {name: round(value) for name, value in self.contributions.items()}
+        if self.conversion is not None:
+            out["conversion"] = self.conversion.as_dict()
         out["model_version"] = self.model_version
         return out
 

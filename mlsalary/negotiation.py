@@ -25,7 +25,7 @@ MAX_OFFER = 100_000_000.0
 
 # How an offer may be written. Amounts are yearly USD.
 #   * "$", "US$", "USD" before or after the number are dropped; any other currency sign or code
-#     (€, £, ₹, EUR, GBP, ...) is refused: there is no currency option yet.
+#     (€, £, ₹, EUR, GBP, ...) is refused unless --currency names it (then amounts are in it).
 #   * A suffix k (thousand) or m / mm (million), either case: 145k, 1.5M.
 #   * Spaces, "_" and "'" group digits: 180 000, 180_000, 180'000.
 #   * "," and ".": when both appear, the last one is the decimal mark (1,234.50 or 1.234,50).
@@ -47,19 +47,31 @@ def _offer_error(value, reason: str = "") -> InputError:
     return InputError("offer", f"offer must be a yearly amount in USD such as 145000, 145k or $1.5M, got {show_value(str(value))}{reason}")
 
 
-def parse_offer(value) -> float:
-    """An offer in USD per year, as people type it (rules above). Raises InputError("offer")."""
+# The sign people type for a currency given with --currency (its ISO code is accepted too).
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "INR": "₹", "JPY": "¥", "CNY": "¥", "KRW": "₩", "TRY": "₺", "ILS": "₪", "THB": "฿", "PHP": "₱"}
+
+
+def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -> float:
+    """An offer per year (or per the --per period) in `currency`, as people type it (rules
+    above). Raises InputError("offer")."""
     if isinstance(value, bool):
         raise _offer_error(value)
+    limit = MAX_OFFER if max_amount is None else max_amount
     if isinstance(value, (int, float)):
         number = float(value)
     else:
         text = str(value).strip().lower().replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+        if currency != "USD":
+            # The chosen currency's sign or code, before or after the number, is that currency.
+            own = re.escape(CURRENCY_SIGNS.get(currency, currency.lower()))
+            text = re.sub(rf"^(?:{own}|{currency.lower()})\s*|\s*(?:{own}|{currency.lower()})$", "", text)
+            if re.search(r"\$|\busd\b", text):
+                raise InputError("offer", f"offer is read in {currency} (--currency), got {_show(value)} in USD: drop --currency or convert it")
         if _OTHER_CURRENCY.search(text):
             raise InputError(
                 "offer",
-                f"offer must be a yearly amount in USD, got {_show(value)} in another currency: "
-                "convert it to USD first (there is no currency option yet)",
+                f"offer must be a yearly amount in {currency}, got {_show(value)} in another currency: "
+                "give --currency CODE for offers in another currency (e.g. --currency EUR)",
             )
         if _NOT_YEARLY.search(text):
             raise _offer_error(value, ": the figures are yearly, so give the yearly total (12 x a monthly amount)")
@@ -76,8 +88,8 @@ def parse_offer(value) -> float:
             number = float(digits) * factor
         except (ValueError, OverflowError):
             raise _offer_error(value) from None
-    if not math.isfinite(number) or number <= 0 or number > MAX_OFFER:
-        raise InputError("offer", f"offer must be a yearly amount in USD above 0 and at most 100,000,000, got {_show(value)}")
+    if not math.isfinite(number) or number <= 0 or number > limit:
+        raise InputError("offer", f"offer must be a yearly amount in {currency} above 0 and at most {limit:,.0f}, got {_show(value)}")
     return number
 
 

@@ -25,13 +25,13 @@ FACTOR_LABELS = {
 }
 
 
-def money(value: float) -> str:
-    return f"${value:,.0f}"
+def money(value: float, currency: str = "USD") -> str:
+    return f"${value:,.0f}" if currency == "USD" else f"{value:,.0f} {currency}"
 
 
-def signed_money(value: float) -> str:
+def signed_money(value: float, currency: str = "USD") -> str:
     sign = "+" if value >= 0.5 else "-" if value <= -0.5 else "±"
-    return f"{sign}${abs(value):,.0f}"
+    return sign + money(abs(value), currency)
 
 
 def factor_value(estimate: Estimate, name: str) -> str:
@@ -61,11 +61,12 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Median", Text(money(q["p50"]), style="bold green"))
-    head.add_row("Likely range (p25-p75)", f"{money(q['p25'])} - {money(q['p75'])}")
-    head.add_row("Wide range (p10-p90)", f"{money(q['p10'])} - {money(q['p90'])}")
+    cur = estimate.currency
+    head.add_row("Median", Text(money(q["p50"], cur), style="bold green"))
+    head.add_row("Likely range (p25-p75)", f"{money(q['p25'], cur)} - {money(q['p75'], cur)}")
+    head.add_row("Wide range (p10-p90)", f"{money(q['p10'], cur)} - {money(q['p90'], cur)}")
     if estimate.offer is not None:
-        head.add_row("Offer", Text(f"{money(estimate.offer)}: percentile {estimate.offer_percentile:g}", style="bold"))
+        head.add_row("Offer", Text(f"{money(estimate.offer, cur)}: percentile {estimate.offer_percentile:g}", style="bold"))
     values = [q[k] for k in ("p10", "p25", "p50", "p75", "p90")]
     lo = min(values[0], estimate.offer or values[0]) / 1.1
     hi = max(values[4], estimate.offer or values[4]) * 1.1
@@ -81,6 +82,9 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
             style="bold yellow",
         ))
     notes.append(Text(f"Estimates {estimate.estimates}.", style="dim"))
+    if estimate.conversion is not None:
+        per = "" if estimate.conversion.per == "year" else " per month (a twelfth of the year)"
+        notes.append(Text(f"In {estimate.currency}{per}: {estimate.conversion.source}.", style="dim"))
     unknown = estimate.unknown_factors
     if unknown:
         notes.append(Text(
@@ -113,15 +117,16 @@ def contributions_table(estimate: Estimate):
     table.add_column("Contribution", justify="right")
     table.add_column("", no_wrap=True)
     largest = max((abs(v) for v in estimate.contributions.values()), default=1.0) or 1.0
-    table.add_row("Baseline", "nothing known", money(estimate.baseline), "", style="dim")
+    cur = estimate.currency
+    table.add_row("Baseline", "nothing known", money(estimate.baseline, cur), "", style="dim")
     for name in FACTORS:
         if name not in estimate.contributions:
             continue  # not given: not a player, contributes nothing
         value = estimate.contributions[name]
         width = round(12 * abs(value) / largest)
         bar = Text(("█" * width) or "·", style="green" if value >= 0 else "red")
-        table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value), bar)
-    table.add_row("Median", "", Text(money(estimate.quantiles["p50"]), style="bold"), "")
+        table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value, cur), bar)
+    table.add_row("Median", "", Text(money(estimate.quantiles["p50"], cur), style="bold"), "")
     return table
 
 
@@ -137,8 +142,9 @@ def what_if_table(scenarios: list[dict[str, Any]]):
     for row in scenarios:
         change = row["change_p50"]
         style = "green" if change > 0 else "red" if change < 0 else ""
-        moved = "" if row["scenario"] == "as given" else Text(f"{signed_money(change)} ({row['change_p50_pct']:+.1f}%)", style=style)
-        table.add_row(row["scenario"], money(row["p10"]), money(row["p50"]), money(row["p90"]), moved)
+        cur = row.get("currency", "USD")
+        moved = "" if row["scenario"] == "as given" else Text(f"{signed_money(change, cur)} ({row['change_p50_pct']:+.1f}%)", style=style)
+        table.add_row(row["scenario"], money(row["p10"], cur), money(row["p50"], cur), money(row["p90"], cur), moved)
     return table
 
 
@@ -232,7 +238,7 @@ def strip(q: list[float], lo: float, hi: float, width: int = 40, *, ascii: bool 
     return "".join(cells)
 
 
-def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, ascii: bool = False, change: bool = True):
+def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, ascii: bool = False, change: bool = True, currency: str = "USD"):
     """Rows with p10..p90 as a table with a strip per row on one shared scale."""
     from rich.table import Table
     from rich.text import Text
@@ -248,7 +254,7 @@ def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, as
     estimated = [r for r in rows if "p50" in r]
     lo = min((r["p10"] for r in estimated), default=1.0)
     hi = max((r["p90"] for r in estimated), default=2.0)
-    table.add_column(f"{money(lo)} .. {money(hi)}", no_wrap=True)
+    table.add_column(f"{money(lo, currency)} .. {money(hi, currency)}", no_wrap=True)
     for row in rows:
         cells = [str(row.get(label.lower(), "")) for label in labels]
         if "p50" not in row:
@@ -261,7 +267,7 @@ def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, as
         support = row.get("support", row.get("rows"))
         thin = " (thin)" if row.get("thin") else ""
         table.add_row(
-            *cells, money(q[0]), money(q[2]), money(q[4]), *([moved] if change else []),
+            *cells, money(q[0], currency), money(q[2], currency), money(q[4], currency), *([moved] if change else []),
             f"{support if support is not None else '?'}{thin}", strip(q, lo, hi, width=28, ascii=ascii),
         )
     return table

@@ -120,7 +120,7 @@ def test_typos_name_the_field_and_a_way_out(option, value, field):
     [
         (("estimate", "--experience"), "Error: Option '--experience' requires an argument."),
         (("estimat",), "Error: No such command 'estimat'. Did you mean 'estimate'? (see 'mlsalary --help')"),
-        (("estimate", "--cuntry", "DE"), "Error: No such option: --cuntry (Possible options: --country, --industry) (see 'mlsalary estimate --help')"),
+        (("estimate", "--cuntry", "DE"), "Error: No such option: --cuntry (Possible options: --country, --currency, --industry) (see 'mlsalary estimate --help')"),
         (("batch", "a.csv", "b.csv"), "Error: Got unexpected extra argument(s) (b.csv) (see 'mlsalary batch --help')"),
     ],
     ids=["missing-value", "unknown-command", "unknown-option", "extra-argument"],

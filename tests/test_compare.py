@@ -128,3 +128,41 @@ print(Estimator.load().estimate_frame(people)[["p10", "p50", "p90"]].to_csv(inde
     rows = list(csv.DictReader(io.StringIO(out)))
     single = Estimator.load().estimate(Profile.from_mapping({"country": "Germany", "experience": 5, "role": "ML Engineer"}), explain=False)
     assert float(rows[0]["p50"]) == round(single.quantiles["p50"])
+
+
+# -- local currency -----------------------------------------------------------------------------
+
+
+def test_currency_states_the_same_estimate_at_a_dated_ecb_rate():
+    usd = estimate_json("--country", "DE", "--experience", "5")
+    eur = estimate_json("--country", "DE", "--experience", "5", "--currency", "EUR")
+    conv = eur["conversion"]
+    assert eur["currency"] == "EUR" and conv["window"] == ["2025-01-01", "2025-12-31"] and conv["days"] > 200
+    assert 0.7 < conv["usd_rate"] < 1.1
+    for k in ("p10", "p50", "p90"):
+        assert abs(eur["range"][k] - usd["range"][k] * conv["usd_rate"]) <= 1
+    monthly = estimate_json("--country", "DE", "--experience", "5", "--currency", "EUR", "--per", "month")
+    assert abs(monthly["range"]["p50"] - eur["range"]["p50"] / 12) <= 1
+
+
+def test_an_offer_in_the_chosen_currency_gets_the_usd_offers_percentile():
+    eur = estimate_json("--country", "DE", "--experience", "5", "--currency", "EUR", "--offer", "€60k")
+    rate = eur["conversion"]["usd_rate"]
+    usd = estimate_json("--country", "DE", "--experience", "5", "--offer", str(round(60000 / rate)))
+    assert eur["offer"] == 60000
+    assert abs(eur["offer_percentile"] - usd["offer_percentile"]) <= 0.2
+
+
+@pytest.mark.parametrize("code", ["XYZ", "RUB", "eu"])
+def test_a_currency_the_ecb_does_not_publish_is_one_line_listing_those_it_does(code):
+    result = invoke("estimate", "--country", "DE", "--currency", code)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("Error: currency ") and "the ECB publishes no reference rate" in line and "EUR, GBP" in line
+
+
+def test_compare_in_another_currency():
+    rows = json.loads(invoke("compare", "--role", "ml-engineer", "--by", "country=US,DE", "--currency", "GBP", "--json").stdout)
+    usd = json.loads(invoke("compare", "--role", "ml-engineer", "--by", "country=US,DE", "--json").stdout)
+    assert all(r["currency"] == "GBP" for r in rows)
+    assert rows[0]["p50"] < usd[0]["p50"]  # a pound buys more than a dollar

@@ -440,6 +440,27 @@ def test_compare_any_by_exit_0_rows_or_2_one_line(cli, case, factor, values):
 
 
 @budget(0.2)
+@given(
+    code=st.one_of(st.sampled_from(["EUR", "gbp", "INR", "USD", "RUB", "XYZ", ""]), st.text(max_size=6)),
+    per=st.one_of(st.sampled_from(["year", "month"]), st.text(max_size=6)),
+    offer=st.one_of(st.none(), hs.money_text),
+)
+def test_estimate_any_currency_exit_0_or_2_one_line(cli, code, per, offer):
+    tried("estimate CLI --currency")
+    args = ["estimate", "--country", "DE", "--currency", code, "--per", per, "--json", "--no-explain"]
+    result = cli(args + ([] if offer is None else ["--offer", offer]))
+    no_traceback(result)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
+    if result.exit_code == 0:
+        data = json.loads(result.stdout)
+        assert data["range"]["p10"] <= data["range"]["p50"] <= data["range"]["p90"]
+    else:
+        body = result.stderr.rstrip("\n")
+        assert one_line(body) and body.startswith("Error: "), result.stderr
+        assert names_a_field(body, ["currency", "per", "offer"]), body
+
+
+@budget(0.2)
 @given(case=estimate_args())
 def test_trend_any_profile_exit_0_or_2_one_line(cli, case):
     tried("trend CLI")

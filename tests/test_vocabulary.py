@@ -246,7 +246,7 @@ def test_other_currencies_are_refused_with_a_hint(text):
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"Error: offer must be a yearly amount in USD, got '{text}' in another currency: "
-        "convert it to USD first (there is no currency option yet)"
+        "give --currency CODE for offers in another currency (e.g. --currency EUR)"
     )
 
 
