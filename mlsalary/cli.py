@@ -692,6 +692,67 @@ def trend(
     console.print(sentence, soft_wrap=False)
 
 
+@app.command(
+    cls=Command,
+    epilog=_examples(
+        "mlsalary figures",
+        "mlsalary figures --role data-scientist --json | jq '.sections.industry'",
+        "mlsalary figures --currency EUR --csv > figures.csv",
+    ),
+)
+@handle_errors
+def figures(
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"], rich_help_panel="Profile")] = "ml-engineer",
+    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """What ML engineers (or --role) earn, as tables: the page to print.
+
+    By seniority x the largest countries, by years of experience (the curve), by industry,
+    by education and by the most reported skills. Each cell is a calibrated range (p10,
+    median, p90) with the training respondents behind it (n; thin under 30), exactly what
+    `estimate` gives for that profile.
+    """
+    from mlsalary import compare as compare_module
+    from mlsalary import render
+
+    profile = _profile(role=role, country=country)
+    estimator = load_estimator(model, trust_model)
+    sections = compare_module.figures(estimator, profile)
+    conversion = _conversion(estimator, currency, per)
+    if conversion is not None:
+        from mlsalary.currency import convert_rows
+
+        sections = {name: convert_rows(rows, conversion) for name, rows in sections.items()}
+    env = get_env()
+    if as_json:
+        data = {"profile": profile.as_dict(), "estimates": estimator.describes, "sections": sections}
+        if conversion is not None:
+            data["conversion"] = conversion.as_dict()
+        env.stdout.write(render.to_json(data) + "\n")
+        return
+    if as_csv:
+        flat = [{"section": name, "value": "/".join(str(r[k]) for k in ("country", "seniority", "experience", "industry", "education", "skills") if k in r), **r} for name, rows in sections.items() for r in rows]
+        _write_rows(flat, ["section", "value", "p10", "p25", "p50", "p75", "p90", "support", "thin"], False, True)
+        return
+    code = "USD" if conversion is None else conversion.code
+    console = env.console()
+    ascii = not env.stdout_isatty
+    where = "" if profile.country is None else f" in {profile.country}"
+    console.print(f"Role {profile.role}{where}: {estimator.describes}.")
+    console.print(render.matrix_table(sections["seniority x country"], "seniority", "country", title="By seniority and country (median, p10-p90, n)", currency=code))
+    for name, label in (("experience", "Experience"), ("industry", "Industry"), ("education", "Education"), ("skill", "Skills")):
+        rows = [{**r, label.lower(): r.get(name if name != "skill" else "skills")} for r in sections[name]]
+        console.print(render.range_table(rows, [label], title=f"By {label.lower()}", ascii=ascii, currency=code))
+    if conversion is not None:
+        print_note(f"In {code} per {conversion.per}: {conversion.source}.")
+
+
 class _progress:
     """Progress on stderr, only when stderr is a terminal (and not TERM=dumb).
 

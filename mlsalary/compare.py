@@ -111,4 +111,29 @@ def trend_sentence(rows: list[dict[str, Any]]) -> str:
 
 _SOURCE_NAMES = {"stackoverflow": "Stack Overflow", "aijobs": "aijobs.net"}
 
-__all__ = ["THIN_SUPPORT", "compare", "parse_by", "trend", "trend_sentence"]
+# `figures`: the essay's questions as tables. Years of experience for the curve.
+CURVE_YEARS = ("0", "1", "2", "3", "5", "8", "10", "15", "20", "25")
+FIGURE_COUNTRIES = 8  # the largest countries of the training data
+FIGURE_SKILLS = 15  # the most reported skills the model knows
+
+
+def figures(estimator: Estimator, profile: Profile) -> dict[str, list[dict[str, Any]]]:
+    """Calibrated ranges for the profile (by default an ML engineer) by seniority x country,
+    years of experience, industry, education and skill; each row as `compare` gives it."""
+    from mlsalary import taxonomy
+
+    support = estimator.metadata.get("support", {}).get("by_value", {})
+    countries = list(support.get("country", {}))[:FIGURE_COUNTRIES]
+    modelled = set(estimator.model.schema_.skills_)
+    skills = [s for s in support.get("skills", {}) if s in modelled][:FIGURE_SKILLS]
+    base = replace(profile, seniority=None, country=profile.country, experience=None)
+    sections = {
+        "seniority x country": compare(estimator, replace(base, country=None), [("country", countries), ("seniority", list(taxonomy.FACTOR_VALUES["seniority"]))]),
+        "experience": compare(estimator, profile, [("experience", list(CURVE_YEARS))]),
+        "industry": compare(estimator, profile, [("industry", list(taxonomy.FACTOR_VALUES["industry"]))]),
+        "education": compare(estimator, profile, [("education", list(taxonomy.FACTOR_VALUES["education"]))]),
+        "skill": compare(estimator, replace(profile, skills=None), [("skills", skills)]),
+    }
+    return sections
+
+__all__ = ["THIN_SUPPORT", "compare", "figures", "parse_by", "trend", "trend_sentence"]

@@ -29,6 +29,12 @@ def money(value: float, currency: str = "USD") -> str:
     return f"${value:,.0f}" if currency == "USD" else f"{value:,.0f} {currency}"
 
 
+def short_money(value: float, currency: str = "USD") -> str:
+    """$134k: for cells where a full figure does not fit."""
+    text = f"{value / 1000:,.0f}k"
+    return f"${text}" if currency == "USD" else f"{text} {currency}"
+
+
 def signed_money(value: float, currency: str = "USD") -> str:
     sign = "+" if value >= 0.5 else "-" if value <= -0.5 else "±"
     return sign + money(abs(value), currency)
@@ -270,4 +276,23 @@ def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, as
             *cells, money(q[0], currency), money(q[2], currency), money(q[4], currency), *([moved] if change else []),
             f"{support if support is not None else '?'}{thin}", strip(q, lo, hi, width=28, ascii=ascii),
         )
+    return table
+
+
+def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, title: str, currency: str = "USD"):
+    """A grid of medians with their p10-p90 and support: rows x columns of a two-factor compare."""
+    from rich.table import Table
+
+    columns = list(dict.fromkeys(r[column_key] for r in rows))
+    table = Table(title=title, title_justify="left", caption="* thin: fewer than 30 respondents", caption_justify="left")
+    table.add_column(row_key.replace("_", " ").capitalize())
+    for column in columns:
+        table.add_column(str(column), justify="right")
+    for key in dict.fromkeys(r[row_key] for r in rows):
+        cells = []
+        for column in columns:
+            row = next(r for r in rows if r[row_key] == key and r[column_key] == column)
+            thin = "*" if row["thin"] else ""
+            cells.append(f"{short_money(row['p50'], currency)}\n{row['p10'] / 1000:,.0f}-{row['p90'] / 1000:,.0f}k\nn={row['support']}{thin}")
+        table.add_row(str(key), *cells)
     return table

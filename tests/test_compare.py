@@ -166,3 +166,27 @@ def test_compare_in_another_currency():
     usd = json.loads(invoke("compare", "--role", "ml-engineer", "--by", "country=US,DE", "--json").stdout)
     assert all(r["currency"] == "GBP" for r in rows)
     assert rows[0]["p50"] < usd[0]["p50"]  # a pound buys more than a dollar
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+
+def test_figures_json_sections_are_estimates_with_support():
+    result = invoke("figures", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    sections = data["sections"]
+    assert set(sections) == {"seniority x country", "experience", "industry", "education", "skill"}
+    cell = next(r for r in sections["seniority x country"] if r["country"] == "US" and r["seniority"] == "senior")
+    single = estimate_json("--role", "ml-engineer", "--country", "US", "--seniority", "senior")
+    assert cell["p50"] == single["range"]["p50"] and cell["support"] == single["support"]["rows"]
+    assert [r["experience"] for r in sections["experience"]][:3] == ["0", "1", "2"]
+    assert all(r["p10"] <= r["p50"] <= r["p90"] for rows in sections.values() for r in rows)
+
+
+def test_figures_table_and_csv():
+    table = invoke("figures", "--role", "data-scientist")
+    assert table.exit_code == 0, table.output
+    assert "By seniority and country" in table.stdout and "By industry" in table.stdout and "n=" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(invoke("figures", "--csv").stdout)))
+    assert {r["section"] for r in rows} == {"seniority x country", "experience", "industry", "education", "skill"}

@@ -17,7 +17,7 @@ COMMANDS = sorted(COMMAND.commands)
 
 
 def test_the_commands_are_the_expected_ones():
-    assert COMMANDS == ["batch", "compare", "estimate", "evaluate", "info", "options", "train", "trend"]
+    assert COMMANDS == ["batch", "compare", "estimate", "evaluate", "figures", "info", "options", "train", "trend"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)
