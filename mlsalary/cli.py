@@ -190,8 +190,33 @@ def load_estimator(model: Optional[Path], trust: bool):
     return Estimator.load(model, trusted=trust)
 
 
+def _complete(name: str):
+    """Shell completion of a factor's values (`--country Ger<TAB>`), read from the label tables."""
+
+    def values(incomplete: str) -> list[str]:
+        from mlsalary import taxonomy
+
+        if name == "country":
+            import pycountry
+
+            names = [c.name for c in pycountry.countries] + [c.alpha_2 for c in pycountry.countries]
+        else:
+            names = list(taxonomy.FACTOR_VALUES.get(name, ()))
+        return [v for v in names if v.lower().startswith(incomplete.lower())]
+
+    return values
+
+
 def _factor_option(name: str, metavar: str):
-    return typer.Option(f"--{name.replace('_', '-')}", metavar=metavar, help=FACTOR_HELP[name], rich_help_panel="Profile")
+    # A profile a user repeats can live in the environment: MLSALARY_COUNTRY=DE, ...
+    return typer.Option(
+        f"--{name.replace('_', '-')}", metavar=metavar, help=FACTOR_HELP[name], rich_help_panel="Profile",
+        envvar=f"MLSALARY_{name.upper()}", show_envvar=True, autocompletion=_complete(name),
+    )
+
+
+ProfileRole = Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile", envvar="MLSALARY_ROLE", show_envvar=True, autocompletion=_complete("role"))]
+ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")]
 
 
 # -- estimate -----------------------------------------------------------------------------------
@@ -214,7 +239,7 @@ def estimate(
     country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
     industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
     education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
-    role: Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile")] = None,
+    role: ProfileRole = None,
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
@@ -399,6 +424,15 @@ def _open_input(file: str, env: Environment):
     _UNDECODABLE[0] = 0
     if file == "-":
         stream = env.stdin
+        if env.stdin_isatty:
+            # Nothing piped in: say what is awaited instead of waiting silently.
+            print_note(
+                "Reading profiles (CSV) from the terminal: type or paste rows, then Ctrl-D. "
+                "Or give a file: mlsalary batch profiles.csv"
+            )
+            # A terminal's end of input is not sticky: read it all at the first Ctrl-D, or a
+            # chunked reader would wait for a second one.
+            return io.StringIO(stream.read(), newline="")
         if hasattr(stream, "buffer"):
             return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
         return stream
@@ -544,8 +578,6 @@ def evaluate(
 
 # -- compare and trend ------------------------------------------------------------------------
 
-ProfileRole = Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile")]
-ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (one row per line) instead of a table.", rich_help_panel="Output")]
 
 

@@ -21,6 +21,10 @@ class Environment:
     environ: dict = field(default_factory=lambda: dict(os.environ))
 
     @property
+    def stdin_isatty(self) -> bool:
+        return _isatty(self.stdin)
+
+    @property
     def stdout_isatty(self) -> bool:
         return _isatty(self.stdout)
 

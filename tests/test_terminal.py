@@ -45,3 +45,33 @@ def _strip_ansi(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def test_the_strip_uses_box_drawing_on_a_terminal():
+    plain = _strip_ansi(run_in_terminal({"NO_COLOR": "1"}))
+    assert "┃" in plain and "─" in plain
+
+
+def test_batch_on_a_terminal_with_nothing_piped_says_what_it_waits_for():
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    child = pexpect.spawn(MLSALARY, ["batch"], env={**env, "TERM": "dumb"}, encoding="utf-8", timeout=60)
+    child.expect("Reading profiles \\(CSV\\) from the terminal")
+    child.sendline("country,experience")
+    child.sendline("DE,5")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    assert "DE,5," in child.before
+
+
+def test_value_completion_and_environment_defaults():
+    from typer.testing import CliRunner
+
+    from mlsalary.cli import _complete, app
+
+    assert "Germany" in _complete("country")("Ger")
+    assert _complete("seniority")("s") == ["senior"]
+    result = CliRunner().invoke(app, ["estimate", "--json", "--no-explain"], env={"MLSALARY_COUNTRY": "DE", "MLSALARY_ROLE": "ml-engineer"})
+    import json
+
+    profile = json.loads(result.stdout)["profile"]
+    assert profile["country"] == "DE" and profile["role"] == "ml-engineer"
