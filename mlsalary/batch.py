@@ -337,19 +337,22 @@ def run(
     explain: bool = False,
     fail_fast: bool = False,
     progress: Callable[[int], None] | None = None,
+    conversion=None,
 ) -> BatchSummary:
+    """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
+    (and the offer column's amounts) are in its currency per its period."""
     # The cyclic garbage collector would rescan every cached estimate again and again as rows
     # stream by (a third of the run time, measured); batch objects form no cycles.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress)
+        return _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress) -> BatchSummary:
+def _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion=None) -> BatchSummary:
     if input_format == "csv":
         source: CsvInput | JsonlInput = CsvInput(stream)
         has_offer = source.offer_position is not None  # type: ignore[union-attr]  # a CsvInput here
@@ -374,7 +377,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
         if fast and offers is None and errors is None:
             _write_fast(writer, records, outcomes, fail_fast, summary)
         else:
-            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window)
+            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window, conversion)
         if progress:
             progress(len(records))
 
@@ -392,7 +395,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
                         cache.clear()
                     cache.update(new)
                     outcomes = [new.get(key) if outcome is None else outcome for key, outcome in zip(keys, outcomes)]
-                    future = worker.submit(_estimate, estimator, source.factors, json_values, new, explain, len(added))
+                    future = worker.submit(_estimate, estimator, source.factors, json_values, new, explain, len(added), conversion)
             if previous is not None:
                 write(previous)
             previous = (future, records, outcomes, offers, errors)
@@ -403,7 +406,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
     return summary
 
 
-def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: int) -> None:
+def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: int, conversion=None) -> None:
     """Validate and estimate the profiles of `new` (raw key -> empty outcome), all at once."""
     profiles, valid = [], []
     for key, outcome in new.items():
@@ -419,14 +422,15 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
         with ThreadPoolExecutor(usable_cpus()) as pool:
             explained = list(pool.map(estimator.explain, profiles))
     for outcome, profile, q, explanation in zip(valid, profiles, quantiles, explained):
-        cells: list = [round(v) for v in q]
+        scale = (lambda v: v) if conversion is None else conversion
+        cells: list = [round(scale(v)) for v in q]
         support = estimator.support(profile)
         cells += [support, None if support is None else support < THIN_SUPPORT]
         if explanation is not None:
             contributions, baseline = explanation
-            cells.append(round(baseline))
+            cells.append(round(scale(baseline)))
             # A factor the row does not give is not a player: an empty cell, not a 0.
-            cells.extend(round(contributions[name]) if name in contributions else "" for name in FACTORS)
+            cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
         cells.append("")
         outcome.set(q, cells, None)
 
@@ -457,7 +461,7 @@ def _write_fast(writer, records, outcomes, fail_fast, summary) -> None:
     summary.errors += len(bad)
 
 
-def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window=None) -> None:
+def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window=None, conversion=None) -> None:
     """Row by row: offers to place, JSON Lines, or unreadable lines."""
     for i, (record, outcome) in enumerate(zip(records, outcomes)):
         summary.rows += 1
@@ -470,7 +474,11 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
         offer = None
         if (errors is None or errors[i] is None) and offer_raw is not None and not (isinstance(offer_raw, str) and offer_raw.strip() == ""):
             try:
-                offer = negotiation.parse_offer(offer_raw)
+                if conversion is None:
+                    offer = negotiation.parse_offer(offer_raw)
+                else:
+                    local = negotiation.parse_offer(offer_raw, conversion.code, max_amount=negotiation.MAX_OFFER * conversion.rate)
+                    offer = conversion.to_usd_per_year(local)
             except InputError as bad:
                 error = str(bad) if error is None else f"{error}; {bad}"  # every bad field of the row
             else:

@@ -329,6 +329,8 @@ def batch(
     output_format: Annotated[str, typer.Option("--output-format", metavar="csv|jsonl", help="Output format.")] = "csv",
     explain: Annotated[bool, typer.Option("--explain", help="Add the baseline and one contribution column per factor (slower).")] = False,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad row (exit 2) instead of reporting it in the error column.")] = False,
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
     model: ModelOption = None,
     trust_model: TrustOption = False,
 ):
@@ -352,13 +354,16 @@ def batch(
     if hasattr(env.stdout, "reconfigure"):
         # Input text may hold what UTF-8 cannot encode (lone surrogates): escape, never crash.
         env.stdout.reconfigure(errors="backslashreplace")
-    stream = _open_input(file, env)
     estimator = load_estimator(model, trust_model)
+    conversion = _conversion(estimator, currency, per)
+    if conversion is not None:
+        print_note(f"Money columns in {conversion.code} per {conversion.per}: {conversion.source}.")
+    stream = _open_input(file, env)
     try:
         with _progress(None, unit="rows") as advance:
             summary = batch_module.run(
                 estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
-                explain=explain, fail_fast=fail_fast, progress=advance,
+                explain=explain, fail_fast=fail_fast, progress=advance, conversion=conversion,
             )
     except BrokenPipeError:
         # `mlsalary batch big.csv | head`: the reader left. End quietly with the shell's code

@@ -190,3 +190,12 @@ def test_figures_table_and_csv():
     assert "By seniority and country" in table.stdout and "By industry" in table.stdout and "n=" in table.stdout
     rows = list(csv.DictReader(io.StringIO(invoke("figures", "--csv").stdout)))
     assert {r["section"] for r in rows} == {"seniority x country", "experience", "industry", "education", "skill"}
+
+
+def test_batch_in_another_currency_matches_estimate_and_reads_offers_in_it():
+    text = "country,experience,offer\nDE,5,€70k\nUS,3,\n"
+    rows = list(csv.DictReader(io.StringIO(invoke("batch", "-", "--currency", "EUR", input=text).stdout)))
+    single = estimate_json("--country", "DE", "--experience", "5", "--currency", "EUR", "--offer", "70000")
+    assert int(rows[0]["p50"]) == single["range"]["p50"] and int(rows[0]["p90"]) == single["range"]["p90"]
+    assert float(rows[0]["offer_percentile"]) == single["offer_percentile"]
+    assert rows[1]["offer_percentile"] == "" and int(rows[1]["p50"]) > 0
