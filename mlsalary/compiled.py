@@ -691,7 +691,7 @@ class CompiledModel:
         groups queries fall in, or a schema that does not encode.
         """
         from mlsalary.features import ML_ROLES
-        from mlsalary.model import ALL_ROWS, INTERVALS
+        from mlsalary.quantiles import ALL_ROWS, INTERVALS
         from mlsalary.profile import Profile
 
         if not np.isfinite(self.baseline_):
@@ -708,7 +708,7 @@ class CompiledModel:
     # -- prediction (same interface and logic as SalaryModel) ------------------------------
 
     def predict_log(self, X: np.ndarray) -> np.ndarray:
-        from mlsalary.model import widen
+        from mlsalary.quantiles import widen
 
         return widen(self._ordered_raw(X), self.schema_.calibration_groups(X), self.conformal_)
 
@@ -719,9 +719,9 @@ class CompiledModel:
         return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0])
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
-        from mlsalary.model import _uncross
+        from mlsalary.quantiles import uncross
 
-        return _uncross(self.forest.raw(X))
+        return uncross(self.forest.raw(X))
 
 
 def _read_npz(blob: bytes) -> dict[str, np.ndarray]:
