@@ -16,6 +16,7 @@ import numpy as np
 
 from mlsalary import explanations, negotiation, persistence
 from mlsalary.profile import FACTORS, Profile
+from mlsalary.runtime.format import ModelMetadata
 
 QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
 # Below this many training respondents with the same country and role, a range rests on thin
@@ -91,7 +92,7 @@ class Estimate:
 class Estimator:
     """A loaded model with its metadata; cheap to call many times."""
 
-    def __init__(self, model, metadata: dict[str, Any]):
+    def __init__(self, model, metadata: ModelMetadata):
         self.model = model
         self.metadata = metadata
 
