@@ -33,9 +33,10 @@ ESTIMATE_ARGS = ["estimate", "--experience", "5", "--country", "Germany", "--ski
 # import, load, encode, 5-model predict, Shapley contributions (2^k coalitions of the k given factors).
 COMPILED_ESTIMATE = """
 import sys
-from mlsalary import compiled, explanations
+from mlsalary import explanations
 from mlsalary.profile import Profile
-model = compiled.CompiledModel.load(sys.argv[1])
+from mlsalary.runtime.model import CompiledModel
+model = CompiledModel.load(sys.argv[1])
 profile = Profile.from_mapping({"experience": 5, "country": "Germany", "skills": "python,pytorch", "education": "master"})
 x = model.schema_.encode_profiles([profile])
 quantiles = model.predict(x)[0]
@@ -161,11 +162,12 @@ def compiled_micro(compiled_dir: Path, repeat: int) -> None:
     """In-process: CompiledModel vs the sklearn SalaryModel on the same rows."""
     import numpy as np
 
-    from mlsalary import compiled, explanations, persistence
+    from mlsalary import explanations, persistence
     from mlsalary.profile import Profile
+    from mlsalary.runtime.model import CompiledModel
 
     model, _ = persistence.load(compiled=False)
-    fast = compiled.CompiledModel.load(compiled_dir)
+    fast = CompiledModel.load(compiled_dir)
     rng = np.random.default_rng(0)
     background = model.background_
     # 65,536 mixed rows like the explanations' (coalition x background), and 100,000 rows
@@ -216,9 +218,10 @@ def main(argv=None) -> int:
     if args.prepare:
         # Runs in a child process, so the parent stays small: a child's ru_maxrss starts from
         # its parent's RSS at fork.
-        from mlsalary import compiled, persistence
+        from mlsalary import persistence
+        from mlsalary.runtime import _sklearn
 
-        compiled.export(persistence.load(compiled=False)[0], args.prepare / "compiled")
+        _sklearn.export(persistence.load(compiled=False)[0], args.prepare / "compiled")
         if args.data is not None and args.rows:
             build_inputs(Path(args.data), args.prepare, args.rows, args.explain_rows)
         return 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterator
 
 from mlsalary import negotiation
-from mlsalary.compiled import usable_cpus
+from mlsalary.runtime.forest import usable_cpus
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
 from mlsalary.profile import FACTORS, Profile, show_value

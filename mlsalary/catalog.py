@@ -4,13 +4,16 @@ training rows behind them and their aliases) and the model card. No model loadin
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mlsalary import taxonomy
 from mlsalary.errors import InputError, ModelError
 
+if TYPE_CHECKING:
+    from mlsalary.runtime.format import ModelMetadata
 
-def _support(metadata: dict[str, Any]) -> dict[str, Any]:
+
+def _support(metadata: ModelMetadata) -> dict[str, Any]:
     if "support" not in metadata:
         raise ModelError("this model's metadata has no per-value row counts; retrain it with `mlsalary train`")
     return metadata["support"]
@@ -25,7 +28,7 @@ def check_factor(name: str, factors: Sequence[str]) -> str:
     raise InputError("FACTOR", f"unknown factor '{name}'; {hint}")
 
 
-def options(metadata: dict[str, Any], factor: str | None) -> dict[str, Any]:
+def options(metadata: ModelMetadata, factor: str | None) -> dict[str, Any]:
     _support(metadata)
     if factor is None:
         summary = {}
@@ -38,7 +41,7 @@ def options(metadata: dict[str, Any], factor: str | None) -> dict[str, Any]:
     return {"factor": factor, "training_rows": metadata["support"]["rows"], "values": _values(metadata, factor)}
 
 
-def _rows(metadata: dict[str, Any], factor: str) -> dict[str, int]:
+def _rows(metadata: ModelMetadata, factor: str) -> dict[str, int]:
     """Accepted value -> training rows, in listing order (most rows first for countries and
     skills). Needs no alias tables, so the summary needs no country database."""
     rows = metadata["support"]["by_value"].get(factor, {})
@@ -52,7 +55,7 @@ def _rows(metadata: dict[str, Any], factor: str) -> dict[str, int]:
     return {code: rows.get(code, 0) for code in codes}
 
 
-def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
+def _values(metadata: ModelMetadata, factor: str) -> list[dict[str, Any]]:
     aliases = taxonomy.aliases(factor)
     rows = _rows(metadata, factor)
     if factor not in ("country", "skills"):
@@ -68,7 +71,7 @@ def _values(metadata: dict[str, Any], factor: str) -> list[dict[str, Any]]:
 CARD_FIELDS = ("model_version", "estimates", "comp_window_usd", "sources", "held_out", "versions")
 
 
-def model_card(metadata: dict[str, Any]) -> dict[str, Any]:
+def model_card(metadata: ModelMetadata) -> dict[str, Any]:
     missing = [name for name in CARD_FIELDS if not metadata.get(name)]
     if missing or not isinstance(metadata["held_out"], dict) or len(metadata["comp_window_usd"]) != 2:
         shown = ", ".join(missing) or "held_out, comp_window_usd"

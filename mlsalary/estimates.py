@@ -17,6 +17,7 @@ import numpy as np
 from mlsalary import explanations, negotiation, persistence
 from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, Profile
+from mlsalary.runtime.format import ModelMetadata
 
 QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
 # Below this many training respondents with the same country and role, a range rests on thin
@@ -114,7 +115,7 @@ class Estimate:
 class Estimator:
     """A loaded model with its metadata; cheap to call many times."""
 
-    def __init__(self, model, metadata: dict[str, Any]):
+    def __init__(self, model, metadata: ModelMetadata):
         self.model = model
         self.metadata = metadata
 

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from mlsalary.features import BAND_EDGES, BAND_LABELS, ML_ROLES, role_family
-from mlsalary.model import INTERVALS, QUANTILES, table_to_columns
+from mlsalary.model import table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
+from mlsalary.quantiles import INTERVALS, QUANTILES
 
 MIN_CELL = 30
 MIN_SEGMENT = 100

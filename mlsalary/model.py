@@ -18,7 +18,8 @@ too few calibration rows uses its role family's margins, and failing that everyo
 
 Quantiles never cross: the median is the p50 model itself, and every outer bound is clipped
 to be at least as wide as the bound inside it. Clipping only ever widens an interval, so the
-conformal coverage guarantee is kept.
+conformal coverage guarantee is kept. The quantile levels, uncrossing and widening live in
+quantiles.py, shared with the compiled model (runtime/model.py).
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ import numpy as np
 
 from mlsalary.features import FeatureSchema
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
-
-QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-INTERVALS = {"p10-p90": (0, 4, 0.8), "p25-p75": (1, 3, 0.5)}  # lower index, upper index, coverage
+from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
 
 SPLIT_FRACTIONS = {"train": 0.70, "calibration": 0.15, "test": 0.15}
 
@@ -128,7 +127,7 @@ class SalaryModel:
                 continue
             self.calibration_size_[group] = int(rows.sum())
             self.conformal_[group] = {
-                name: _cqr_margin(raw[rows, lo], raw[rows, hi], yc[rows], coverage)
+                name: cqr_margin(raw[rows, lo], raw[rows, hi], yc[rows], coverage)
                 for name, (lo, hi, coverage) in INTERVALS.items()
             }
         step("building the reference background")
@@ -154,32 +153,11 @@ class SalaryModel:
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         """The median in USD: exactly what `predict` reports as p50 (explanations use it)."""
-        return np.exp(self.estimators_[2].predict(X))
+        return np.exp(self.estimators_[MEDIAN].predict(X))
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         raw = np.column_stack([e.predict(X) for e in self.estimators_])
-        return _uncross(raw)
-
-
-ALL_ROWS = "all"  # the conformal group every row falls back to
-
-
-def margins_for(group: str, conformal: dict) -> dict:
-    """Margins of a calibration group, else of its role family, else of all rows."""
-    found = conformal.get(group) or conformal.get(group.split("/", 1)[0])
-    return found if found is not None else conformal[ALL_ROWS]
-
-
-def widen(raw: np.ndarray, groups: np.ndarray, conformal: dict) -> np.ndarray:
-    """Conformal widening of ordered raw log-quantiles by each row's group margins, uncrossed."""
-    out = raw.copy()
-    for group in set(groups):
-        margins = margins_for(group, conformal)
-        rows = groups == group
-        for name, (lo, hi, _) in INTERVALS.items():
-            out[rows, lo] -= margins[name]
-            out[rows, hi] += margins[name]
-    return _uncross(out)
+        return uncross(raw)
 
 
 def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies: int, seed: int):
@@ -203,26 +181,6 @@ def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies:
         Xs.append(Xc)
         ys.append(y)
     return np.vstack(Xs), np.concatenate(ys)
-
-
-def _uncross(q: np.ndarray) -> np.ndarray:
-    """Keep the median; clip each bound to be at least as wide as the bound inside it."""
-    q = q.copy()
-    q[:, 1] = np.minimum(q[:, 1], q[:, 2])
-    q[:, 3] = np.maximum(q[:, 3], q[:, 2])
-    q[:, 0] = np.minimum(q[:, 0], q[:, 1])
-    q[:, 4] = np.maximum(q[:, 4], q[:, 3])
-    return q
-
-
-def _cqr_margin(lower: np.ndarray, upper: np.ndarray, y: np.ndarray, coverage: float) -> float:
-    """CQR: the ceil((n+1)(1-alpha))/n empirical quantile of max(lower - y, y - upper)."""
-    scores = np.maximum(lower - y, y - upper)
-    n = len(scores)
-    if n == 0:
-        return 0.0
-    level = min(1.0, math.ceil((n + 1) * coverage) / n)
-    return float(np.quantile(scores, level, method="higher"))
 
 
 def _reference_background(train, schema: FeatureSchema, size: int, seed: int) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Saving and loading a trained model with the metadata that pins what it was trained on.
 
 A model folder holds `model.joblib` (the fitted SalaryModel, the source of truth),
-`forest.npz` + `forest.json` (the same model compiled to plain arrays: see compiled.py) and
-`metadata.json` with the sha256 of each. A folder is written whole or not at all (see save).
+`forest.npz` + `forest.json` (the same model compiled to plain arrays: see runtime/) and
+`metadata.json` with the sha256 of each (the format and its versions: runtime/format.py).
+A folder is written whole or not at all (see save).
 Queries load the compiled form: no unpickling and no
 scikit-learn import, so loading is fast and a model folder is data, not code. A folder with
 only `model.joblib` is unpickled only if it is the shipped one or the user trusts it, after
@@ -12,7 +13,6 @@ its sha256 and scikit-learn version are checked.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import secrets
@@ -20,14 +20,10 @@ import shutil
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from mlsalary.errors import ModelError, OutputError
-
-MODEL_FILE = "model.joblib"
-COMPILED_FILES = ("forest.npz", "forest.json")
-METADATA_FILE = "metadata.json"
-RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section Data)"
+from mlsalary.runtime.format import COMPILED_FILES, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RETRAIN_HINT, ModelMetadata, artifact, file_sha256, folder_version, one_line
 
 
 def shipped_model_dir() -> Path:
@@ -60,7 +56,7 @@ def check_output_dir(directory: str | Path) -> Path:
     return target
 
 
-def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, Any]:
+def save(model, directory: str | Path, metadata: ModelMetadata) -> ModelMetadata:
     """Write a model folder atomically and return its metadata.
 
     The files are written into a temporary sibling folder, which then takes the place of
@@ -87,16 +83,17 @@ def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, An
     return metadata
 
 
-def _write_model(model, folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+def _write_model(model, folder: Path, metadata: ModelMetadata) -> ModelMetadata:
     import joblib
 
     path = folder / MODEL_FILE
     joblib.dump(model, path, compress=3)
-    from mlsalary import compiled
+    from mlsalary.runtime import _sklearn
 
-    metadata = dict(metadata)
-    metadata["artifacts"] = {MODEL_FILE: {"sha256": file_sha256(path), "bytes": path.stat().st_size}}
-    metadata["artifacts"].update(compiled.export(model, folder))
+    metadata = cast(ModelMetadata, {"format_version": FORMAT_VERSION, **metadata})
+    metadata["format_version"] = FORMAT_VERSION  # first in the file, whatever was passed
+    metadata["artifacts"] = {MODEL_FILE: artifact(path)}
+    metadata["artifacts"].update(_sklearn.export(model, folder))
     metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return metadata
@@ -147,7 +144,9 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def read_metadata(directory: str | Path) -> dict[str, Any]:
+def read_metadata(directory: str | Path) -> ModelMetadata:
+    """metadata.json of a model folder, checked for the shape loading relies on and for a
+    format version this mlsalary reads (runtime/format.py)."""
     path = Path(directory) / METADATA_FILE
     try:
         metadata = json.loads(path.read_text())
@@ -165,7 +164,8 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
         or not isinstance(metadata.get("versions", {}), dict)
     ):
         raise ModelError(f"cannot read '{path}': not the metadata of an mlsalary model (damaged or edited); {RETRAIN_HINT}")
-    return metadata
+    folder_version(metadata, directory)
+    return cast(ModelMetadata, metadata)
 
 
 def load(directory: str | Path | None = None, *, trusted: bool = False, compiled: bool = True):
@@ -180,7 +180,7 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     metadata = read_metadata(folder)
     artifacts = metadata.get("artifacts", {})
     if compiled and all(name in artifacts for name in COMPILED_FILES):
-        from mlsalary.compiled import CompiledModel
+        from mlsalary.runtime.model import CompiledModel
 
         return CompiledModel.load(folder, artifacts=artifacts), metadata
     if not shipped and not trusted:
@@ -189,7 +189,8 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
             "pass --trust-model if you made this model yourself or trust whoever did"
         )
     path = folder / MODEL_FILE
-    expected = metadata.get("artifacts", {}).get(MODEL_FILE, {}).get("sha256")
+    entry = artifacts.get(MODEL_FILE)
+    expected = entry.get("sha256") if entry else None
     if not path.is_file():
         raise ModelError(f"model file '{path}' is missing; {RETRAIN_HINT}")
     if expected is None or file_sha256(path) != expected:
@@ -220,17 +221,3 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     if not isinstance(model, SalaryModel):
         raise ModelError(f"'{path}' does not hold an mlsalary model (it holds a {type(model).__name__}); {RETRAIN_HINT}")
     return model, metadata
-
-
-def one_line(error: BaseException, limit: int = 300) -> str:
-    """An exception's text for a one-line message: whitespace collapsed, at most `limit` characters."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

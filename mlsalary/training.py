@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from mlsalary import __version__, evaluation, persistence, sources, taxonomy
-from mlsalary.model import QUANTILES, SalaryModel, assign_split
+from mlsalary.model import SalaryModel, assign_split
 from mlsalary.profile import FACTORS
+from mlsalary.quantiles import QUANTILES
+from mlsalary.runtime.format import ModelMetadata
 
 Progress = Callable[[str], None]
 
@@ -22,7 +24,7 @@ def split_data(data: sources.TrainingData):
     return {name: data.table[split == name].reset_index(drop=True) for name in ("train", "calibration", "test")}
 
 
-def train(data_dir, out_dir, progress: Progress | None = None, **params) -> dict[str, Any]:
+def train(data_dir, out_dir, progress: Progress | None = None, **params) -> ModelMetadata:
     step = progress or (lambda message: None)
     step("reading and harmonizing the survey files")
     data = sources.load_training_data(data_dir)
@@ -39,7 +41,7 @@ def estimates_text(model: SalaryModel) -> str:
     return f"annual total compensation in USD as reported to the {survey} {model.schema_.reference_year_}"
 
 
-def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report) -> dict[str, Any]:
+def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report) -> ModelMetadata:
     import joblib
     import numpy
     import pandas

@@ -478,7 +478,7 @@ def test_joblib_without_a_recorded_sklearn_version_is_refused(tmp_path):
 
 
 def test_compiled_model_does_not_depend_on_the_sklearn_version(tmp_path):
-    # The compiled form is plain numeric arrays and JSON evaluated by numpy (compiled.py):
+    # The compiled form is plain numeric arrays and JSON evaluated by numpy (mlsalary/runtime/):
     # CompiledModel.load never imports scikit-learn nor reads metadata["versions"], and
     # persistence.load checks the version only on the joblib path, where unpickling depends on
     # it. So a compiled folder whose metadata names another scikit-learn still loads, without

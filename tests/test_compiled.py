@@ -10,10 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlsalary import compiled, explanations, persistence
+from mlsalary import explanations, persistence
 from mlsalary.errors import ModelError
 from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
+from mlsalary.runtime import _sklearn
+from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE
+from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
+from mlsalary.runtime.model import CompiledModel
 
 from synthetic import synthetic_table
 
@@ -31,8 +35,8 @@ def shipped():
 @pytest.fixture(scope="module")
 def shipped_compiled(shipped, tmp_path_factory):
     folder = tmp_path_factory.mktemp("compiled")
-    artifacts = compiled.export(shipped, folder)
-    return compiled.CompiledModel.load(folder, artifacts=artifacts)
+    artifacts = _sklearn.export(shipped, folder)
+    return CompiledModel.load(folder, artifacts=artifacts)
 
 
 METHODS = ("walk", "masks")  # the forest's two evaluators (Forest.raw_binned)
@@ -175,7 +179,7 @@ def synthetic_forest_case(seed=0):
 
 def test_synthetic_unseen_categories_and_nan():
     estimators, Xt = synthetic_forest_case()
-    forest = compiled.Forest([compiled._estimator_arrays(e) for e in estimators])
+    forest = Forest([_sklearn.estimator_arrays(e) for e in estimators])
     expected = np.column_stack([e.predict(Xt) for e in estimators])
     for method in METHODS:
         np.testing.assert_array_equal(forest.raw(Xt, method=method), expected, err_msg=method)
@@ -186,13 +190,13 @@ def test_synthetic_unseen_categories_and_nan():
 
 
 def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shipped_compiled):
-    forest = compiled.Forest([compiled._estimator_arrays(e) for e in synthetic_forest_case()[0]])
+    forest = Forest([_sklearn.estimator_arrays(e) for e in synthetic_forest_case()[0]])
     few = forest.bin(synthetic_forest_case()[1][:10])
     forest.raw_binned(few)
     assert forest.__dict__.get("_masks", {}) == {}, "built the masks for 10 rows"
-    many = np.repeat(few, compiled.MASKS_FROM_ROWS // 10 + 1, axis=0)
+    many = np.repeat(few, MASKS_FROM_ROWS // 10 + 1, axis=0)
     np.testing.assert_array_equal(forest.raw_binned(many), forest.raw_binned(many, method="walk"))
-    assert isinstance(forest._masks[(0, 1, 2, 3, 4)], compiled.LeafMasks)
+    assert isinstance(forest._masks[(0, 1, 2, 3, 4)], LeafMasks)
     # A tree with more than 32 leaves has no uint32 masks: the walk is used instead.
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -200,8 +204,8 @@ def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shippe
     X = rng.normal(size=(3000, 3))
     big = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=63, min_samples_leaf=2, random_state=0).fit(X, X @ [1.0, 2.0, 3.0])
     assert max(p.nodes["is_leaf"].sum() for p in big._predictors for p in p) > 32
-    wide = compiled.Forest([compiled._estimator_arrays(big)])
-    assert compiled.LeafMasks.build(wide, wide.roots) is None
+    wide = Forest([_sklearn.estimator_arrays(big)])
+    assert LeafMasks.build(wide, wide.roots) is None
     many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
     np.testing.assert_array_equal(wide.raw_binned(many), np.repeat(big.predict(X), 2)[:, None])
     assert wide._masks == {(0,): None}
@@ -211,8 +215,8 @@ def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shippe
 
 def test_synthetic_salary_model_export_load(tmp_path):
     model = SalaryModel(max_iter=30, min_samples_leaf=10, background_size=16).fit(synthetic_table(1500, 1), synthetic_table(400, 2))
-    artifacts = compiled.export(model, tmp_path)
-    loaded = compiled.CompiledModel.load(tmp_path, artifacts=artifacts)
+    artifacts = _sklearn.export(model, tmp_path)
+    loaded = CompiledModel.load(tmp_path, artifacts=artifacts)
     schema = model.schema_
     # "other" country, roles/educations never seen in training, NaN everywhere
     profiles = [Profile(), Profile(country="other", role="data-engineer", education="doctorate-or-professional", seniority="senior")]
@@ -226,34 +230,35 @@ def test_synthetic_salary_model_export_load(tmp_path):
         np.testing.assert_allclose(list(got.values()), list(expected.values()), rtol=0, atol=1e-6)
         assert baseline == pytest.approx(expected_baseline, rel=1e-12)
     # exporting twice gives the same bytes (reproducible artifacts)
-    assert compiled.export(model, tmp_path / "again") == artifacts
+    assert _sklearn.export(model, tmp_path / "again") == artifacts
 
 
 def test_damaged_files_are_refused(shipped, tmp_path):
-    artifacts = compiled.export(shipped, tmp_path)
-    forest = tmp_path / compiled.FOREST_FILE
+    artifacts = _sklearn.export(shipped, tmp_path)
+    forest = tmp_path / FOREST_FILE
     data = bytearray(forest.read_bytes())
     data[len(data) // 2] ^= 0xFF
     forest.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="sha256"):
-        compiled.CompiledModel.load(tmp_path, artifacts=artifacts)
+        CompiledModel.load(tmp_path, artifacts=artifacts)
     with pytest.raises(ModelError):
-        compiled.CompiledModel.load(tmp_path)
-    document = json.loads((tmp_path / compiled.SCHEMA_FILE).read_text())
+        CompiledModel.load(tmp_path)
+    document = json.loads((tmp_path / SCHEMA_FILE).read_text())
     document["format_version"] = 99
-    (tmp_path / compiled.SCHEMA_FILE).write_text(json.dumps(document))
+    (tmp_path / SCHEMA_FILE).write_text(json.dumps(document))
     with pytest.raises(ModelError, match="unsupported format"):
-        compiled.CompiledModel.load(tmp_path)
+        CompiledModel.load(tmp_path)
 
 
 def test_query_path_imports_no_sklearn_pandas_joblib(shipped, tmp_path):
-    compiled.export(shipped, tmp_path)
+    _sklearn.export(shipped, tmp_path)
     code = f"""
 import sys
 import numpy as np
-from mlsalary import compiled, explanations
+from mlsalary import explanations
 from mlsalary.profile import Profile
-model = compiled.CompiledModel.load({str(tmp_path)!r})
+from mlsalary.runtime.model import CompiledModel
+model = CompiledModel.load({str(tmp_path)!r})
 x = model.schema_.encode_profiles([Profile(country="Germany", experience=5.0, skills=("python",))])
 q = model.predict(x)
 c, b = explanations.contributions(model, x[0])

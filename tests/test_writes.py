@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlsalary import compiled, persistence, training
+from mlsalary import persistence, training
+from mlsalary.runtime import _sklearn
 from mlsalary.cli import app
 from mlsalary.errors import OutputError
 from mlsalary.status import ExitStatus
@@ -68,7 +69,7 @@ def full_disk(*args, **kwargs):
 
 
 def test_save_into_a_new_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(compiled, "export", fake_export)
+    monkeypatch.setattr(_sklearn, "export", fake_export)
     metadata = persistence.save({"stand-in": "model"}, tmp_path / "new" / "model", {"note": 1})
     folder = tmp_path / "new" / "model"
     assert sorted(p.name for p in folder.iterdir()) == ["forest.json", "forest.npz", "metadata.json", "model.joblib"]
@@ -77,7 +78,7 @@ def test_save_into_a_new_folder(tmp_path, monkeypatch):
 
 
 def test_save_replaces_a_model_folder_whole_and_keeps_other_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(compiled, "export", fake_export)
+    monkeypatch.setattr(_sklearn, "export", fake_export)
     folder = shipped_copy(tmp_path / "models")
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "x.pyc").write_bytes(b"cache")
@@ -97,7 +98,7 @@ def test_save_replaces_a_model_folder_whole_and_keeps_other_files(tmp_path, monk
 def test_a_failed_save_leaves_the_previous_model_as_it_was(tmp_path, monkeypatch, step):
     import joblib
 
-    monkeypatch.setattr(compiled, "export", full_disk if step == "export" else fake_export)
+    monkeypatch.setattr(_sklearn, "export", full_disk if step == "export" else fake_export)
     if step == "joblib":
         monkeypatch.setattr(joblib, "dump", full_disk)
     folder = shipped_copy(tmp_path / "models")
@@ -112,7 +113,7 @@ def test_a_failed_save_leaves_the_previous_model_as_it_was(tmp_path, monkeypatch
 
 def test_save_without_an_atomic_exchange_still_replaces_the_folder(tmp_path, monkeypatch):
     # Where renameat2(RENAME_EXCHANGE) is missing, two renames do the swap.
-    monkeypatch.setattr(compiled, "export", fake_export)
+    monkeypatch.setattr(_sklearn, "export", fake_export)
     monkeypatch.setattr(persistence, "_exchange", lambda a, b: False)
     folder = shipped_copy(tmp_path / "models")
     persistence.save({"stand-in": "model"}, folder, {"note": 1})
@@ -142,7 +143,7 @@ def test_train_refuses_a_bad_out_before_training(tmp_path, monkeypatch):
 
 
 def test_train_onto_a_full_disk_is_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(compiled, "export", full_disk)
+    monkeypatch.setattr(_sklearn, "export", full_disk)
     monkeypatch.setattr(training, "train", lambda data, out, progress=None: persistence.save({"stand-in": "model"}, out, {}))
     folder = shipped_copy(tmp_path / "models")
     before = snapshot(folder)
@@ -173,13 +174,13 @@ if _stage == "training":
         return _fit(self, *args, **kwargs)
     SalaryModel.fit = fit
 elif _stage == "writing":
-    from mlsalary import compiled
-    _export = compiled.export
+    from mlsalary.runtime import _sklearn
+    _export = _sklearn.export
     def export(model, directory):
         written = _export(model, directory)  # model.joblib and forest.* are in the new folder
         _pause()
         return written
-    compiled.export = export
+    _sklearn.export = export
 '''
 
 

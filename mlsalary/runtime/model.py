@@ -1,0 +1,104 @@
+"""The query-time model: a compiled model folder loaded with numpy, json and the standard library.
+
+`CompiledModel.load(directory)` reads `forest.npz` and `forest.json` (see runtime/format.py):
+no scikit-learn, pandas or joblib import and no unpickling, so a model folder is data, not
+code. The trained `SalaryModel` (model.py) stays the source of truth; the compiled form
+reproduces its predictions (tests/test_compiled.py compares them on the shipped model, real
+rows and a synthetic model with unseen categories): the raw quantiles come from `Forest`
+(runtime/forest.py), the rest is the same code, quantiles.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mlsalary.errors import ModelError
+from mlsalary.features import FeatureSchema
+from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, widen
+from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, model_parts, one_line, parse_document, read_npz, read_verified, schema_from_json
+from mlsalary.runtime.forest import Forest
+
+
+class CompiledModel:
+    """The query-time interface of SalaryModel, loaded from a compiled model folder."""
+
+    def __init__(self, forest: Forest, schema: FeatureSchema, background: np.ndarray, baseline: float, conformal: dict, calibration_size: dict | None = None):
+        if forest.n_features != len(schema.columns_) or np.ndim(background) != 2 or np.shape(background)[1:] != (forest.n_features,):
+            raise ModelError(f"{FOREST_FILE} and {SCHEMA_FILE} disagree on the feature columns")
+        if len(background) == 0:
+            raise ModelError(f"{FOREST_FILE}: the background sample is empty")
+        groups = getattr(schema, "groups_", None)
+        if not isinstance(groups, dict) or not all(
+            isinstance(g, tuple) and all(0 <= i < forest.n_features for i in g) for g in groups.values()
+        ):
+            raise ModelError(f"{SCHEMA_FILE}: the schema's column groups do not fit the {forest.n_features} feature columns")
+        self.forest = forest
+        self.schema_ = schema
+        self.background_ = np.asarray(background, dtype=float)
+        self.baseline_ = float(baseline)
+        self.conformal_ = conformal
+        self.calibration_size_ = calibration_size or {}
+
+    @classmethod
+    def load(cls, directory, artifacts: dict[str, Artifact] | None = None) -> "CompiledModel":
+        """Load a compiled model folder; with `artifacts` (from metadata), verify sha256 first."""
+        folder = Path(directory)
+        blobs = read_verified(folder, artifacts)
+        failing = f"'{folder / SCHEMA_FILE}'"  # named in the message if loading fails
+        try:
+            document = parse_document(blobs[SCHEMA_FILE])
+            failing = f"'{folder / FOREST_FILE}'"
+            arrays = read_npz(blobs[FOREST_FILE])
+            if "background" not in arrays:
+                raise ValueError("no array 'background'")
+            failing = f"the compiled model in '{folder}' ({FOREST_FILE} with {SCHEMA_FILE})"
+            model = cls(
+                Forest(model_parts(arrays, document["n_models"])),
+                schema_from_json(document["schema"]),
+                arrays["background"],
+                float(document["baseline"]),
+                {g: {k: float(v) for k, v in m.items()} for g, m in document["conformal"].items()},
+                document.get("calibration_size", {}),
+            )
+            model._check_predictions()
+        except ModelError as error:
+            raise ModelError(f"cannot load {failing}: {error}") from None
+        except Exception as error:  # a damaged file can fail in many ways; none runs code
+            raise ModelError(f"cannot load {failing}: {one_line(error)}") from None
+        return model
+
+    def _check_predictions(self) -> None:
+        """Predict the background and two profiles once: a model that cannot is refused now.
+
+        Catches what the array checks cannot see, such as conformal margins missing for the
+        groups queries fall in, or a schema that does not encode.
+        """
+        from mlsalary.features import ML_ROLES
+        from mlsalary.profile import Profile
+
+        if not np.isfinite(self.baseline_):
+            raise ModelError(f"{SCHEMA_FILE}: the baseline is not a finite number")
+        for group, margins in self.conformal_.items():
+            if not isinstance(margins, dict) or not all(np.isfinite(margins.get(name, np.nan)) for name in INTERVALS):
+                raise ModelError(f"{SCHEMA_FILE}: no finite conformal margins for the group '{group}'")
+        if ALL_ROWS not in self.conformal_:
+            raise ModelError(f"{SCHEMA_FILE}: no conformal margins for the group '{ALL_ROWS}'")
+        X = self.schema_.encode_profiles([Profile(), Profile(role=ML_ROLES[0])])
+        if not (np.all(np.isfinite(self.predict_log(X))) and np.all(np.isfinite(self.forest.raw(self.background_)))):
+            raise ModelError("the model predicts non-finite values")
+
+    # -- prediction (same interface and logic as SalaryModel) ------------------------------
+
+    def predict_log(self, X: np.ndarray) -> np.ndarray:
+        return widen(self._ordered_raw(X), self.schema_.calibration_groups(X), self.conformal_)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return np.exp(self.predict_log(X))
+
+    def predict_median(self, X: np.ndarray) -> np.ndarray:
+        return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0])
+
+    def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
+        return uncross(self.forest.raw(X))
