@@ -21,7 +21,7 @@ from typing import IO, Any, Callable, Iterator
 from mlsalary import negotiation
 from mlsalary.runtime.forest import usable_cpus
 from mlsalary.errors import InputError
-from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
+from mlsalary.quantiles import QUANTILE_NAMES
 from mlsalary.profile import FACTORS, Profile, show_value
 
 # Columns read from the input: the factors, and an optional offer to check.
@@ -55,7 +55,7 @@ def output_columns(explain: bool, offer: bool = False) -> list[str]:
 
 
 # After the quantiles: the training respondents sharing the row's country and role, and whether
-# that is thin (fewer than estimates.THIN_SUPPORT), so a reader sees which rows rest on little.
+# that is thin (fewer than Estimator.thin_below), so a reader sees which rows rest on little.
 SUPPORT_COLUMNS = ("support", "thin")
 
 
@@ -328,7 +328,7 @@ class _Outcome:
 
 
 def run(
-    estimator: Estimator,
+    estimator: Any,  # an estimates.Estimator (not imported: estimates imports this module)
     stream: IO[str],
     out: IO[str],
     *,
@@ -425,7 +425,7 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
         scale = (lambda v: v) if conversion is None else conversion
         cells: list = [round(scale(v)) for v in q]
         support = estimator.support(profile)
-        cells += [support, None if support is None else support < THIN_SUPPORT]
+        cells += [support, None if support is None else support < estimator.thin_below]
         if explanation is not None:
             contributions, baseline = explanation
             cells.append(round(scale(baseline)))

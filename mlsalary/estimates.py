@@ -17,9 +17,9 @@ import numpy as np
 from mlsalary import explanations, negotiation, persistence
 from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, Profile
+from mlsalary.quantiles import QUANTILE_NAMES
 from mlsalary.runtime.format import ModelMetadata
 
-QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
 # Below this many training respondents with the same country and role, a range rests on thin
 # data and the output says so.
 THIN_SUPPORT = 30
@@ -114,6 +114,8 @@ class Estimate:
 
 class Estimator:
     """A loaded model with its metadata; cheap to call many times."""
+
+    thin_below = THIN_SUPPORT  # support under this many respondents is thin
 
     def __init__(self, model, metadata: ModelMetadata):
         self.model = model

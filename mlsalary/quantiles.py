@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+QUANTILE_NAMES = tuple(f"p{round(q * 100)}" for q in QUANTILES)  # p10 p25 p50 p75 p90
 INTERVALS = {"p10-p90": (0, 4, 0.8), "p25-p75": (1, 3, 0.5)}  # lower index, upper index, coverage
 MEDIAN = 2  # index of p50 in QUANTILES: the median is the p50 model itself
 
