@@ -460,6 +460,21 @@ def test_estimate_any_currency_exit_0_or_2_one_line(cli, code, per, offer):
         assert names_a_field(body, ["currency", "per", "offer"]), body
 
 
+@budget(0.1)
+@given(role=st.one_of(st.sampled_from(["ml-engineer", "Senior Data Scientist", ""]), hs.option_value("role")), country=st.one_of(st.none(), hs.option_value("country")))
+def test_figures_any_role_and_country_exit_0_or_2_one_line(cli, role, country):
+    tried("figures CLI")
+    result = cli(["figures", "--role", role, "--json"] + ([] if country is None else ["--country", country]))
+    no_traceback(result)
+    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
+    if result.exit_code == 0:
+        sections = json.loads(result.stdout)["sections"]
+        assert all(r["p10"] <= r["p50"] <= r["p90"] for rows in sections.values() for r in rows)
+    else:
+        body = result.stderr.rstrip("\n")
+        assert one_line(body) and body.startswith("Error: ") and names_a_field(body, ["role", "country"]), body
+
+
 @budget(0.2)
 @given(case=estimate_args())
 def test_trend_any_profile_exit_0_or_2_one_line(cli, case):

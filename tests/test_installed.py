@@ -50,3 +50,18 @@ def test_installed_batch_reads_stdin_and_python_m_works(tmp_path):
     assert len(result.stdout.strip().splitlines()) == 1 + 8
     module = subprocess.run([sys.executable, "-m", "mlsalary", "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert module.returncode == 0 and "estimate" in module.stdout
+
+
+def test_installed_compare_trend_figures_and_currency(tmp_path):
+    compare = run("compare", "--role", "ml-engineer", "--experience", "5", "--by", "country=US,GB,DE,NL", "--json", cwd=tmp_path)
+    assert compare.returncode == 0, compare.stderr
+    assert [r["country"] for r in json.loads(compare.stdout)] == ["US", "GB", "DE", "NL"]
+    trend = run("trend", "--country", "US", "--role", "ml-engineer", cwd=tmp_path)
+    assert trend.returncode == 0 and "not a forecast" in " ".join(trend.stdout.split()), trend.stderr
+    figures = run("figures", "--csv", cwd=tmp_path)
+    assert figures.returncode == 0 and figures.stdout.startswith("section,value,p10"), figures.stderr
+    euro = run("estimate", "--country", "DE", "--experience", "5", "--currency", "EUR", "--json", "--no-explain", cwd=tmp_path)
+    assert euro.returncode == 0 and json.loads(euro.stdout)["currency"] == "EUR", euro.stderr
+    bad = run("compare", "--by", "country=US,Narnia", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("Error: ") and bad.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
