@@ -27,6 +27,9 @@ from mlsalary.errors import ModelError, OutputError
 MODEL_FILE = "model.joblib"
 COMPILED_FILES = ("forest.npz", "forest.json")
 METADATA_FILE = "metadata.json"
+# Optional data files a model folder may carry, listed with their sha256 in the artifacts like
+# the model files: the OEWS location table (see locations.py).
+DATA_FILES = ("locations.json",)
 RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section Data)"
 
 
@@ -60,20 +63,21 @@ def check_output_dir(directory: str | Path) -> Path:
     return target
 
 
-def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, Any]:
+def save(model, directory: str | Path, metadata: dict[str, Any], files: dict[str, bytes] | None = None) -> dict[str, Any]:
     """Write a model folder atomically and return its metadata.
 
     The files are written into a temporary sibling folder, which then takes the place of
     `directory` in one rename: an interrupted or failed save leaves the previous model (or no
     folder) as it was, never a mix of old and new files. Other files of the previous folder
-    (models/__init__.py of the shipped package) are carried over.
+    (models/__init__.py of the shipped package) are carried over. `files` are data files
+    (DATA_FILES) written beside the model and listed in the artifacts.
     """
     target = check_output_dir(directory)
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        metadata = _write_model(model, staging, metadata)
+        metadata = _write_model(model, staging, metadata, files or {})
         if target.is_dir():
             _carry_over(target, staging)
             os.chmod(staging, target.stat().st_mode & 0o7777)
@@ -87,7 +91,7 @@ def save(model, directory: str | Path, metadata: dict[str, Any]) -> dict[str, An
     return metadata
 
 
-def _write_model(model, folder: Path, metadata: dict[str, Any]) -> dict[str, Any]:
+def _write_model(model, folder: Path, metadata: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
     import joblib
 
     path = folder / MODEL_FILE
@@ -97,6 +101,9 @@ def _write_model(model, folder: Path, metadata: dict[str, Any]) -> dict[str, Any
     metadata = dict(metadata)
     metadata["artifacts"] = {MODEL_FILE: {"sha256": file_sha256(path), "bytes": path.stat().st_size}}
     metadata["artifacts"].update(compiled.export(model, folder))
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        metadata["artifacts"][name] = {"sha256": file_sha256(folder / name), "bytes": len(content)}
     metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return metadata
@@ -104,7 +111,7 @@ def _write_model(model, folder: Path, metadata: dict[str, Any]) -> dict[str, Any
 
 def _carry_over(old: Path, new: Path) -> None:
     for entry in old.iterdir():
-        if entry.name in (MODEL_FILE, *COMPILED_FILES, METADATA_FILE):
+        if entry.name in (MODEL_FILE, *COMPILED_FILES, METADATA_FILE, *DATA_FILES):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, new / entry.name, symlinks=True)
