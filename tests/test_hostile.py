@@ -239,7 +239,7 @@ def stdout_of(result) -> str:
 def has_factor_column(header: list[str]) -> bool:
     """A factor column by its own name or by a header alias ("Years of Experience", "Degree")."""
     positions, _notes = batch_module.map_header(header)
-    return any(name in FACTORS for name in positions)
+    return any(name in FIELDS for name in positions)
 
 
 def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = True) -> list[dict]:
