@@ -50,3 +50,13 @@ def test_installed_batch_reads_stdin_and_python_m_works(tmp_path):
     assert len(result.stdout.strip().splitlines()) == 1 + 8
     module = subprocess.run([sys.executable, "-m", "mlsalary", "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert module.returncode == 0 and "estimate" in module.stdout
+
+
+def test_installed_location_resolves_and_ambiguity_is_asked(tmp_path):
+    result = run("estimate", "--location", "Austin, TX", "--role", "ml-engineer", "--experience", "5", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["location"]["name"] == "Austin-Round Rock-San Marcos, TX" and "location" in data["contributions"]
+    ambiguous = run("estimate", "--location", "Columbus", cwd=tmp_path)
+    assert ambiguous.returncode == 2 and ambiguous.stderr.count("\n") == 1
+    assert "'Columbus, GA'" in ambiguous.stderr and "'Columbus, OH'" in ambiguous.stderr and "Traceback" not in ambiguous.stderr
