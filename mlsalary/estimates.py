@@ -95,20 +95,30 @@ class Estimate:
 class Estimator:
     """A loaded model with its metadata; cheap to call many times."""
 
-    def __init__(self, model, metadata: dict[str, Any], locations: Any = None):
+    def __init__(self, model, metadata: dict[str, Any], locations: Any = None, folder=None):
         self.model = model
         self.metadata = metadata
-        self.locations = locations  # locations.Table (locations.json), or None: no US locations
+        self._locations = locations  # locations.Table (locations.json), or None: no US locations
+        self._folder = folder  # where locations.json is read from, on first use, when not given
 
     @classmethod
     def load(cls, directory=None, *, trusted: bool = False) -> "Estimator":
         from pathlib import Path
 
-        from mlsalary.locations import Table
-
         model, metadata = persistence.load(directory, trusted=trusted)
         folder = persistence.shipped_model_dir() if directory is None else Path(directory)
-        return cls(model, metadata, Table.load(folder, metadata.get("artifacts", {})))
+        return cls(model, metadata, folder=folder)
+
+    @property
+    def locations(self):
+        """The model folder's location table, read and checked against its sha256 on first use
+        (only a query with a US location needs it); None when the model has none."""
+        if self._locations is None and self._folder is not None:
+            from mlsalary.locations import Table
+
+            self._locations = Table.load(self._folder, self.metadata.get("artifacts", {}))
+            self._folder = None
+        return self._locations
 
     def adjustment(self, profile: Profile):
         """The location's relative wage difference (locations.Adjustment), or None."""
@@ -143,7 +153,7 @@ class Estimator:
         return Estimate(
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile, self.metadata.get("reference"),
-            adjustment, None if self.locations is None else self.locations.source,
+            adjustment, None if adjustment is None else self.locations.source,
         )
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
