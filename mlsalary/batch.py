@@ -21,11 +21,11 @@ from typing import IO, Any, Callable, Iterator
 from mlsalary import negotiation
 from mlsalary.runtime.forest import usable_cpus
 from mlsalary.errors import InputError
+from mlsalary.profile import FACTORS, FIELDS, Profile, show_value
 from mlsalary.quantiles import QUANTILE_NAMES
-from mlsalary.profile import FACTORS, Profile, show_value
 
-# Columns read from the input: the factors, and an optional offer to check.
-INPUT_COLUMNS = FACTORS + ("offer",)
+# Columns read from the input: the factors, a location, and an optional offer to check.
+INPUT_COLUMNS = FIELDS + ("offer",)
 
 CHUNK_ROWS = 8192
 # Distinct profiles whose estimates are kept while a file streams (about 1 KB each).
@@ -45,12 +45,16 @@ class BatchSummary:
     cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
 
 
-def output_columns(explain: bool, offer: bool = False) -> list[str]:
+def output_columns(explain: bool, offer: bool = False, location: bool = False) -> list[str]:
+    """The added columns. contribution_location only when the input can give a location
+    (a CSV location column; JSON Lines always), so other files' output is as it was."""
     columns = list(QUANTILE_NAMES) + list(SUPPORT_COLUMNS)
     if offer:
         columns.append("offer_percentile")
     if explain:
         columns += ["baseline"] + [f"contribution_{name}" for name in FACTORS]
+        if location:
+            columns.append("contribution_location")
     return columns + ["error"]
 
 
@@ -59,7 +63,7 @@ def output_columns(explain: bool, offer: bool = False) -> list[str]:
 SUPPORT_COLUMNS = ("support", "thin")
 
 
-OUTPUT_NAMES = frozenset(output_columns(True, True))
+OUTPUT_NAMES = frozenset(output_columns(True, True, True))
 
 
 def canonical_column(name: str) -> str:
@@ -69,8 +73,7 @@ def canonical_column(name: str) -> str:
 
 # Headers as people write them -> the column they mean. Matched on the name without case,
 # spaces, '_', '-', '.', '/' or '()': "Years of Experience", "YOE", "years_of_experience" are
-# one key. Location and City read as country for now: a city name that is not a country is a
-# row error, as any value a factor does not accept.
+# one key. Location and City read as location, which takes countries too ("Germany").
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "experience": (
         "years of experience", "years experience", "yoe", "yrs of experience", "yrs experience",
@@ -79,10 +82,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "years_coding": ("years coding", "years of coding", "coding years", "yearscode", "years programming"),
     "seniority": ("level", "seniority level", "experience level", "career level", "grade", "job level", "rank"),
-    "country": (
-        "location", "city", "country of residence", "residence", "employee residence", "work country",
-        "nation", "based in", "where",
-    ),
+    "country": ("country of residence", "residence", "employee residence", "work country", "nation"),
+    "location": ("city", "metro", "metro area", "place", "based in", "where", "office location", "work location", "state"),
     "industry": ("sector", "business sector", "field"),
     "education": (
         "degree", "highest degree", "education level", "edlevel", "qualification",
@@ -162,7 +163,7 @@ class CsvInput:
         self.lines = iter(stream)
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
         positions, self.notes = map_header(self.header or [])
-        self.factors = tuple(name for name in FACTORS if name in positions)
+        self.factors = tuple(name for name in FIELDS if name in positions)
         self.offer_position = positions.get("offer")
         if self.header is not None and not self.factors:
             shown = ",".join(self.header)
@@ -226,7 +227,7 @@ class CsvInput:
 
 
 class JsonlInput:
-    factors = FACTORS
+    factors = FIELDS
     header = None
     cut_rows = 0  # (CSV only)
 
@@ -278,7 +279,7 @@ class JsonlInput:
                         alias = self._column(str(name))
                         if alias is not None and alias not in raw:
                             raw[alias] = value
-                    key = tuple(_hashable(raw.get(name)) for name in FACTORS)
+                    key = tuple(_hashable(raw.get(name)) for name in FIELDS)
                     offer = raw.get("offer")
             records.append(record)
             keys.append(key)
@@ -361,7 +362,7 @@ def _run(estimator, stream, out, input_format, output_format, explain, fail_fast
         has_offer = True  # JSON Lines: known per row only; the column is null without an offer
     summary = source.notes  # the header's mapping (JSON Lines: filled in as keys are seen)
     window = getattr(estimator, "metadata", {}).get("comp_window_usd")
-    added = output_columns(explain, has_offer)
+    added = output_columns(explain, has_offer, "location" in source.factors)
     writer = _Writer(out, output_format, source.header, added)
     summary.replaced_columns = writer.replaced
     # Estimates of distinct profiles, by their raw values: big files repeat profiles, and a
@@ -411,7 +412,9 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
     profiles, valid = [], []
     for key, outcome in new.items():
         try:
-            profiles.append(Profile.from_mapping(_from_key(factors, key, json_values)))
+            profile = Profile.from_mapping(_from_key(factors, key, json_values))
+            estimator.adjustment(profile)  # a location the model has no table for: this row's error
+            profiles.append(profile)
             valid.append(outcome)
         except InputError as error:
             outcome.set(None, [""] * (width - 1) + [str(error)], str(error))
@@ -431,6 +434,8 @@ def _estimate(estimator, factors, json_values, new: dict, explain: bool, width: 
             cells.append(round(scale(baseline)))
             # A factor the row does not give is not a player: an empty cell, not a 0.
             cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
+            if "location" in factors:
+                cells.append(round(scale(contributions["location"])) if "location" in contributions else "")
         cells.append("")
         outcome.set(q, cells, None)
 

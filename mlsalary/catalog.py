@@ -37,8 +37,43 @@ def options(metadata: ModelMetadata, factor: str | None) -> dict[str, Any]:
             summary[name] = {"values": len(rows), "most_rows": sorted(rows, key=lambda v: -rows[v])[:6]}
         summary["experience"] = {"values": "a number of years >= 0 (0-60)"}
         summary["years_coding"] = {"values": "a number of years >= 0 (0-70)"}
+        if metadata.get("locations"):
+            areas = metadata["locations"].get("areas", {})
+            summary["location"] = {"values": f"a US metro ({areas.get('metro', 0)}), city or state ({areas.get('state', 0)}), or a country; see `mlsalary options location`"}
         return summary
     return {"factor": factor, "training_rows": metadata["support"]["rows"], "values": _values(metadata, factor)}
+
+
+LOCATION_FORMS = (
+    ("US state", "Texas, TX, District of Columbia"),
+    ("OEWS metro or a principal city in its name", "San Jose-Sunnyvale-Santa Clara, CA; San Jose; Sunnyvale"),
+    ("City, ST", "Austin, TX; Portland, OR; Columbus, OH"),
+    ("other US city (15,000+ people)", "Palo Alto -> the metro whose principal city is nearest within 60 km in its state, else the state"),
+    ("a city or country outside the US", "Berlin, London, Germany -> the country (location inside it is not modelled)"),
+    ("a name in several states", "Portland, Columbus, Springfield -> an error listing 'City, ST' candidates"),
+)
+
+
+def location_options(folder) -> dict[str, Any]:
+    """What `--location` accepts, from the model folder's locations.json (no place database)."""
+    from pathlib import Path
+
+    from mlsalary import locations, persistence
+
+    metadata = persistence.read_metadata(folder)
+    table = locations.Table.load(Path(folder), metadata.get("artifacts", {}))
+    if table is None:
+        raise ModelError(locations.NO_TABLE)
+    areas = table.areas.values()
+    return {
+        "factor": "location",
+        "forms": [{"form": form, "examples": examples} for form, examples in LOCATION_FORMS],
+        "aliases": dict(locations.PLACE_ALIASES),
+        "states": sorted(f"{a['states'][0]} {a['name']}" for a in areas if a["type"] == "state"),
+        "metros": sorted(a["name"] for a in areas if a["type"] == "metro"),
+        "source": table.source,
+        "caveat": locations.CAVEAT,
+    }
 
 
 def _rows(metadata: ModelMetadata, factor: str) -> dict[str, int]:
@@ -106,6 +141,7 @@ def model_card(metadata: ModelMetadata) -> dict[str, Any]:
         "ranges calibrated by split-conformal quantile regression (Mondrian by survey and ML role); "
         "contributions are exact Shapley values over factor groups",
         "versions": metadata.get("versions"),
+        "locations": metadata.get("locations"),
         "artifacts": metadata.get("artifacts"),
         "training_data_sha256": metadata.get("training_data", {}).get("fingerprint_sha256"),
     }

@@ -229,6 +229,8 @@ ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill
         "mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range",
         "mlsalary estimate --country US --experience 4 --offer 145k",
         "mlsalary estimate --country DE --skills python --what-if skills+=pytorch --what-if country=US",
+        "mlsalary estimate --location 'San Francisco' --role ml-engineer --experience 5",
+        "mlsalary estimate --location 'Austin, TX' --role ml-engineer --what-if location=NYC",
     ),
 )
 @handle_errors
@@ -243,6 +245,7 @@ def estimate(
     company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
     remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
     skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
+    location: Annotated[Optional[str], typer.Option("--location", metavar="PLACE", help=FACTOR_HELP["location"] + " A US place shifts the US range by its OEWS wage ratio (not validated).", rich_help_panel="Profile")] = None,
     offer: Annotated[
         Optional[str],
         typer.Option("--offer", metavar="USD", help="A yearly offer in USD to check: where it falls among comparable profiles (145000, 145k, $180,000, 1.5M; '180.000' and '180,000' are both 180000).", rich_help_panel="Negotiation"),
@@ -270,7 +273,7 @@ def estimate(
         "experience": experience, "years_coding": years_coding, "seniority": seniority,
         "country": country, "industry": industry, "education": education,
         "role": role, "company_size": company_size,
-        "remote": remote, "skills": list(skills) if skills else None,
+        "remote": remote, "skills": list(skills) if skills else None, "location": location,
     }
     profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
     changes = [negotiation.parse_change(text) for text in what_if or ()]
@@ -337,7 +340,8 @@ def batch(
     """Estimate many profiles: one output row per input row, in the same order.
 
     Columns are the factor names of `estimate` (experience, years_coding, seniority, country,
-    industry, education, role, company_size, remote, skills; skills ';'-separated), or headers
+    industry, education, role, company_size, remote, skills; skills ';'-separated) and
+    location (a US metro, city or state, or a country), or headers
     as people write them (Location, Years of Experience, YOE, Degree, Job Title, Level, Company
     Size, Remote, Skills ...; a note says how each was read). Input columns are kept and
     p10,p25,p50,p75,p90, support, thin and error are added. A bad row gets its message (every
@@ -449,7 +453,7 @@ def _open_input(file: str, env: Environment):
 
 # -- know the inputs, trust the numbers ----------------------------------------------------------
 
-FACTOR_NAMES = ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills")
+FACTOR_NAMES = ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills", "location")
 
 
 @app.command(
@@ -470,7 +474,10 @@ def options(
     metadata = persistence.read_metadata(persistence.shipped_model_dir())
     if factor is not None:
         factor = catalog.check_factor(factor, FACTOR_NAMES)
-    data = catalog.options(metadata, factor)
+    if factor == "location":
+        data = catalog.location_options(persistence.shipped_model_dir())
+    else:
+        data = catalog.options(metadata, factor)
     env = get_env()
     if as_json:
         env.stdout.write(render.to_json(data) + "\n")

@@ -1,5 +1,7 @@
 """Errors the CLI turns into one-line messages and exit codes (never a traceback)."""
 
+from typing import Any
+
 from mlsalary.status import ExitStatus
 
 
@@ -35,3 +37,12 @@ class ModelError(MlsalaryError):
     """The model file is missing, damaged, or was made by another scikit-learn version."""
 
     exit_status = ExitStatus.MODEL
+
+
+def show_value(value: Any) -> str:
+    """Quote a user value for a one-line message: bounded, control characters escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > 57:
+        text = text[:54] + "..."
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return "'" + text + "'"

@@ -44,6 +44,8 @@ class Estimate:
     offer: float | None = None
     offer_percentile: float | None = None
     reference: dict[str, Any] | None = None  # the survey and year the figures are stated for
+    location: Any = None  # locations.Adjustment applied to the US range, when a US location is given
+    location_source: dict[str, Any] | None = None  # the OEWS file it came from (locations.json "source")
     conversion: Any = None  # a currency.Conversion when the figures are in another currency
 
     @property
@@ -98,6 +100,8 @@ class Estimate:
             "readings": list(self.profile.readings),
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
+        if self.location is not None:
+            out["location"] = self.location.as_dict(self.location_source or {})
         if self.offer is not None:
             out["offer"] = round(self.offer)
             out["offer_percentile"] = self.offer_percentile
@@ -117,13 +121,41 @@ class Estimator:
 
     thin_below = THIN_SUPPORT  # support under this many respondents is thin
 
-    def __init__(self, model, metadata: ModelMetadata):
+    def __init__(self, model, metadata: ModelMetadata, locations: Any = None, folder=None):
         self.model = model
         self.metadata = metadata
+        self._locations = locations  # locations.Table (locations.json), or None: no US locations
+        self._folder = folder  # where locations.json is read from, on first use, when not given
 
     @classmethod
     def load(cls, directory=None, *, trusted: bool = False) -> "Estimator":
-        return cls(*persistence.load(directory, trusted=trusted))
+        from pathlib import Path
+
+        model, metadata = persistence.load(directory, trusted=trusted)
+        folder = persistence.shipped_model_dir() if directory is None else Path(directory)
+        return cls(model, metadata, folder=folder)
+
+    @property
+    def locations(self):
+        """The model folder's location table, read and checked against its sha256 on first use
+        (only a query with a US location needs it); None when the model has none."""
+        if self._locations is None and self._folder is not None:
+            from mlsalary.locations import Table
+
+            self._locations = Table.load(self._folder, self.metadata.get("artifacts", {}))
+            self._folder = None
+        return self._locations
+
+    def adjustment(self, profile: Profile):
+        """The location's relative wage difference (locations.Adjustment), or None."""
+        if profile.location is None:
+            return None
+        if self.locations is None:
+            from mlsalary.errors import InputError
+            from mlsalary.locations import NO_TABLE
+
+            raise InputError("location", NO_TABLE)
+        return self.locations.adjustment(profile.location, profile.role)
 
     @property
     def describes(self) -> str:
@@ -135,7 +167,9 @@ class Estimator:
 
     def estimate(self, profile: Profile, *, explain: bool = True, offer: float | None = None) -> Estimate:
         x = self.model.schema_.encode_profiles([profile])
-        quantiles = dict(zip(QUANTILE_NAMES, self.model.predict(x)[0].tolist()))
+        adjustment = self.adjustment(profile)
+        ratio = 1.0 if adjustment is None else adjustment.ratio
+        quantiles = dict(zip(QUANTILE_NAMES, (q * ratio for q in self.model.predict(x)[0].tolist())))
         contributions = baseline = None
         if explain:
             contributions, baseline = self.explain(profile, x[0])
@@ -145,17 +179,26 @@ class Estimator:
         return Estimate(
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile, self.metadata.get("reference"),
+            adjustment, None if adjustment is None else self.locations.source,
         )
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
         """Contributions (USD) of each given factor to the median, and the baseline (the
         estimate when nothing is known). A given factor the model cannot use (e.g. only
-        unmodelled skills) contributes 0; factors not given are absent."""
+        unmodelled skills) contributes 0; factors not given are absent.
+
+        A US location is its own last row, "location": the adjusted median minus the model's
+        median, so the baseline and the contributions still add up to the (adjusted) median."""
         if x is None:
             x = self.model.schema_.encode_profiles([profile])[0]
         found, baseline = explanations.contributions(self.model, x)
         given = [name for name in FACTORS if getattr(profile, name) is not None]
-        return {name: found.get(name, 0.0) for name in given}, baseline
+        out = {name: found.get(name, 0.0) for name in given}
+        adjustment = self.adjustment(profile)
+        if adjustment is not None:
+            median = baseline + sum(out.values())
+            out["location"] = median * adjustment.ratio - median
+        return out, baseline
 
     def support(self, profile: Profile) -> int | None:
         """Training respondents sharing the profile's country and role (either may be unknown)."""
@@ -235,7 +278,11 @@ class Estimator:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""
         if not profiles:
             return np.empty((0, len(QUANTILE_NAMES)))
-        return self.model.predict(self.model.schema_.encode_profiles(list(profiles)))
+        quantiles = self.model.predict(self.model.schema_.encode_profiles(list(profiles)))
+        if any(p.location is not None for p in profiles):
+            ratios = np.array([1.0 if p.location is None else self.adjustment(p).ratio for p in profiles])
+            quantiles = quantiles * ratios[:, None]
+        return quantiles
 
 
 __all__ = ["Estimate", "Estimator", "FACTORS", "QUANTILE_NAMES"]

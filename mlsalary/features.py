@@ -15,8 +15,8 @@ reference source and year stored in the schema (the newest Stack Overflow survey
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -208,3 +208,40 @@ def _code(vocab: Mapping[str, int], value, fallback) -> float:
             raise KeyError(value)
         return float(fallback)
     return float(code)
+
+
+# -- the schema as plain data (forest.json) ---------------------------------------------------
+
+
+def schema_to_json(schema: FeatureSchema) -> dict[str, Any]:
+    """The schema as plain JSON data, for forest.json."""
+    out = {}
+    for f in fields(schema):
+        value = getattr(schema, f.name)
+        if isinstance(value, dict):
+            value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def schema_from_json(data: dict[str, Any]) -> FeatureSchema:
+    """A FeatureSchema from forest.json (the export of schema_to_json); unknown fields refused."""
+    from mlsalary.errors import ModelError
+    from mlsalary.runtime.format import SCHEMA_FILE
+
+    schema = FeatureSchema()
+    known = {f.name: f for f in fields(schema)}
+    for name, value in data.items():
+        if name not in known:
+            raise ModelError(f"{SCHEMA_FILE}: unknown schema field '{name}'")
+        default = getattr(schema, name)
+        if isinstance(default, tuple):
+            value = tuple(value)
+        elif name == "groups_":
+            value = {k: tuple(int(i) for i in v) for k, v in value.items()}
+        elif name == "vocab_":
+            value = {k: {str(a): int(b) for a, b in v.items()} for k, v in value.items()}
+        setattr(schema, name, value)
+    return schema

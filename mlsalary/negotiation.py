@@ -15,7 +15,7 @@ from statistics import NormalDist
 from typing import Any, Sequence
 
 from mlsalary.errors import InputError
-from mlsalary.profile import FACTORS, Profile
+from mlsalary.profile import FIELDS, Profile
 
 _NORMAL = NormalDist()
 LEVELS = (0.10, 0.25, 0.50, 0.75, 0.90)
@@ -211,11 +211,11 @@ def parse_change(text: str) -> Change:
     else:
         raise InputError("what-if", f"what-if must look like factor=value, skills+=name or skills-=name; got '{text}'")
     factor = factor.strip().lower().replace("-", "_")
-    if factor not in FACTORS:
+    if factor not in FIELDS:
         import difflib
 
-        close = difflib.get_close_matches(factor, FACTORS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "factors: " + ", ".join(FACTORS)
+        close = difflib.get_close_matches(factor, FIELDS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "factors: " + ", ".join(FIELDS)
         raise InputError("what-if", f"unknown factor '{factor}' in what-if '{text}'; {hint}")
     if op != "=" and factor != "skills":
         raise InputError("what-if", f"'{op}' works only for skills; use {factor}=value in '{text}'")
@@ -229,6 +229,10 @@ def apply_change(profile: Profile, change: Change) -> Profile:
             unknown: dict[str, Any] = {change.factor: None}
             return replace(profile, **unknown)
         parsed = Profile.from_mapping({change.factor: change.value})
+        if change.factor == "location":  # moving there: its country comes with it
+            return replace(profile, location=parsed.location, country=parsed.country)
+        if change.factor == "country" and profile.location is not None and parsed.country != "US":
+            return replace(profile, country=parsed.country, location=None)  # leaving the US leaves its metro
         return replace(profile, **{change.factor: getattr(parsed, change.factor)})
     skills = Profile.from_mapping({"skills": change.value}).skills or ()
     current = set(profile.skills or ())

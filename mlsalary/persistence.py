@@ -18,23 +18,17 @@ import os
 import secrets
 import shutil
 import warnings
-from importlib import resources
 from pathlib import Path
 from typing import cast
 
 from mlsalary.errors import ModelError, OutputError
-from mlsalary.runtime.format import COMPILED_FILES, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RETRAIN_HINT, ModelMetadata, artifact, file_sha256, folder_version, one_line
-
-
-def shipped_model_dir() -> Path:
-    """The model shipped with the package (installed as mlsalary.shipped, or models/ in a checkout)."""
-    try:
-        installed = Path(str(resources.files("mlsalary.shipped")))
-        if (installed / METADATA_FILE).is_file():
-            return installed
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "models"
+from mlsalary.runtime.format import (  # noqa: F401  (read_metadata, shipped_model_dir: re-exported)
+    COMPILED_FILES, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RETRAIN_HINT, ModelMetadata, artifact, file_sha256,
+    folder_version, one_line, read_metadata, shipped_model_dir,
+)
+# Optional data files a model folder may carry, listed with their sha256 in the artifacts like
+# the model files: the OEWS location table (see locations.py).
+DATA_FILES = ("locations.json",)
 
 
 def check_output_dir(directory: str | Path) -> Path:
@@ -56,20 +50,21 @@ def check_output_dir(directory: str | Path) -> Path:
     return target
 
 
-def save(model, directory: str | Path, metadata: ModelMetadata) -> ModelMetadata:
+def save(model, directory: str | Path, metadata: ModelMetadata, files: dict[str, bytes] | None = None) -> ModelMetadata:
     """Write a model folder atomically and return its metadata.
 
     The files are written into a temporary sibling folder, which then takes the place of
     `directory` in one rename: an interrupted or failed save leaves the previous model (or no
     folder) as it was, never a mix of old and new files. Other files of the previous folder
-    (models/__init__.py of the shipped package) are carried over.
+    (models/__init__.py of the shipped package) are carried over. `files` are data files
+    (DATA_FILES) written beside the model and listed in the artifacts.
     """
     target = check_output_dir(directory)
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        metadata = _write_model(model, staging, metadata)
+        metadata = _write_model(model, staging, metadata, files or {})
         if target.is_dir():
             _carry_over(target, staging)
             os.chmod(staging, target.stat().st_mode & 0o7777)
@@ -83,7 +78,7 @@ def save(model, directory: str | Path, metadata: ModelMetadata) -> ModelMetadata
     return metadata
 
 
-def _write_model(model, folder: Path, metadata: ModelMetadata) -> ModelMetadata:
+def _write_model(model, folder: Path, metadata: ModelMetadata, files: dict[str, bytes]) -> ModelMetadata:
     import joblib
 
     path = folder / MODEL_FILE
@@ -94,6 +89,9 @@ def _write_model(model, folder: Path, metadata: ModelMetadata) -> ModelMetadata:
     metadata["format_version"] = FORMAT_VERSION  # first in the file, whatever was passed
     metadata["artifacts"] = {MODEL_FILE: artifact(path)}
     metadata["artifacts"].update(_sklearn.export(model, folder))
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+        metadata["artifacts"][name] = artifact(folder / name)
     metadata["model_version"] = metadata["artifacts"][MODEL_FILE]["sha256"][:12]
     (folder / METADATA_FILE).write_text(json.dumps(metadata, indent=2, sort_keys=False) + "\n")
     return metadata
@@ -101,7 +99,7 @@ def _write_model(model, folder: Path, metadata: ModelMetadata) -> ModelMetadata:
 
 def _carry_over(old: Path, new: Path) -> None:
     for entry in old.iterdir():
-        if entry.name in (MODEL_FILE, *COMPILED_FILES, METADATA_FILE):
+        if entry.name in (MODEL_FILE, *COMPILED_FILES, METADATA_FILE, *DATA_FILES):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.copytree(entry, new / entry.name, symlinks=True)
@@ -142,30 +140,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(b))
-
-
-def read_metadata(directory: str | Path) -> ModelMetadata:
-    """metadata.json of a model folder, checked for the shape loading relies on and for a
-    format version this mlsalary reads (runtime/format.py)."""
-    path = Path(directory) / METADATA_FILE
-    try:
-        metadata = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ModelError(f"no model at '{directory}': {METADATA_FILE} is missing; {RETRAIN_HINT}") from None
-    except (OSError, ValueError, RecursionError) as error:
-        raise ModelError(f"cannot read '{path}': {one_line(error)}") from None
-    # The fields loading relies on must have the right shape: a bad one is a damaged file,
-    # not an AttributeError later on.
-    artifacts = metadata.get("artifacts", {}) if isinstance(metadata, dict) else None
-    if (
-        not isinstance(metadata, dict)
-        or not isinstance(artifacts, dict)
-        or not all(isinstance(entry, dict) for entry in artifacts.values())
-        or not isinstance(metadata.get("versions", {}), dict)
-    ):
-        raise ModelError(f"cannot read '{path}': not the metadata of an mlsalary model (damaged or edited); {RETRAIN_HINT}")
-    folder_version(metadata, directory)
-    return cast(ModelMetadata, metadata)
 
 
 def load(directory: str | Path | None = None, *, trusted: bool = False, compiled: bool = True):

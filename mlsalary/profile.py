@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from mlsalary import taxonomy
-from mlsalary.errors import InputError
+from mlsalary.errors import InputError, show_value  # noqa: F401  (show_value: re-exported)
+
+if TYPE_CHECKING:
+    from mlsalary.locations import Location
 
 # Display order, and the order of contributions in every output.
 FACTORS: tuple[str, ...] = (
@@ -28,6 +31,9 @@ FACTORS: tuple[str, ...] = (
     "remote",
     "skills",
 )
+# The inputs: the factors, and a place below the country (US only), which is not a model
+# feature: it shifts the US estimate by a relative wage difference (see locations.py).
+FIELDS: tuple[str, ...] = FACTORS + ("location",)
 NUMERIC_FACTORS = ("experience", "years_coding")
 CATEGORICAL_FACTORS = ("seniority", "industry", "education", "role", "company_size", "remote")
 
@@ -45,6 +51,7 @@ FACTOR_HELP = {
     "company_size": "micro (1-9) | small (10-99) | medium (100-999) | large (1k-10k) | enterprise (10k+).",
     "remote": "remote | hybrid | in-person.",
     "skills": "Skills, comma or ';' separated: python,pytorch,aws (see `mlsalary options skills`).",
+    "location": "US metro, city or state (San Francisco, 'Austin, TX', NYC, Texas, Palo Alto), or a city or country elsewhere (Berlin -> DE); see `mlsalary options location`.",
 }
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -69,6 +76,8 @@ class Profile:
     company_size: str | None = None
     remote: str | None = None
     skills: tuple[str, ...] | None = field(default=None)
+    # A US OEWS area (metro or state); not a factor of the model. Implies country US.
+    location: Location | None = None
     # How values in other words were read ("read 'Senior ML Engineer' as role ml-engineer,
     # seniority senior"): shown with the estimate, never part of what is estimated or compared.
     readings: tuple[str, ...] = field(default=(), compare=False, repr=False)
@@ -81,6 +90,8 @@ class Profile:
         out = {name: getattr(self, name) for name in FACTORS}
         if self.skills is not None:
             out["skills"] = list(self.skills)
+        if self.location is not None:
+            out["location"] = self.location.name  # (only when given: the factors' keys stay as they were)
         return out
 
     @classmethod
@@ -95,7 +106,7 @@ class Profile:
         """
         values: dict[str, Any] = {}
         errors: list[InputError] = []
-        for name in FACTORS:
+        for name in FIELDS:
             try:
                 parsed = _cached_field(name, raw.get(name))
             except InputError as error:
@@ -103,12 +114,32 @@ class Profile:
                 continue
             if parsed is not None:
                 values[name] = parsed
+        place = values.pop("location", None)
+        if place is not None and not errors:
+            try:
+                _place(values, place, raw.get("location"))
+            except InputError as error:
+                errors.append(error)
         if errors:
             if len(errors) == 1:
                 raise errors[0]
             raise InputError(", ".join(e.field for e in errors), "; ".join(str(e) for e in errors))
         readings = _readings(raw, values)
+        if place is not None and place.reading:
+            readings += (place.reading,)
         return cls(**values, readings=readings)
+
+
+def _place(values: dict[str, Any], place: Any, text: Any) -> None:
+    """A resolved location: a US area implies country US; a place elsewhere gives its country.
+    A location in another country than an explicitly given one is an error."""
+    given = values.get("country")
+    if given is not None and given != place.country:
+        where = f" ({place.location.label})" if place.location is not None else ""
+        raise InputError("location", f"location {show_value(text)}{where} is in {place.country}, but country is {given}; give one or make them agree")
+    values["country"] = place.country
+    if place.location is not None:
+        values["location"] = place.location
 
 
 def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]:
@@ -184,6 +215,12 @@ def _parse_field(name: str, value: Any) -> Any:
         return _normalize(name, value, taxonomy.normalize_country)
     if name == "role":
         return _normalize(name, value, taxonomy.read_title)
+    if name == "location":
+        if not isinstance(value, str):
+            raise InputError(name, f"{name} must be text, got {show_value(value)}")
+        from mlsalary import locations
+
+        return locations.resolve(value)
     return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
 
 
@@ -275,11 +312,3 @@ def _normalize(name: str, value: Any, normalize) -> Any:
         raise InputError(name, str(error)) from None
     return result
 
-
-def show_value(value: Any) -> str:
-    """Quote a user value for a one-line message: bounded, control characters escaped."""
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > 57:
-        text = text[:54] + "..."
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return "'" + text + "'"

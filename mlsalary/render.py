@@ -22,6 +22,7 @@ FACTOR_LABELS = {
     "company_size": "Company size",
     "remote": "Remote work",
     "skills": "Skills",
+    "location": "Location",
 }
 
 
@@ -50,6 +51,8 @@ def factor_value(estimate: Estimate, name: str) -> str:
         return taxonomy.country_name(value)
     if name == "skills":
         return ", ".join(value) if value else "none listed"
+    if name == "location":
+        return value.name
     return str(value)
 
 
@@ -87,6 +90,11 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
             "treat this range with caution.",
             style="bold yellow",
         ))
+    if estimate.location is not None:
+        from mlsalary.locations import CAVEAT
+
+        notes.append(Text(estimate.location.text, style="cyan"))
+        notes.append(Text(CAVEAT, style="yellow"))
     notes.append(Text(f"Estimates {estimate.estimates}.", style="dim"))
     if estimate.conversion is not None:
         per = "" if estimate.conversion.per == "year" else " per month (a twelfth of the year)"
@@ -125,7 +133,7 @@ def contributions_table(estimate: Estimate):
     largest = max((abs(v) for v in estimate.contributions.values()), default=1.0) or 1.0
     cur = estimate.currency
     table.add_row("Baseline", "nothing known", money(estimate.baseline, cur), "", style="dim")
-    for name in FACTORS:
+    for name in (*FACTORS, "location"):
         if name not in estimate.contributions:
             continue  # not given: not a player, contributes nothing
         value = estimate.contributions[name]
@@ -157,6 +165,8 @@ def what_if_table(scenarios: list[dict[str, Any]]):
 def options_renderable(data: dict[str, Any], factor: str | None):
     from rich.table import Table
 
+    if factor == "location":
+        return location_options_renderable(data)
     if factor is None:
         table = Table(title="Factors (mlsalary options FACTOR for values and aliases)", title_justify="left")
         table.add_column("Factor")
@@ -183,6 +193,32 @@ def options_renderable(data: dict[str, Any], factor: str | None):
         cells.append("; ".join(a for a in entry["aliases"] if a.lower() != entry["value"].lower())[:200])
         table.add_row(*cells)
     return table
+
+
+def location_options_renderable(data: dict[str, Any]):
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    forms = Table(title="location: accepted forms", title_justify="left")
+    forms.add_column("Form")
+    forms.add_column("Examples", overflow="fold")
+    for entry in data["forms"]:
+        forms.add_row(entry["form"], entry["examples"])
+    aliases = "; ".join(f"{alias} = {area}" for alias, area in data["aliases"].items())
+    source = data["source"]
+    return Group(
+        forms,
+        Text(""),
+        Text("Aliases: " + aliases),
+        Text(""),
+        Text(f"States ({len(data['states'])}): " + ", ".join(s.split(" ", 1)[0] for s in data["states"])),
+        Text(""),
+        Text(f"Metros ({len(data['metros'])}): " + "; ".join(data["metros"])),
+        Text(""),
+        Text(f"{source.get('attribution', '')} ({source.get('licence', '')}; {source.get('file', '')}).", style="dim"),
+        Text(data["caveat"], style="yellow"),
+    )
 
 
 def model_card_renderable(card: dict[str, Any]):
@@ -215,6 +251,16 @@ def model_card_renderable(card: dict[str, Any]):
     for s in card["sources"]:
         sources.add_row(s["source"], ", ".join(s["years"]), f"{s['rows_used']:,}", s["licence"], s["pay"])
     notices = [Text(s["attribution"], style="dim") for s in card["sources"]]
+    place = card.get("locations")
+    if place:
+        areas = place.get("areas", {})
+        facts.add_row(
+            "US locations",
+            f"{place.get('name')} ({place.get('licence')}; {place.get('file')}, sha256 {str(place.get('sha256'))[:12]}): "
+            f"{areas.get('metro', 0)} metros and {areas.get('state', 0)} states. {place.get('method')}. "
+            "Base wages of employees (no bonus, no equity), used only as a relative difference; not validated against survey pay.",
+        )
+        notices.append(Text(place.get("attribution", ""), style="dim"))
     return Group(facts, Text(""), sources, *notices)
 
 

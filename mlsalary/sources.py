@@ -402,3 +402,83 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise DataError(f"cannot read '{path}': {error}") from None
+
+
+# -- BLS OEWS wages by area (not a survey: never part of the training table) --------------------
+
+# The header of `oews_may2025_by_area.csv` (data/oews_2025/, see SOURCES.md section 6).
+OEWS_AREA_COLUMNS = frozenset({"area_code", "area_type", "area_name", "soc", "employment", "annual_median"})
+OEWS_INFO = {
+    "name": "BLS Occupational Employment and Wage Statistics (OEWS), May 2025",
+    "publisher": "U.S. Bureau of Labor Statistics",
+    "release": "May 2025",
+    "licence": "public domain (a work of the US Government)",
+    "attribution": "Source: U.S. Bureau of Labor Statistics, Occupational Employment and Wage Statistics, May 2025",
+    "url": "https://www.bls.gov/oes/",
+    "measures": "employers' reports of base wages of employees (no bonus, no equity, no self-employed); "
+    "used only as a relative metro-vs-nation difference, never as a pay level",
+}
+
+
+def find_oews_areas(directory: str | Path) -> Path | None:
+    """The OEWS by-area file below `directory`, found by its header; None when there is none."""
+    root = Path(directory)
+    for path in sorted(p for p in root.rglob("*") if p.name.endswith((".csv", ".csv.gz"))):
+        if OEWS_AREA_COLUMNS <= set(_read_header(path)):
+            return path
+    return None
+
+
+def read_oews_areas(path: Path) -> dict:
+    """The location table (locations.json) from the OEWS by-area file: per area its name, type
+    (metro or state), states, and per occupation the annual median wage and employment.
+
+    Aggregates only. A median that is not released ('-') or top-coded ('#') is None. Puerto Rico,
+    other territories and non-metropolitan areas are left out: a place there resolves to its state
+    or is not accepted.
+    """
+    import csv
+
+    from mlsalary import locations
+
+    states = locations.state_fips()
+    national: dict[str, dict] = {}
+    areas: dict[str, dict] = {}
+    try:
+        with _open_text(path) as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"cannot read '{path}': {error}") from None
+    for row in rows:
+        soc = str(row.get("soc", "")).strip()
+        soc = f"{soc[:2]}-{soc[2:]}" if len(soc) == 6 and soc.isdigit() else soc
+        if soc not in locations.OCCUPATIONS:
+            continue
+        cell = {"median": _wage(row.get("annual_median")), "employment": _wage(row.get("employment"))}
+        kind, code, name = row.get("area_type"), str(row.get("area_code", "")).strip(), str(row.get("area_name", "")).strip()
+        if kind == "N":
+            national[soc] = cell
+            continue
+        if kind == "S":
+            abbr = states.get(code[:2]) if code.endswith("00000") else None
+            if abbr is None:
+                continue  # a territory
+            area = areas.setdefault(code, {"name": name, "type": "state", "states": [abbr], "occupations": {}})
+        elif kind == "M" and ", " in name:
+            suffix = name.rsplit(", ", 1)[1].split("-")
+            if not all(s in states.values() for s in suffix):
+                continue  # Puerto Rico
+            area = areas.setdefault(code, {"name": name, "type": "metro", "states": suffix, "occupations": {}})
+        else:
+            continue  # non-metropolitan areas
+        area["occupations"][soc] = cell
+    if not all(national.get(soc, {}).get("median") for soc in locations.OCCUPATIONS):
+        raise DataError(f"'{path}' lacks the national medians of {', '.join(locations.OCCUPATIONS)}")
+    usable = {code: a for code, a in sorted(areas.items()) if a["occupations"].get(locations.FALLBACK_OCCUPATION, {}).get("median")}
+    info = dict(OEWS_INFO, file=path.name, sha256=file_sha256(path))
+    return {"source": info, "national": national, "areas": usable}
+
+
+def _wage(value) -> int | None:
+    text = str(value or "").strip().replace(",", "")
+    return int(float(text)) if text.replace(".", "", 1).isdigit() else None

@@ -6,11 +6,12 @@ row content and every fit has a fixed seed, so the same data gives the same mode
 
 from __future__ import annotations
 
+import json
 import platform
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from mlsalary import __version__, evaluation, persistence, sources, taxonomy
+from mlsalary import __version__, evaluation, locations, persistence, sources, taxonomy
 from mlsalary.model import SalaryModel, assign_split
 from mlsalary.profile import FACTORS
 from mlsalary.quantiles import QUANTILES
@@ -33,7 +34,22 @@ def train(data_dir, out_dir, progress: Progress | None = None, **params) -> Mode
     step("evaluating on the held-out test split")
     report = evaluation.evaluate(model, parts["train"], parts["test"])
     metadata = build_metadata(model, data, parts, report)
-    return persistence.save(model, out_dir, metadata)
+    files = {}
+    oews = sources.find_oews_areas(data_dir)
+    if oews is not None:
+        # US locations: OEWS medians by area, a relative adjustment beside the model (locations.py).
+        table = sources.read_oews_areas(oews)
+        files[locations.LOCATIONS_FILE] = (json.dumps(table, indent=1, sort_keys=True) + "\n").encode()
+        metadata["locations"] = {
+            **table["source"],
+            "areas": {kind: sum(1 for a in table["areas"].values() if a["type"] == kind) for kind in ("metro", "state")},
+            "occupations": dict(locations.OCCUPATIONS),
+            "role_occupations": {role: list(socs) for role, socs in locations.ROLE_OCCUPATIONS.items()},
+            "method": "US estimate x (area annual median wage / national annual median wage) of the OEWS occupation "
+            "nearest the role (Software Developers when not released, top-coded or no role); all five quantiles shift alike",
+            "validated": False,
+        }
+    return persistence.save(model, out_dir, metadata, files)
 
 
 def estimates_text(model: SalaryModel) -> str:

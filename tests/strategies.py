@@ -69,6 +69,16 @@ LABELS["role"] = LABELS.get("role", []) + TITLE_WORDS
 LABELS["seniority"] = LABELS.get("seniority", []) + LEVEL_WORDS
 LABELS["education"] = LABELS.get("education", []) + EDUCATION_WORDS
 LABELS["skills"] = LABELS.get("skills", []) + SKILL_WORDS
+# Places: US metros, cities, states and aliases, ambiguous names, cities abroad, countries, typos.
+LOCATION_WORDS = [
+    "San Francisco", "SF", "NYC", "New York", "Washington DC", "DC", "LA", "Bay Area", "Silicon Valley",
+    "Austin", "Austin, TX", "Austin TX", "Kansas City", "Palo Alto", "Texas", "TX", "California", "Georgia",
+    "Portland", "Portland, OR", "Portland, ME", "Columbus", "Columbus, OH", "Columbus, GA", "Springfield",
+    "Berlin", "London", "Bangalore", "Paris", "Germany", "US", "DE", "CA", "IN", "Berlin, Germany",
+    "Austin, ZZ", ", TX", "Sna Francisco", "Seattle-Tacoma-Bellevue, WA", "Nowhere, OR", "Fresno",
+    "San Jose-Sunnyvale-Santa Clara, CA", "Houston, Texas", "St. Louis", "Boise, ID", "Lagos", "Tokyo",
+]
+LABELS["location"] = LOCATION_WORDS
 ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}) or ["x"]
 SKILL_LABELS = LABELS.get("skills") or ["python"]
 
@@ -207,7 +217,7 @@ def cell_for(column: str):
     key = _column_of(column)
     if key == "offer":
         return st.one_of(money_text, st.just(""))
-    if key in FACTORS:
+    if key in FACTORS or key == "location":
         return st.one_of(option_value(key), st.just(""))
     return st.one_of(hostile_text, st.just(""))
 

@@ -58,7 +58,7 @@ from typer.testing import CliRunner
 from mlsalary import batch as batch_module
 from mlsalary import taxonomy
 from mlsalary.errors import InputError
-from mlsalary.profile import FACTORS, NUMERIC_FACTORS, NUMERIC_LIMITS, Profile
+from mlsalary.profile import FACTORS, FIELDS, NUMERIC_FACTORS, NUMERIC_LIMITS, Profile
 
 import strategies as hs
 from conftest import ROOT
@@ -239,7 +239,7 @@ def stdout_of(result) -> str:
 def has_factor_column(header: list[str]) -> bool:
     """A factor column by its own name or by a header alias ("Years of Experience", "Degree")."""
     positions, _notes = batch_module.map_header(header)
-    return any(name in FACTORS for name in positions)
+    return any(name in FIELDS for name in positions)
 
 
 def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = True) -> list[dict]:
@@ -321,7 +321,7 @@ def _check_valid_profile(profile: Profile) -> None:
     assert profile.skills is None or all(isinstance(s, str) and s for s in profile.skills)
 
 
-@pytest.mark.parametrize("name", FACTORS)
+@pytest.mark.parametrize("name", FIELDS)
 @budget(1.0)
 @given(data=st.data())
 def test_validation_raises_only_input_error_for_the_field(name, data):
@@ -338,7 +338,7 @@ def test_validation_raises_only_input_error_for_the_field(name, data):
         _check_valid_profile(profile)
 
 
-@pytest.mark.parametrize("name", FACTORS)
+@pytest.mark.parametrize("name", FIELDS)
 @budget(1.0)
 @given(data=st.data())
 def test_validation_message_is_one_printable_line(name, data):
@@ -379,12 +379,12 @@ def test_validation_of_many_fields_names_every_bad_one(raw):
 # 2. `mlsalary estimate` through the CLI
 # ================================================================================================
 
-OPTION_OF = {name: "--" + name.replace("_", "-") for name in FACTORS}
+OPTION_OF = {name: "--" + name.replace("_", "-") for name in FIELDS}
 
 
 @st.composite
 def estimate_args(draw):
-    names = draw(st.lists(st.sampled_from(FACTORS), min_size=1, max_size=4, unique=True))
+    names = draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique=True))
     args: list[str] = []
     for name in names:
         if name == "skills":
@@ -520,7 +520,7 @@ def test_batch_title_level_degree_offer_columns_keep_every_row(cli, rows):
         writer.writerow([f"r{i}", *row])
     result = batch_bytes(cli, buffer.getvalue().encode("utf-8", "surrogatepass"))
     assert result.exit_code == 0, result.stderr
-    assert "Note: read column 'Job Title' as role, 'Level' as seniority, 'Degree' as education, 'Location' as country." in result.stderr
+    assert "Note: read column 'Job Title' as role, 'Level' as seniority, 'Degree' as education." in result.stderr
     records = parse_csv(stdout_of(result))
     header = records[0]
     assert header[:6] == ["ID", "Job Title", "Level", "Degree", "Location", "Offer"]
@@ -530,7 +530,7 @@ def test_batch_title_level_degree_offer_columns_keep_every_row(cli, rows):
         v = dict(zip(header, record))
         if v["error"]:
             assert v["p50"] == "" and one_line(v["error"])
-            assert names_a_field(v["error"], ["role", "seniority", "education", "country", "offer"]), v["error"]
+            assert names_a_field(v["error"], ["role", "seniority", "education", "location", "offer"]), v["error"]
         else:
             assert int(v["p10"]) <= int(v["p50"]) <= int(v["p90"])
             assert v["thin"] in ("true", "false") and int(v["support"]) >= 0
@@ -545,7 +545,7 @@ HOSTILE_VALUES = [
 
 
 @pytest.mark.parametrize("value", HOSTILE_VALUES, ids=lambda v: ascii(v)[:24])
-@pytest.mark.parametrize("name", FACTORS)
+@pytest.mark.parametrize("name", FIELDS)
 def test_estimate_hostile_value(cli, name, value):
     result = cli(["estimate", OPTION_OF[name], value, "--json", "--no-explain"])
     check_estimate_result(result, [name])
@@ -559,7 +559,7 @@ def test_estimate_error_line_has_no_control_characters(cli, name, value):
     assert printable(result.stderr.rstrip("\n")), repr(result.stderr)
 
 
-@pytest.mark.parametrize("name", ["country", "industry", "role", "skills"])
+@pytest.mark.parametrize("name", ["country", "industry", "role", "skills", "location"])
 def test_long_values_are_refused_quickly_with_a_short_message(cli, name):
     """A 10,000-character value: refused within 2 s, with a message of reasonable length."""
     value = "GermanyPython" * 800

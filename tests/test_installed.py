@@ -65,3 +65,13 @@ def test_installed_compare_trend_figures_and_currency(tmp_path):
     bad = run("compare", "--by", "country=US,Narnia", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("Error: ") and bad.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_installed_location_resolves_and_ambiguity_is_asked(tmp_path):
+    result = run("estimate", "--location", "Austin, TX", "--role", "ml-engineer", "--experience", "5", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["location"]["name"] == "Austin-Round Rock-San Marcos, TX" and "location" in data["contributions"]
+    ambiguous = run("estimate", "--location", "Columbus", cwd=tmp_path)
+    assert ambiguous.returncode == 2 and ambiguous.stderr.count("\n") == 1
+    assert "'Columbus, GA'" in ambiguous.stderr and "'Columbus, OH'" in ambiguous.stderr and "Traceback" not in ambiguous.stderr

@@ -176,7 +176,7 @@ def test_batch_reads_headers_as_people_write_them_and_says_how():
     assert int(row["p50"]) == same["median"]
     assert row["support"] == str(same["support"]["rows"]) and row["thin"] == "false"
     assert result.stderr.splitlines() == [
-        "Note: read column 'Location' as country, 'Years of Experience' as experience, 'Degree' as education.",
+        "Note: read column 'Years of Experience' as experience, 'Degree' as education.",
         "Note: column(s) 'Name' match no factor and are passed through unchanged.",
     ]
 
@@ -185,7 +185,7 @@ def test_every_listed_alias_maps_case_space_and_underscore_insensitively():
     from mlsalary.batch import map_header
 
     headers = {
-        "Location": "country", "CITY": "country", "Country": "country", "years_of_experience": "experience",
+        "Location": "location", "CITY": "location", "Country": "country", "years_of_experience": "experience",
         "YOE": "experience", "degree": "education", "Education": "education", "Title": "role", "Job Title": "role",
         "LEVEL": "seniority", "Company Size": "company_size", "Remote": "remote", "Skills": "skills",
     }
@@ -207,22 +207,31 @@ def test_batch_title_and_level_columns_and_a_near_miss_header():
 
 
 def test_a_column_named_after_a_factor_wins_over_an_alias_and_the_other_is_named():
-    result = invoke("batch", input="City,Country\nBerlin,DE\n")
+    result = invoke("batch", input="Country,Nation\nDE,US\n")
     assert result.exit_code == 0, result.stderr
     assert rows(result.stdout)[0]["error"] == ""
-    assert "Note: column 'City' not used: country is read from another column." in result.stderr
+    assert "Note: column 'Nation' not used: country is read from another column." in result.stderr
 
 
-def test_a_city_name_in_location_is_a_row_error_and_every_bad_field_is_listed():
+def test_city_and_country_columns_are_read_together_and_must_agree():
+    result = invoke("batch", input="City,Country\nBerlin,DE\nBerlin,US\nAustin,US\n")
+    assert result.exit_code == 0, result.stderr
+    out = rows(result.stdout)
+    assert out[0]["error"] == "" and out[2]["error"] == ""
+    assert out[1]["error"].startswith("location 'Berlin' is in DE, but country is US")
+    assert "Note: read column 'City' as location." in result.stderr
+
+
+def test_a_city_in_location_is_read_and_every_bad_field_is_listed():
     text = "id,Location,YOE,Degree,Offer\n1,Berlin,8,PhD,120k\n2,Narnia,-3,Bachelr,€95k\n3,Germany,5,MSc,95000\n"
     result = invoke("batch", input=text)
     assert result.exit_code == 0, result.stderr
     out = rows(result.stdout)
     assert [r["id"] for r in out] == ["1", "2", "3"]
-    assert out[0]["error"].startswith("unknown country 'Berlin'")
+    assert out[0]["error"] == ""  # Berlin: Germany (location inside it is not modelled)
     bad = out[1]["error"]
     assert "\n" not in bad
-    for field in ("experience must be", "unknown country 'Narnia'", "unknown education 'Bachelr'", "another currency"):
+    for field in ("experience must be", "unknown location 'Narnia'", "unknown education 'Bachelr'", "another currency"):
         assert field in bad, bad
     assert out[2]["error"] == "" and out[2]["offer_percentile"] != ""
 

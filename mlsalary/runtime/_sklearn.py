@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlsalary.runtime.format import N_CODES, Artifact, schema_to_json, write_compiled
+from mlsalary.features import schema_to_json
+from mlsalary.runtime.format import N_CODES, Artifact, write_compiled
 
 
 def _original_columns(estimator) -> np.ndarray:

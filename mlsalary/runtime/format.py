@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from importlib import resources
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from mlsalary.errors import ModelError
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from mlsalary.features import FeatureSchema
 
 FORMAT_VERSION = 1
 READABLE_VERSIONS = (1,)
@@ -71,7 +69,7 @@ class Artifact(TypedDict):
 
 class ModelMetadata(TypedDict, total=False):
     """metadata.json. Every key is optional when reading: a folder may predate a field, and the
-    fields loading relies on are checked by persistence.read_metadata."""
+    fields loading relies on are checked by read_metadata below."""
 
     format_version: int
     mlsalary: str
@@ -91,6 +89,7 @@ class ModelMetadata(TypedDict, total=False):
     held_out: dict[str, Any]
     artifacts: dict[str, Artifact]  # file name -> sha256 and size
     model_version: str
+    locations: dict[str, Any]  # the OEWS location table beside the model: source, date, areas
 
 
 def folder_version(metadata: ModelMetadata | dict[str, Any], where: str | Path) -> int:
@@ -161,18 +160,6 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_STORED
             archive.writestr(info, buffer.getvalue())
-
-
-def schema_to_json(schema: FeatureSchema) -> dict[str, Any]:
-    out = {}
-    for f in fields(schema):
-        value = getattr(schema, f.name)
-        if isinstance(value, dict):
-            value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[f.name] = value
-    return out
 
 
 # -- reading and checking them (query time) --------------------------------------------------
@@ -262,20 +249,39 @@ def check_part(k: int, p: dict[str, np.ndarray]) -> None:
         raise ModelError(f"{FOREST_FILE}: model {k} has no trees")
 
 
-def schema_from_json(data: dict[str, Any]) -> FeatureSchema:
-    from mlsalary.features import FeatureSchema
+# -- the model folder: where the shipped one is, and its metadata ----------------------------
 
-    schema = FeatureSchema()
-    known = {f.name: f for f in fields(schema)}
-    for name, value in data.items():
-        if name not in known:
-            raise ModelError(f"{SCHEMA_FILE}: unknown schema field '{name}'")
-        default = getattr(schema, name)
-        if isinstance(default, tuple):
-            value = tuple(value)
-        elif name == "groups_":
-            value = {k: tuple(int(i) for i in v) for k, v in value.items()}
-        elif name == "vocab_":
-            value = {k: {str(a): int(b) for a, b in v.items()} for k, v in value.items()}
-        setattr(schema, name, value)
-    return schema
+
+def shipped_model_dir() -> Path:
+    """The model shipped with the package (installed as mlsalary.shipped, or models/ in a checkout)."""
+    try:
+        installed = Path(str(resources.files("mlsalary.shipped")))
+        if (installed / METADATA_FILE).is_file():
+            return installed
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parents[2] / "models"  # mlsalary/runtime/format.py -> the checkout
+
+
+def read_metadata(directory: str | Path) -> ModelMetadata:
+    """metadata.json of a model folder, checked for the shape loading relies on and for a
+    format version this mlsalary reads (runtime/format.py)."""
+    path = Path(directory) / METADATA_FILE
+    try:
+        metadata = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"no model at '{directory}': {METADATA_FILE} is missing; {RETRAIN_HINT}") from None
+    except (OSError, ValueError, RecursionError) as error:
+        raise ModelError(f"cannot read '{path}': {one_line(error)}") from None
+    # The fields loading relies on must have the right shape: a bad one is a damaged file,
+    # not an AttributeError later on.
+    artifacts = metadata.get("artifacts", {}) if isinstance(metadata, dict) else None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(artifacts, dict)
+        or not all(isinstance(entry, dict) for entry in artifacts.values())
+        or not isinstance(metadata.get("versions", {}), dict)
+    ):
+        raise ModelError(f"cannot read '{path}': not the metadata of an mlsalary model (damaged or edited); {RETRAIN_HINT}")
+    folder_version(metadata, directory)
+    return cast(ModelMetadata, metadata)

