@@ -781,7 +781,7 @@ def figures(
         env.stdout.write(render.to_json(data) + "\n")
         return
     if as_csv:
-        flat = [{"section": name, "value": "/".join(str(r[k]) for k in ("country", "seniority", "experience", "industry", "education", "skills") if k in r), **r} for name, rows in sections.items() for r in rows]
+        flat = [{"section": name, "value": "/".join(str(r[k]) for k in ("country", "seniority", "location", "experience", "industry", "education", "skills") if k in r), **r} for name, rows in sections.items() for r in rows]
         _write_rows(flat, ["section", "value", "p10", "p25", "p50", "p75", "p90", "support", "thin"], False, True)
         return
     code = "USD" if conversion is None else conversion.code
@@ -790,8 +790,10 @@ def figures(
     where = "" if profile.country is None else f" in {profile.country}"
     console.print(f"Role {profile.role}{where}: {estimator.describes}.")
     console.print(render.matrix_table(sections["seniority x country"], "seniority", "country", title="By seniority and country (median, p10-p90, n)", currency=code))
-    for name, label in (("experience", "Experience"), ("industry", "Industry"), ("education", "Education"), ("skill", "Skills")):
-        rows = [{**r, label.lower(): r.get(name if name != "skill" else "skills")} for r in sections[name]]
+    for name, label, key in (("US metro", "Metro", "location"), ("experience", "Experience", "experience"), ("industry", "Industry", "industry"), ("education", "Education", "education"), ("skill", "Skills", "skills")):
+        if name not in sections:
+            continue
+        rows = [{**r, label.lower(): r.get(key)} for r in sections[name]]
         console.print(render.range_table(rows, [label], title=f"By {label.lower()}", ascii=ascii, currency=code))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")

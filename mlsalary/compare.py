@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
-from mlsalary.profile import FACTORS, Profile, show_value
+from mlsalary.profile import FIELDS, Profile, show_value
 
 # A survey year with fewer training rows than this is marked thin in `trend`.
 THIN_YEAR_ROWS = 1_000
@@ -23,8 +23,8 @@ def parse_by(text: str) -> tuple[str, list[str]]:
     """'country=US,GB,DE' -> ('country', ['US', 'GB', 'DE'])."""
     name, sep, values = text.partition("=")
     name = name.strip().lower().replace("-", "_")
-    if not sep or name not in FACTORS:
-        raise InputError("--by", f"--by must be FACTOR=V1,V2,... with FACTOR one of {', '.join(FACTORS)}; got {show_value(text)}")
+    if not sep or name not in FIELDS:
+        raise InputError("--by", f"--by must be FACTOR=V1,V2,... with FACTOR one of {', '.join(FIELDS)}; got {show_value(text)}")
     items = [v.strip() for v in values.split(",") if v.strip()]
     if not items:
         raise InputError("--by", f"--by {name}= needs at least one value, e.g. {name}=V1,V2")
@@ -48,7 +48,12 @@ def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequ
     rows: list[dict[str, Any]] = []
     first = None
     for combination in itertools.product(*parsed):
+        raw = {**{k: v for k, v in profile.as_dict().items() if v is not None}, **{name: given for name, (given, _) in zip(names, combination)}}
+        if "location" in raw and not isinstance(raw["location"], str):
+            raw.pop("location")
         changed = replace(profile, **{name: canonical for name, (_, canonical) in zip(names, combination)})
+        if "location" in names:
+            changed = Profile.from_mapping({**raw, "location": raw.get("location")})  # location and country checked together
         result = estimator.estimate(changed, explain=False)
         q = result.quantiles
         if first is None:
@@ -127,6 +132,7 @@ def figures(estimator: Estimator, profile: Profile) -> dict[str, list[dict[str, 
     modelled = set(estimator.model.schema_.skills_)
     skills = [s for s in support.get("skills", {}) if s in modelled][:FIGURE_SKILLS]
     base = replace(profile, seniority=None, country=profile.country, experience=None)
+    metros = _largest_metros(estimator, FIGURE_COUNTRIES)
     sections = {
         "seniority x country": compare(estimator, replace(base, country=None), [("country", countries), ("seniority", list(taxonomy.FACTOR_VALUES["seniority"]))]),
         "experience": compare(estimator, profile, [("experience", list(CURVE_YEARS))]),
@@ -134,6 +140,20 @@ def figures(estimator: Estimator, profile: Profile) -> dict[str, list[dict[str, 
         "education": compare(estimator, profile, [("education", list(taxonomy.FACTOR_VALUES["education"]))]),
         "skill": compare(estimator, replace(profile, skills=None), [("skills", skills)]),
     }
+    if metros and profile.country in (None, "US"):
+        sections["US metro"] = compare(estimator, replace(profile, country=None, location=None), [("location", metros)])
     return sections
+
+
+def _largest_metros(estimator: Estimator, n: int) -> list[str]:
+    """The US metros with the most software developers in the model's OEWS table."""
+    table = getattr(estimator, "locations", None)
+    if table is None:
+        return []
+    from mlsalary.locations import FALLBACK_OCCUPATION
+
+    metros = [a for a in table.areas.values() if a["type"] == "metro"]
+    metros.sort(key=lambda a: -((a["occupations"].get(FALLBACK_OCCUPATION) or {}).get("employment") or 0))
+    return [a["name"] for a in metros[:n]]
 
 __all__ = ["THIN_SUPPORT", "compare", "figures", "parse_by", "trend", "trend_sentence"]

@@ -176,7 +176,10 @@ def test_figures_json_sections_are_estimates_with_support():
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     sections = data["sections"]
-    assert set(sections) == {"seniority x country", "experience", "industry", "education", "skill"}
+    assert set(sections) == {"seniority x country", "experience", "industry", "education", "skill", "US metro"}
+    metro = sections["US metro"][0]
+    single = estimate_json("--role", "ml-engineer", "--location", metro["location"])
+    assert metro["p50"] == single["range"]["p50"]
     cell = next(r for r in sections["seniority x country"] if r["country"] == "US" and r["seniority"] == "senior")
     single = estimate_json("--role", "ml-engineer", "--country", "US", "--seniority", "senior")
     assert cell["p50"] == single["range"]["p50"] and cell["support"] == single["support"]["rows"]
@@ -189,7 +192,7 @@ def test_figures_table_and_csv():
     assert table.exit_code == 0, table.output
     assert "By seniority and country" in table.stdout and "By industry" in table.stdout and "n=" in table.stdout
     rows = list(csv.DictReader(io.StringIO(invoke("figures", "--csv").stdout)))
-    assert {r["section"] for r in rows} == {"seniority x country", "experience", "industry", "education", "skill"}
+    assert {r["section"] for r in rows} == {"seniority x country", "experience", "industry", "education", "skill", "US metro"}
 
 
 def test_batch_in_another_currency_matches_estimate_and_reads_offers_in_it():
@@ -199,3 +202,14 @@ def test_batch_in_another_currency_matches_estimate_and_reads_offers_in_it():
     assert int(rows[0]["p50"]) == single["range"]["p50"] and int(rows[0]["p90"]) == single["range"]["p90"]
     assert float(rows[0]["offer_percentile"]) == single["offer_percentile"]
     assert rows[1]["offer_percentile"] == "" and int(rows[1]["p50"]) > 0
+
+
+def test_compare_places_by_location_and_refuse_a_country_that_disagrees():
+    rows = json.loads(invoke("compare", "--role", "ml-engineer", "--experience", "5", "--by", "location=San Francisco,Austin,Kansas City", "--json").stdout)
+    medians = [r["p50"] for r in rows]
+    for row in rows:
+        single = estimate_json("--role", "ml-engineer", "--experience", "5", "--location", row["location"])
+        assert row["p50"] == single["range"]["p50"]
+    assert medians[0] > medians[1] > medians[2]
+    bad = invoke("compare", "--country", "DE", "--by", "location=Austin")
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: location") and bad.stderr.count("\n") == 1
