@@ -125,6 +125,9 @@ class Profile:
                 raise errors[0]
             raise InputError(", ".join(e.field for e in errors), "; ".join(str(e) for e in errors))
         readings = _readings(raw, values)
+        if isinstance(values.get("country"), PlaceCountry):
+            readings += (values["country"].reading,)
+            values["country"] = str(values["country"])
         if place is not None and place.reading:
             readings += (place.reading,)
         return cls(**values, readings=readings)
@@ -212,7 +215,10 @@ def _parse_field(name: str, value: Any) -> Any:
     if name == "skills":
         return parse_skills(value)
     if name == "country":
-        return _normalize(name, value, taxonomy.normalize_country)
+        try:
+            return _normalize(name, value, taxonomy.normalize_country)
+        except InputError as error:
+            return _country_of_place(value, error)
     if name == "role":
         return _normalize(name, value, taxonomy.read_title)
     if name == "location":
@@ -222,6 +228,37 @@ def _parse_field(name: str, value: Any) -> Any:
 
         return locations.resolve(value)
     return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
+
+
+class PlaceCountry(str):
+    """A country read from a place name given as the country ("Berlin" -> "DE"), with the
+    reading to show; the model sees only the ISO code."""
+
+    reading: str
+
+
+def _country_of_place(value: Any, error: InputError) -> str:
+    """--country Berlin: the city's country, said in a reading; a US place points to
+    --location. Anything else keeps the country error."""
+    if not isinstance(value, str):
+        raise error
+    from mlsalary import locations
+    from mlsalary.errors import MlsalaryError
+
+    try:
+        place = locations.resolve(value)
+    except MlsalaryError:
+        raise error from None
+    if place.location is not None:
+        raise InputError(
+            "country",
+            f"{show_value(value)} is a place in the US, not a country: give --location {show_value(value)} (or --country US)",
+        )
+    if place.country == "US" or not place.reading:
+        raise error
+    code = PlaceCountry(place.country)
+    code.reading = f"country: {place.reading}"
+    return code
 
 
 class _Invalid:

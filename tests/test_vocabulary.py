@@ -293,3 +293,18 @@ def test_profile_errors_list_every_bad_field_on_one_line():
         Profile.from_mapping({"experience": "-3", "country": "Narnia", "skills": "pytorh"})
     assert error.value.field == "experience, country, skills"
     assert "\n" not in str(error.value) and str(error.value).count(";") >= 2
+
+
+@pytest.mark.parametrize("city, code", [("Berlin", "DE"), ("Bangalore", "IN")])
+def test_a_city_given_as_the_country_reads_as_its_country_with_a_reading(city, code):
+    result = invoke("estimate", "--country", city, "--json", "--no-explain")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["profile"]["country"] == code
+    assert any(city in r and "not modelled" in r for r in data["readings"])
+
+
+def test_a_us_city_given_as_the_country_points_to_location():
+    result = invoke("estimate", "--country", "Austin")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: 'Austin' is a place in the US, not a country: give --location 'Austin' (or --country US)"
