@@ -553,8 +553,11 @@ def evaluate(
     """Score the model on its held-out test split, against two baselines.
 
     Prints coverage of the p10-p90 and p25-p75 ranges, pinball loss and median absolute %
-    error, overall and per segment (ML roles, sources, experience bands, top countries), for
-    the model, a country x experience lookup table and a log-linear regression.
+    error, overall and per segment (roles, sources, experience bands, countries, estimated
+    pay bands), for the model, a country x experience lookup table and a log-linear
+    regression; then the same rows with each factor withheld (is "not given" marginalized?),
+    each source's bias against the reference estimate, and skill and industry effects beside
+    the data's adjusted effects.
     """
     from mlsalary import evaluation, sources, training
 
