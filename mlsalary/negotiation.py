@@ -88,8 +88,9 @@ def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -
             number = float(digits) * factor
         except (ValueError, OverflowError):
             raise _offer_error(value) from None
-    if not math.isfinite(number) or number <= 0 or number > limit:
-        raise InputError("offer", f"offer must be a yearly amount in {currency} above 0 and at most {limit:,.0f}, got {_show(value)}")
+    # Below 1 a whole-unit figure would read as 0 in the output: no pay is that small.
+    if not math.isfinite(number) or number < 1 or number > limit:
+        raise InputError("offer", f"offer must be a yearly amount in {currency} of at least 1 and at most {limit:,.0f}, got {_show(value)}")
     return number
 
 

@@ -250,6 +250,9 @@ def check_csv_output(case: hs.CsvCase, out_text: str, *, exact_cells: bool = Tru
     records = parse_csv(out_text)
     assert records, "no header written"
     width = len(case.header)
+    # A generated header that happens to be an alias of the offer ("BASEOFFER") adds its column.
+    has_offer = "offer" in batch_module.map_header(list(case.header))[0]
+    ADDED = batch_module.output_columns(False, offer=has_offer)  # noqa: N806 (the module's ADDED, for this header)
     kept = [i for i, name in enumerate(case.header) if name not in ADDED]
     if exact_cells:
         assert records[0] == [case.header[i] for i in kept] + ADDED
