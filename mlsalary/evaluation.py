@@ -156,7 +156,7 @@ def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     report["improvement_over_lookup_pinball"] = 1 - overall["model"]["pinball_p10_p50_p90"] / overall["lookup"]["pinball_p10_p50_p90"]
     report["improvement_over_loglinear_pinball"] = 1 - overall["model"]["pinball_p10_p50_p90"] / overall["loglinear"]["pinball_p10_p50_p90"]
     report["withheld"] = withheld_table(model, X, y)
-    report["sources"] = source_table(model, X, y, test)
+    report["sources"] = source_table(model, X, y, test, predictions["model"])
     report["effects"] = effects_table(model, train, test)
     return report
 
@@ -179,15 +179,16 @@ def withheld_table(model, X: np.ndarray, y: np.ndarray) -> dict[str, dict[str, f
     return out
 
 
-def source_table(model, X: np.ndarray, y: np.ndarray, test: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per source: the median log bias of the estimate for the row's own survey and year, and
-    of the reference estimate (survey and year set to the reference every query uses). The
-    difference is the pay-definition and year effect the model learned for that source."""
+def source_table(model, X: np.ndarray, y: np.ndarray, test: pd.DataFrame, own_log_q: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per source: the median log bias of the estimate for the row's own survey and year
+    (`own_log_q`, the model's predictions for X), and of the reference estimate (survey and
+    year set to the reference every query uses). The difference is the pay-definition and
+    year effect the model learned for that source."""
     schema = model.schema_
     reference = X.copy()
     reference[:, schema.groups_["source"][0]] = schema.vocab_["source"][schema.reference_source_]
     reference[:, schema.groups_["year"][0]] = schema.reference_year_
-    own = model.predict_log(X)[:, 2]
+    own = own_log_q[:, 2]
     ref = model.predict_log(reference)[:, 2]
     out = {}
     for source in sorted(test["source"].unique()):
