@@ -215,8 +215,25 @@ def _factor_option(name: str, metavar: str):
     )
 
 
+# The profile options of estimate, compare and trend, written once.
+ProfileExperience = Annotated[Optional[str], _factor_option("experience", "YEARS")]
+ProfileYearsCoding = Annotated[Optional[str], _factor_option("years_coding", "YEARS")]
+ProfileSeniority = Annotated[Optional[str], _factor_option("seniority", "LEVEL")]
+ProfileCountry = Annotated[Optional[str], _factor_option("country", "COUNTRY")]
+ProfileIndustry = Annotated[Optional[str], _factor_option("industry", "INDUSTRY")]
+ProfileEducation = Annotated[Optional[str], _factor_option("education", "DEGREE")]
+ProfileCompanySize = Annotated[Optional[str], _factor_option("company_size", "SIZE")]
+ProfileRemote = Annotated[Optional[str], _factor_option("remote", "MODE")]
 ProfileRole = Annotated[Optional[str], typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"] + " Not given: every role.", rich_help_panel="Profile", envvar="MLSALARY_ROLE", show_envvar=True, autocompletion=_complete("role"))]
 ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")]
+
+
+def _profile(**raw):
+    from mlsalary.profile import Profile
+
+    if raw.get("skills"):
+        raw["skills"] = list(raw["skills"])
+    return Profile.from_mapping(raw)
 
 
 # -- estimate -----------------------------------------------------------------------------------
@@ -235,16 +252,16 @@ ProfileSkills = Annotated[Optional[List[str]], typer.Option("--skills", "--skill
 )
 @handle_errors
 def estimate(
-    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
-    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
-    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
-    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
-    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
-    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    experience: ProfileExperience = None,
+    years_coding: ProfileYearsCoding = None,
+    seniority: ProfileSeniority = None,
+    country: ProfileCountry = None,
+    industry: ProfileIndustry = None,
+    education: ProfileEducation = None,
     role: ProfileRole = None,
-    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
-    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
-    skills: Annotated[Optional[List[str]], typer.Option("--skills", "--skill", metavar="SKILLS", help=FACTOR_HELP["skills"] + " Repeatable.", rich_help_panel="Profile")] = None,
+    company_size: ProfileCompanySize = None,
+    remote: ProfileRemote = None,
+    skills: ProfileSkills = None,
     location: Annotated[Optional[str], typer.Option("--location", metavar="PLACE", help=FACTOR_HELP["location"] + " A US place shifts the US range by its OEWS wage ratio (not validated).", rich_help_panel="Profile")] = None,
     offer: Annotated[
         Optional[str],
@@ -267,15 +284,11 @@ def estimate(
     biased). Not given factors contribute nothing.
     """
     from mlsalary import negotiation, render
-    from mlsalary.profile import Profile
 
-    raw = {
-        "experience": experience, "years_coding": years_coding, "seniority": seniority,
-        "country": country, "industry": industry, "education": education,
-        "role": role, "company_size": company_size,
-        "remote": remote, "skills": list(skills) if skills else None, "location": location,
-    }
-    profile = Profile.from_mapping(raw)  # validates at the boundary, before loading the model
+    profile = _profile(  # validates at the boundary, before loading the model
+        experience=experience, years_coding=years_coding, seniority=seniority, country=country, industry=industry,
+        education=education, role=role, company_size=company_size, remote=remote, skills=skills, location=location,
+    )
     changes = [negotiation.parse_change(text) for text in what_if or ()]
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
@@ -596,14 +609,6 @@ def evaluate(
 CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV (one row per line) instead of a table.", rich_help_panel="Output")]
 
 
-def _profile(**raw):
-    from mlsalary.profile import Profile
-
-    if raw.get("skills"):
-        raw["skills"] = list(raw["skills"])
-    return Profile.from_mapping(raw)
-
-
 def _write_rows(rows: list[dict], columns: list[str], as_json: bool, as_csv: bool) -> bool:
     """JSON (a list of rows) or CSV on stdout; False when neither was asked (draw a table)."""
     from mlsalary import render
@@ -633,15 +638,15 @@ def _write_rows(rows: list[dict], columns: list[str], as_json: bool, as_csv: boo
 @handle_errors
 def compare(
     by: Annotated[List[str], typer.Option("--by", metavar="FACTOR=V1,V2", help="The factor to vary and its values, in the order to show; repeat once for a grid.")],
-    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
-    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
-    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
-    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
-    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
-    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    experience: ProfileExperience = None,
+    years_coding: ProfileYearsCoding = None,
+    seniority: ProfileSeniority = None,
+    country: ProfileCountry = None,
+    industry: ProfileIndustry = None,
+    education: ProfileEducation = None,
     role: ProfileRole = None,
-    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
-    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
+    company_size: ProfileCompanySize = None,
+    remote: ProfileRemote = None,
     skills: ProfileSkills = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -673,15 +678,13 @@ def compare(
 
         rows = convert_rows(rows, conversion)
     names = [name for name, _ in varied]
-    columns = names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct"]
-    if _write_rows(rows, columns, as_json, as_csv):
+    if _write_rows(rows, names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct"], as_json, as_csv):
         return
     env = get_env()
     console = env.console()
-    shown = [{**row, **{name.replace("_", " ").capitalize().lower(): row[name] for name in names}} for row in rows]
-    labels = [name.replace("_", " ").capitalize() for name in names]
     code = "USD" if conversion is None else conversion.code
-    console.print(render.range_table(shown, labels, title="Compare", ascii=not env.stdout_isatty, currency=code))
+    labelled = [(name.replace("_", " ").capitalize(), name) for name in names]
+    console.print(render.range_table(rows, labelled, title="Compare", ascii=not env.stdout_isatty, currency=code))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")
     if profile.role is None:
@@ -697,15 +700,15 @@ def compare(
 )
 @handle_errors
 def trend(
-    experience: Annotated[Optional[str], _factor_option("experience", "YEARS")] = None,
-    years_coding: Annotated[Optional[str], _factor_option("years_coding", "YEARS")] = None,
-    seniority: Annotated[Optional[str], _factor_option("seniority", "LEVEL")] = None,
-    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
-    industry: Annotated[Optional[str], _factor_option("industry", "INDUSTRY")] = None,
-    education: Annotated[Optional[str], _factor_option("education", "DEGREE")] = None,
+    experience: ProfileExperience = None,
+    years_coding: ProfileYearsCoding = None,
+    seniority: ProfileSeniority = None,
+    country: ProfileCountry = None,
+    industry: ProfileIndustry = None,
+    education: ProfileEducation = None,
     role: ProfileRole = None,
-    company_size: Annotated[Optional[str], _factor_option("company_size", "SIZE")] = None,
-    remote: Annotated[Optional[str], _factor_option("remote", "MODE")] = None,
+    company_size: ProfileCompanySize = None,
+    remote: ProfileRemote = None,
     skills: ProfileSkills = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -735,7 +738,7 @@ def trend(
         return
     env = get_env()
     console = env.console()
-    console.print(render.range_table(rows, ["Source", "Year"], title="Trend", ascii=not env.stdout_isatty, change=False))
+    console.print(render.range_table(rows, [("Source", "source"), ("Year", "year")], title="Trend", ascii=not env.stdout_isatty, change=False))
     console.print(sentence, soft_wrap=False)
 
 
@@ -750,7 +753,7 @@ def trend(
 @handle_errors
 def figures(
     role: Annotated[str, typer.Option("--role", metavar="ROLE", help=FACTOR_HELP["role"], rich_help_panel="Profile")] = "ml-engineer",
-    country: Annotated[Optional[str], _factor_option("country", "COUNTRY")] = None,
+    country: ProfileCountry = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
     currency: CurrencyOption = None,
@@ -796,8 +799,7 @@ def figures(
     for name, label, key in (("US metro", "Metro", "location"), ("experience", "Experience", "experience"), ("industry", "Industry", "industry"), ("education", "Education", "education"), ("skill", "Skills", "skills")):
         if name not in sections:
             continue
-        rows = [{**r, label.lower(): r.get(key)} for r in sections[name]]
-        console.print(render.range_table(rows, [label], title=f"By {label.lower()}", ascii=ascii, currency=code))
+        console.print(render.range_table(sections[name], [(label, key)], title=f"By {label.lower()}", ascii=ascii, currency=code))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")
 

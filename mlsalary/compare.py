@@ -48,17 +48,16 @@ def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequ
     rows: list[dict[str, Any]] = []
     first = None
     for combination in itertools.product(*parsed):
-        raw = {**{k: v for k, v in profile.as_dict().items() if v is not None}, **{name: given for name, (given, _) in zip(names, combination)}}
-        if "location" in raw and not isinstance(raw["location"], str):
-            raw.pop("location")
-        changed = replace(profile, **{name: canonical for name, (_, canonical) in zip(names, combination)})
-        if "location" in names:
-            changed = Profile.from_mapping({**raw, "location": raw.get("location")})  # location and country checked together
+        given = {name: text for name, (text, _) in zip(names, combination)}
+        if "location" in given:  # a location sets the country too: validate them together
+            changed = Profile.from_mapping({**profile.as_dict(), **given})
+        else:
+            changed = replace(profile, **{name: canonical for name, (_, canonical) in zip(names, combination)})
         result = estimator.estimate(changed, explain=False)
         q = result.quantiles
         if first is None:
             first = q["p50"]
-        row: dict[str, Any] = {name: given for name, (given, _) in zip(names, combination)}
+        row: dict[str, Any] = dict(given)
         row.update({k: round(q[k]) for k in QUANTILE_NAMES})
         row["support"] = result.support
         row["thin"] = result.thin_support

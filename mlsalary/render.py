@@ -290,14 +290,15 @@ def strip(q: list[float], lo: float, hi: float, width: int = 40, *, ascii: bool 
     return "".join(cells)
 
 
-def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, ascii: bool = False, change: bool = True, currency: str = "USD"):
-    """Rows with p10..p90 as a table with a strip per row on one shared scale."""
+def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, title: str, ascii: bool = False, change: bool = True, currency: str = "USD"):
+    """Rows with p10..p90 as a table with a strip per row on one shared scale; `columns`
+    are the (header, row key) pairs that name each row."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=title, title_justify="left")
-    for label in labels:
-        table.add_column(label)
+    for header, _ in columns:
+        table.add_column(header)
     for name in ("p10", "p50", "p90"):
         table.add_column(name, justify="right")
     if change:
@@ -308,7 +309,7 @@ def range_table(rows: list[dict[str, Any]], labels: list[str], *, title: str, as
     hi = max((r["p90"] for r in estimated), default=2.0)
     table.add_column(f"{money(lo, currency)} .. {money(hi, currency)}", no_wrap=True)
     for row in rows:
-        cells = [str(row.get(label.lower(), "")) for label in labels]
+        cells = [str(row.get(key, "")) for _, key in columns]
         if "p50" not in row:
             table.add_row(*cells, "", "", "", *([""] if change else []), str(row.get("rows", "")), Text(row.get("note") or "", style="dim"))
             continue
