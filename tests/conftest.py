@@ -38,3 +38,12 @@ def estimator():
     from mlsalary import Estimator
 
     return Estimator.load()
+
+
+def invoke(*args, input=None):
+    """The CLI through typer's CliRunner, as a script sees it: no colour, 120 columns."""
+    from typer.testing import CliRunner
+
+    from mlsalary.cli import app
+
+    return CliRunner().invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})

@@ -7,18 +7,10 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from mlsalary.cli import app
 from mlsalary.profile import FACTORS
 
-from conftest import ROOT
-
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+from conftest import ROOT, invoke
 
 
 # -- estimate -----------------------------------------------------------------------------------

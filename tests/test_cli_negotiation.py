@@ -8,15 +8,8 @@ import json
 import time
 
 import pytest
-from typer.testing import CliRunner
 
-from mlsalary.cli import app
-
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+from conftest import invoke
 
 
 def test_offer_gets_a_percentile_and_a_sentence():

@@ -10,17 +10,11 @@ import sys
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from mlsalary import Estimator, Profile
-from mlsalary.cli import app
 from mlsalary.render import strip
 
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+from conftest import invoke
 
 
 def estimate_json(*args) -> dict:

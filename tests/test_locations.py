@@ -9,20 +9,12 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
 from mlsalary import locations
-from mlsalary.cli import app
 from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, Profile
 
-from conftest import ROOT
-
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+from conftest import ROOT, invoke
 
 
 def estimate_json(*args):

@@ -8,18 +8,12 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from mlsalary import negotiation, taxonomy
-from mlsalary.cli import app
 from mlsalary.errors import InputError
 from mlsalary.profile import Profile
 
-runner = CliRunner()
-
-
-def invoke(*args, input=None):
-    return runner.invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+from conftest import invoke
 
 
 def estimate_json(*args) -> dict:
