@@ -209,22 +209,29 @@ def no_traceback(result) -> None:
     assert "Traceback" not in (result.stderr or "")
 
 
-def check_estimate_result(result, given_fields) -> None:
-    """The estimate contract: exit 0 + JSON, or exit 2 + one 'Error:' line naming a given field."""
+def check_json_or_one_line_error(result, given_fields):
+    """The CLI contract: exit 0 + JSON (returned), or exit 2 + nothing on stdout and one
+    'Error:' line naming a given field (None returned). Never a traceback."""
     no_traceback(result)
     assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
     if result.exit_code == 0:
-        data = json.loads(result.stdout)
+        return json.loads(result.stdout)
+    assert result.stdout == ""
+    stderr = result.stderr
+    body = stderr[:-1] if stderr.endswith("\n") else stderr
+    assert one_line(body), f"not one line: {stderr!r}"
+    assert body.startswith("Error: "), stderr
+    assert names_a_field(body, given_fields), f"names none of {given_fields}: {body!r}"
+    return None
+
+
+def check_estimate_result(result, given_fields) -> None:
+    """The estimate contract: exit 0 + JSON, or exit 2 + one 'Error:' line naming a given field."""
+    data = check_json_or_one_line_error(result, given_fields)
+    if data is not None:
         r = data["range"]
         assert all(isinstance(r[q], int) and r[q] > 0 for q in ("p10", "p25", "p50", "p75", "p90"))
         assert r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"]
-    else:
-        assert result.stdout == ""
-        stderr = result.stderr
-        body = stderr[:-1] if stderr.endswith("\n") else stderr
-        assert one_line(body), f"not one line: {stderr!r}"
-        assert body.startswith("Error: "), stderr
-        assert names_a_field(body, given_fields), f"names none of {given_fields}: {body!r}"
 
 
 def parse_csv(text: str) -> list[list[str]]:
@@ -430,16 +437,9 @@ def test_compare_any_by_exit_0_rows_or_2_one_line(cli, case, factor, values):
     tried("compare CLI --by")
     names, args = case
     by = f"{factor}=" + ",".join(values)
-    result = cli(["compare", *args, "--by", by, "--json"])
-    no_traceback(result)
-    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
-    if result.exit_code == 0:
-        rows = json.loads(result.stdout)
+    rows = check_json_or_one_line_error(cli(["compare", *args, "--by", by, "--json"]), [*names, factor, "--by", "role"])
+    if rows is not None:
         assert rows and all(r["p10"] <= r["p25"] <= r["p50"] <= r["p75"] <= r["p90"] for r in rows)
-    else:
-        body = result.stderr.rstrip("\n")
-        assert one_line(body) and body.startswith("Error: "), result.stderr
-        assert names_a_field(body, [*names, factor, "--by", "role"]), body
 
 
 @budget(0.2)
@@ -452,15 +452,7 @@ def test_estimate_any_currency_exit_0_or_2_one_line(cli, code, per, offer):
     tried("estimate CLI --currency")
     args = ["estimate", "--country", "DE", "--currency", code, "--per", per, "--json", "--no-explain"]
     result = cli(args + ([] if offer is None else ["--offer", offer]))
-    no_traceback(result)
-    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
-    if result.exit_code == 0:
-        data = json.loads(result.stdout)
-        assert data["range"]["p10"] <= data["range"]["p50"] <= data["range"]["p90"]
-    else:
-        body = result.stderr.rstrip("\n")
-        assert one_line(body) and body.startswith("Error: "), result.stderr
-        assert names_a_field(body, ["currency", "per", "offer"]), body
+    check_estimate_result(result, ["currency", "per", "offer"])
 
 
 @budget(0.1)
@@ -468,14 +460,9 @@ def test_estimate_any_currency_exit_0_or_2_one_line(cli, code, per, offer):
 def test_figures_any_role_and_country_exit_0_or_2_one_line(cli, role, country):
     tried("figures CLI")
     result = cli(["figures", "--role", role, "--json"] + ([] if country is None else ["--country", country]))
-    no_traceback(result)
-    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
-    if result.exit_code == 0:
-        sections = json.loads(result.stdout)["sections"]
-        assert all(r["p10"] <= r["p50"] <= r["p90"] for rows in sections.values() for r in rows)
-    else:
-        body = result.stderr.rstrip("\n")
-        assert one_line(body) and body.startswith("Error: ") and names_a_field(body, ["role", "country"]), body
+    data = check_json_or_one_line_error(result, ["role", "country"])
+    if data is not None:
+        assert all(r["p10"] <= r["p50"] <= r["p90"] for rows in data["sections"].values() for r in rows)
 
 
 @budget(0.2)
@@ -483,15 +470,9 @@ def test_figures_any_role_and_country_exit_0_or_2_one_line(cli, role, country):
 def test_trend_any_profile_exit_0_or_2_one_line(cli, case):
     tried("trend CLI")
     names, args = case
-    result = cli(["trend", *args, "--json"])
-    no_traceback(result)
-    assert result.exit_code in (0, 2), f"exit {result.exit_code}; stderr={result.stderr!r}"
-    if result.exit_code == 0:
-        rows = json.loads(result.stdout)["rows"]
-        assert all(r["p10"] <= r["p50"] <= r["p90"] for r in rows if "p50" in r)
-    else:
-        body = result.stderr.rstrip("\n")
-        assert one_line(body) and body.startswith("Error: ") and names_a_field(body, [*names, "role"]), body
+    data = check_json_or_one_line_error(cli(["trend", *args, "--json"]), [*names, "role"])
+    if data is not None:
+        assert all(r["p10"] <= r["p50"] <= r["p90"] for r in data["rows"] if "p50" in r)
 
 
 @budget(0.5)
