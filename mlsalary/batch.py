@@ -21,7 +21,8 @@ from typing import IO, Any, Callable, Iterator
 from mlsalary import negotiation
 from mlsalary.runtime.forest import usable_cpus
 from mlsalary.errors import InputError
-from mlsalary.profile import FACTORS, FIELDS, Profile, show_value
+from mlsalary.factors import FACTORS, FIELDS, REGISTRY
+from mlsalary.profile import Profile, show_value
 from mlsalary.quantiles import QUANTILE_NAMES
 
 # Columns read from the input: the factors, a location, and an optional offer to check.
@@ -71,34 +72,11 @@ def canonical_column(name: str) -> str:
     return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-# Headers as people write them -> the column they mean. Matched on the name without case,
-# spaces, '_', '-', '.', '/' or '()': "Years of Experience", "YOE", "years_of_experience" are
-# one key. Location and City read as location, which takes countries too ("Germany").
+# Headers as people write them -> the column they mean (the factors' aliases are in the
+# registry). Matched on the name without case, spaces, '_', '-', '.', '/' or '()': "Years of
+# Experience", "YOE", "years_of_experience" are one key.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "experience": (
-        "years of experience", "years experience", "yoe", "yrs of experience", "yrs experience",
-        "experience years", "experience (years)", "work experience", "professional experience",
-        "years of professional experience", "years", "exp", "workexp", "years pro", "yearscodepro",
-    ),
-    "years_coding": ("years coding", "years of coding", "coding years", "yearscode", "years programming"),
-    "seniority": ("level", "seniority level", "experience level", "career level", "grade", "job level", "rank"),
-    "country": ("country of residence", "residence", "employee residence", "work country", "nation"),
-    "location": ("city", "metro", "metro area", "place", "based in", "where", "office location", "work location", "state"),
-    "industry": ("sector", "business sector", "field"),
-    "education": (
-        "degree", "highest degree", "education level", "edlevel", "qualification",
-        "highest qualification", "highest education", "studies",
-    ),
-    "role": ("title", "job title", "job", "position", "job role", "role title", "devtype", "occupation", "designation"),
-    "company_size": (
-        "company size", "org size", "orgsize", "organization size", "organisation size",
-        "employer size", "employees", "headcount", "company employees",
-    ),
-    "remote": (
-        "remote work", "remotework", "remote ratio", "work mode", "work arrangement", "work setup",
-        "workplace", "on site", "onsite", "wfh", "work location type",
-    ),
-    "skills": ("skill", "tech stack", "stack", "technologies", "tech", "tools", "languages", "skill set", "skillset"),
+    **{factor.name: factor.aliases for factor in REGISTRY},
     "offer": ("offer usd", "offer (usd)", "salary offer", "offered salary", "offer amount", "base offer"),
 }
 

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from mlsalary import taxonomy
 from mlsalary.errors import InputError, ModelError
+from mlsalary.factors import NUMERIC_LIMITS, REGISTRY
+
+# The factors whose values `mlsalary options` counts in the training rows.
+LISTED_FACTORS: tuple[str, ...] = tuple(f.name for f in REGISTRY if f.kind in ("category", "country", "skills"))
 
 if TYPE_CHECKING:
     from mlsalary.runtime.format import ModelMetadata
@@ -32,11 +36,11 @@ def options(metadata: ModelMetadata, factor: str | None) -> dict[str, Any]:
     _support(metadata)
     if factor is None:
         summary = {}
-        for name in ("seniority", "country", "industry", "education", "role", "company_size", "remote", "skills"):
+        for name in LISTED_FACTORS:
             rows = _rows(metadata, name)
             summary[name] = {"values": len(rows), "most_rows": sorted(rows, key=lambda v: -rows[v])[:6]}
-        summary["experience"] = {"values": "a number of years >= 0 (0-60)"}
-        summary["years_coding"] = {"values": "a number of years >= 0 (0-70)"}
+        for name, limit in NUMERIC_LIMITS.items():
+            summary[name] = {"values": f"a number of years >= 0 (0-{limit:g})"}
         if metadata.get("locations"):
             areas = metadata["locations"].get("areas", {})
             summary["location"] = {"values": f"a US metro ({areas.get('metro', 0)}), city or state ({areas.get('state', 0)}), or a country; see `mlsalary options location`"}

@@ -13,7 +13,8 @@ from typing import Any, Sequence
 
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
-from mlsalary.profile import FIELDS, Profile, show_value
+from mlsalary.factors import FIELDS
+from mlsalary.profile import Profile, show_value
 
 # A survey year with fewer training rows than this is marked thin in `trend`.
 THIN_YEAR_ROWS = 1_000

@@ -16,7 +16,8 @@ import numpy as np
 
 from mlsalary import explanations, negotiation, persistence
 from mlsalary.errors import InputError
-from mlsalary.profile import FACTORS, Profile
+from mlsalary.factors import FACTORS
+from mlsalary.profile import Profile
 from mlsalary.quantiles import QUANTILE_NAMES
 from mlsalary.runtime.format import ModelMetadata
 

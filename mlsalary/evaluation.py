@@ -17,7 +17,7 @@ import pandas as pd
 
 from mlsalary.features import BAND_EDGES, BAND_LABELS, ML_ROLES, role_family
 from mlsalary.model import table_to_columns
-from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
+from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
 from mlsalary.quantiles import INTERVALS, QUANTILES
 
 MIN_CELL = 30
@@ -223,10 +223,11 @@ def effects_table(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, d
     base_industry = data["industry"].value_counts().index[0]
     industries = [i for i, n in data["industry"].value_counts().items() if n >= MIN_EFFECT_ROWS and i != base_industry]
     parts, names = [], []
-    for name in ("experience", "years_coding"):
+    for name in NUMERIC_FACTORS:
         values = data[name].astype(float).fillna(data[name].astype(float).median()).to_numpy()
         parts += [np.log1p(values)]
         names += [name]
+    # The controls: factors most sources ask (seniority is aijobs only, country differs by source).
     for name in ("role", "education", "company_size", "remote", "industry"):
         levels = data[name].fillna("?").value_counts().index[1:]  # the most common is the base
         parts += [(data[name].fillna("?") == level).to_numpy(float) for level in levels]

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mlsalary.profile import FACTORS
+from mlsalary.factors import FACTORS
 
 
 @lru_cache(maxsize=None)

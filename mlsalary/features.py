@@ -21,7 +21,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from mlsalary import taxonomy
-from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
+from mlsalary.factors import BY_NAME, CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
+from mlsalary.profile import Profile
 
 # Role families: ranges are calibrated per family x experience band (Mondrian CQR), because
 # the families differ in how noisy pay is, and ML roles are what this tool is for.
@@ -86,7 +87,7 @@ class FeatureSchema:
         categorical: list[bool] = []
         groups: dict[str, tuple[int, ...]] = {}
         for name in FACTORS:
-            if name == "skills":
+            if BY_NAME[name].kind == "skills":
                 names = [f"skill:{s}" for s in self.skills_]
                 is_cat = [False] * len(names)
             else:

@@ -32,7 +32,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from mlsalary.features import FeatureSchema
-from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS, Profile
+from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
+from mlsalary.profile import Profile
 from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
 
 SPLIT_FRACTIONS = {"train": 0.70, "calibration": 0.15, "test": 0.15}

@@ -15,7 +15,8 @@ from statistics import NormalDist
 from typing import Any, Sequence
 
 from mlsalary.errors import InputError
-from mlsalary.profile import FIELDS, Profile
+from mlsalary.factors import FIELDS
+from mlsalary.profile import Profile
 
 _NORMAL = NormalDist()
 LEVELS = (0.10, 0.25, 0.50, 0.75, 0.90)

@@ -9,50 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from dataclasses import Field, field, make_dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from mlsalary import taxonomy
 from mlsalary.errors import InputError, show_value  # noqa: F401  (show_value: re-exported)
 
-if TYPE_CHECKING:
-    from mlsalary.locations import Location
-
-# Display order, and the order of contributions in every output.
-FACTORS: tuple[str, ...] = (
-    "experience",
-    "years_coding",
-    "seniority",
-    "country",
-    "industry",
-    "education",
-    "role",
-    "company_size",
-    "remote",
-    "skills",
-)
-# The inputs: the factors, and a place below the country (US only), which is not a model
-# feature: it shifts the US estimate by a relative wage difference (see locations.py).
-FIELDS: tuple[str, ...] = FACTORS + ("location",)
-NUMERIC_FACTORS = ("experience", "years_coding")
-CATEGORICAL_FACTORS = ("seniority", "industry", "education", "role", "company_size", "remote")
-
-# Upper bounds are generous (a 70-year career is implausible, not impossible to type by mistake).
-NUMERIC_LIMITS = {"experience": 60.0, "years_coding": 70.0}
-
-FACTOR_HELP = {
-    "experience": "Years of professional (paid) work experience, a number >= 0.",
-    "years_coding": "Total years coding, learning included, a number >= 0.",
-    "seniority": "entry | mid | senior | executive (or EN, MI, SE, EX).",
-    "country": "Country name, ISO code or alias: Germany, DE, DEU, USA, UK ...",
-    "industry": "Industry, e.g. software-and-it, finance, healthcare (see `mlsalary options industry`).",
-    "education": "Highest degree, e.g. bachelor, master, phd (see `mlsalary options education`).",
-    "role": "Role, e.g. ml-engineer, data-scientist, backend (see `mlsalary options role`).",
-    "company_size": "micro (1-9) | small (10-99) | medium (100-999) | large (1k-10k) | enterprise (10k+).",
-    "remote": "remote | hybrid | in-person.",
-    "skills": "Skills, comma or ';' separated: python,pytorch,aws (see `mlsalary options skills`).",
-    "location": "US metro, city or state (San Francisco, 'Austin, TX', NYC, Texas, Palo Alto), or a city or country elsewhere (Berlin -> DE); see `mlsalary options location`.",
-}
+# The factors are written down once, in the registry; these names are re-exported for callers.
+from mlsalary.factors import BY_NAME, CATEGORICAL_FACTORS, FACTOR_HELP, FACTORS, FIELDS, NUMERIC_FACTORS, NUMERIC_LIMITS, REGISTRY  # noqa: F401
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -62,36 +26,30 @@ YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
 NO_ANSWER_NUMBERS = frozenset({"na", "n/a", "nan", "none", "null"})
 
 
-@dataclass(frozen=True)
-class Profile:
-    """A validated, canonical set of factors. `None` means unknown."""
+class _ProfileMethods:
+    """What a Profile does; its fields (one per registry factor) are made by `_profile_class`."""
 
-    experience: float | None = None
-    years_coding: float | None = None
-    seniority: str | None = None
-    country: str | None = None  # ISO 3166-1 alpha-2
-    industry: str | None = None
-    education: str | None = None
-    role: str | None = None
-    company_size: str | None = None
-    remote: str | None = None
-    skills: tuple[str, ...] | None = field(default=None)
-    # A US OEWS area (metro or state); not a factor of the model. Implies country US.
-    location: Location | None = None
-    # How values in other words were read ("read 'Senior ML Engineer' as role ml-engineer,
-    # seniority senior"): shown with the estimate, never part of what is estimated or compared.
-    readings: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
 
     @property
     def unknown_factors(self) -> list[str]:
         return [name for name in FACTORS if getattr(self, name) is None]
 
     def as_dict(self) -> dict[str, Any]:
-        out = {name: getattr(self, name) for name in FACTORS}
-        if self.skills is not None:
-            out["skills"] = list(self.skills)
-        if self.location is not None:
-            out["location"] = self.location.name  # (only when given: the factors' keys stay as they were)
+        out: dict[str, Any] = {}
+        for factor in REGISTRY:
+            value = getattr(self, factor.name)
+            if factor.kind == "place":
+                if value is None:
+                    continue  # only when given: the factors' keys stay as they were
+                value = value.name
+            elif factor.kind == "skills" and value is not None:
+                value = list(value)
+            out[factor.name] = value
         return out
 
     @classmethod
@@ -130,7 +88,38 @@ class Profile:
             values["country"] = str(values["country"])
         if place is not None and place.reading:
             readings += (place.reading,)
-        return cls(**values, readings=readings)
+        return cls(**values, readings=readings)  # type: ignore[call-arg, return-value]
+
+
+_FIELD_TYPES = {"years": "float | None", "category": "str | None", "country": "str | None", "skills": "tuple[str, ...] | None", "place": "Location | None"}
+
+
+def _profile_class() -> type:
+    # One field per registry factor, None meaning unknown (country: ISO 3166-1 alpha-2; a
+    # place: a US OEWS area, which implies country US). `readings` say how values given in
+    # other words were read ("read 'Senior ML Engineer' as role ml-engineer, seniority
+    # senior"): shown with the estimate, never part of what is estimated or compared.
+    fields: list[tuple[str, str, Any]] = [(f.name, _FIELD_TYPES[f.kind], field(default=None)) for f in REGISTRY]
+    fields.append(("readings", "tuple[str, ...]", field(default=(), compare=False, repr=False)))
+    cls = make_dataclass("Profile", fields, bases=(_ProfileMethods,), frozen=True)
+    cls.__module__ = __name__
+    cls.__doc__ = "A validated, canonical set of factors (one field per registry factor). `None` means unknown."
+    return cls
+
+
+if TYPE_CHECKING:
+
+    class Profile(_ProfileMethods):
+        # For the type checker: a dataclass whose fields are the registry's factors.
+        __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+        readings: tuple[str, ...]
+
+        def __init__(self, **values: Any) -> None: ...
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    Profile = _profile_class()
 
 
 def _place(values: dict[str, Any], place: Any, text: Any) -> None:
@@ -208,25 +197,26 @@ def _parse_field(name: str, value: Any) -> Any:
     """The canonical value of one raw field; None for blank or a survey non-answer ("NA")."""
     if _is_blank(value):
         return None
-    if name in NUMERIC_FACTORS:
+    kind = BY_NAME[name].kind
+    if kind == "years":
         if isinstance(value, str) and value.strip().lower() in NO_ANSWER_NUMBERS:
             return None
         return parse_years(name, value)
-    if name == "skills":
+    if kind == "skills":
         return parse_skills(value)
-    if name == "country":
+    if kind == "country":
         try:
             return _normalize(name, value, taxonomy.normalize_country)
         except InputError as error:
             return _country_of_place(value, error)
-    if name == "role":
-        return _normalize(name, value, taxonomy.read_title)
-    if name == "location":
+    if kind == "place":
         if not isinstance(value, str):
             raise InputError(name, f"{name} must be text, got {show_value(value)}")
         from mlsalary import locations
 
         return locations.resolve(value)
+    if name == "role":  # a job title may carry a level too
+        return _normalize(name, value, taxonomy.read_title)
     return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
 
 

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from mlsalary import taxonomy
-from mlsalary.profile import FACTORS
+from mlsalary.factors import BY_NAME, FACTOR_LABELS, FIELDS
 
 if TYPE_CHECKING:  # the option and model-card commands render without numpy
     from mlsalary.estimates import Estimate
 
-FACTOR_LABELS = {
-    "experience": "Experience",
-    "years_coding": "Years coding",
-    "seniority": "Seniority",
-    "country": "Country",
-    "industry": "Industry",
-    "education": "Education",
-    "role": "Role",
-    "company_size": "Company size",
-    "remote": "Remote work",
-    "skills": "Skills",
-    "location": "Location",
-}
 
 
 def money(value: float, currency: str = "USD") -> str:
@@ -45,19 +31,22 @@ def factor_value(estimate: Estimate, name: str) -> str:
     value = getattr(estimate.profile, name)
     if value is None:
         return "unknown"
-    if name in ("experience", "years_coding"):
+    kind = BY_NAME[name].kind
+    if kind == "years":
         return f"{value:g} yrs"
-    if name == "country":
+    if kind == "country":
         return taxonomy.country_name(value)
-    if name == "skills":
+    if kind == "skills":
         return ", ".join(value) if value else "none listed"
-    if name == "location":
+    if kind == "place":
         return value.name
     return str(value)
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    from mlsalary.output import json_text
+
+    return json_text(data)
 
 
 def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = False):
@@ -133,7 +122,7 @@ def contributions_table(estimate: Estimate):
     largest = max((abs(v) for v in estimate.contributions.values()), default=1.0) or 1.0
     cur = estimate.currency
     table.add_row("Baseline", "nothing known", money(estimate.baseline, cur), "", style="dim")
-    for name in (*FACTORS, "location"):
+    for name in FIELDS:
         if name not in estimate.contributions:
             continue  # not given: not a player, contributes nothing
         value = estimate.contributions[name]

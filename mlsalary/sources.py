@@ -1,10 +1,10 @@
 """Data harmonization: every source, in its own published format, into one canonical table.
 
-Columns of the canonical table (one row per respondent):
-    source, survey, year, comp_usd, experience, years_coding, seniority, country, industry,
-    education, role, company_size, remote, skills, skill_categories
+The canonical table has one row per respondent: where it came from (source, survey, year),
+the pay (comp_usd), one column per model factor of the registry (factors.py) and
+skill_categories (CANONICAL_COLUMNS).
 
-Formats read (detected from the header, so file names do not matter):
+Formats read (SOURCES, detected from the header, so file names do not matter):
     - aijobs.net `salaries.csv` (the shared snapshot and the official file alike)
     - Stack Overflow survey subsets in ../shared/data: 2023 US (skills), 2024, 2025 split
     - Stack Overflow official `survey_results_public.csv` of 2023, 2024 and 2025
@@ -26,12 +26,14 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from mlsalary import taxonomy
 from mlsalary.errors import DataError
+from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS
 from mlsalary.persistence import file_sha256
 from mlsalary.profile import YEARS_TEXT
 
@@ -57,10 +59,8 @@ SURVEYS_INFO = {
     },
 }
 
-CANONICAL_COLUMNS = (
-    "source", "survey", "year", "comp_usd", "experience", "years_coding", "seniority", "country",
-    "industry", "education", "role", "company_size", "remote", "skills", "skill_categories",
-)
+# Every reader returns these columns: where the row came from, the pay, and the factors.
+CANONICAL_COLUMNS = ("source", "survey", "year", "comp_usd", *FACTORS, "skill_categories")
 
 # Stack Overflow multi-select skill columns and the skill category each one asks about.
 SKILL_COLUMNS = {
@@ -130,10 +130,14 @@ def load_training_data(directory: str | Path) -> TrainingData:
         detected = detect_format(header, path)
         if detected is None:
             continue  # e.g. survey_results_schema.csv, a README table
-        fmt, year = detected
+        kind, year = detected
         raw = _read_csv(path)
-        frame, dropped = READERS[fmt](raw, year)
-        source = frame["source"].iat[0] if len(frame) else _source_name(fmt, year)
+        frame, dropped = kind.read(raw, year)
+        source = kind.source_name(year)
+        frame = frame.assign(source=source, survey=kind.survey)
+        for column in CANONICAL_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = None  # a factor this source does not ask: unknown
         if source in seen:
             raise DataError(
                 f"two files hold {source}: '{seen[source]}' and '{path}'; keep only one of them"
@@ -143,7 +147,7 @@ def load_training_data(directory: str | Path) -> TrainingData:
         frame, window_dropped = _apply_window(frame)
         dropped.update(window_dropped)
         frames.append(frame)
-        files.append(SourceFile(path, fmt, source, file_sha256(path), len(raw), len(frame), dropped))
+        files.append(SourceFile(path, kind.format, source, file_sha256(path), len(raw), len(frame), dropped))
     if not frames:
         raise DataError(
             f"no survey file found in '{directory}': expected aijobs.net salaries.csv or Stack "
@@ -153,28 +157,28 @@ def load_training_data(directory: str | Path) -> TrainingData:
     return TrainingData(table, files, unmapped)
 
 
-def detect_format(header: list[str], path: Path) -> tuple[str, int | None] | None:
+def detect_format(header: list[str], path: Path) -> tuple[Source, int | None] | None:
+    """The source a file's header belongs to, and the survey year of its rows; None if none."""
     cols = set(header)
-    if {"salary_in_usd", "experience_level", "job_title"} <= cols:
-        return "aijobs", None
-    if {"Salary", "LogSalary", "EdLevel"} <= cols:
-        return "so2023_us_subset", 2023
-    if {"source_row_index", "PrimaryLanguage", "ConvertedCompYearly"} <= cols:
-        return "so2025_subset", 2025
-    if {"ConvertedCompYearly", "EdLevel", "Country"} <= cols:
-        if "CompTotal" not in cols and "WorkExp" in cols and "MainBranch" in cols and len(cols) <= 16:
-            return "so2024_subset", 2024
-        years = [year for year, signature in OFFICIAL_SO_SIGNATURES.items() if signature <= cols]
-        if len(years) == 1:
-            return "so_official", years[0]
-        match = re.search(r"20[12]\d", str(path))
-        if match:
-            return "so_official", int(match.group())
-        raise DataError(
-            f"'{path}' looks like a Stack Overflow survey file but its year cannot be told from "
-            "its columns or its path; put it in a folder named after the year (e.g. so2024/)"
-        )
+    for source in SOURCES:
+        if source.columns <= cols and source.accepts(cols):
+            if source.year is None and not source.dated_rows:
+                return source, _official_year(cols, path)
+            return source, source.year
     return None
+
+
+def _official_year(cols: set[str], path: Path) -> int:
+    years = [year for year, signature in OFFICIAL_SO_SIGNATURES.items() if signature <= cols]
+    if len(years) == 1:
+        return years[0]
+    match = re.search(r"20[12]\d", str(path))
+    if match:
+        return int(match.group())
+    raise DataError(
+        f"'{path}' looks like a Stack Overflow survey file but its year cannot be told from "
+        "its columns or its path; put it in a folder named after the year (e.g. so2024/)"
+    )
 
 
 # -- readers: one per format; each returns raw labels in canonical column names --------------
@@ -199,22 +203,14 @@ def _read_aijobs(raw: pd.DataFrame, year: int | None):
     raw = raw.assign(employee_residence=raw["employee_residence"].replace({"NA": "NAM"}))
     frame = pd.DataFrame(
         {
-            "source": "aijobs",
-            "survey": "aijobs",
             "year": pd.to_numeric(raw["work_year"], errors="coerce"),
             "comp_usd": pd.to_numeric(raw["salary_in_usd"], errors="coerce"),
-            "experience": None,
-            "years_coding": None,
             "seniority": raw["experience_level"],
             # Pay follows where the person lives more than where the employer is registered.
             "country": raw["employee_residence"],
-            "industry": None,
-            "education": None,
             "role": raw["job_title"].map(_aijobs_role),
             "company_size": raw["company_size"],
             "remote": raw["remote_ratio"],
-            "skills": None,
-            "skill_categories": None,
         }
     )
     return frame, dropped
@@ -226,7 +222,7 @@ def _aijobs_role(title: str):
     return role if role is not None else title
 
 
-def _read_so(raw: pd.DataFrame, year: int, source: str, *, country=None, comp="ConvertedCompYearly"):
+def _read_so(raw: pd.DataFrame, year: int | None, *, country=None, comp="ConvertedCompYearly"):
     dropped = {}
     if "Employment" in raw.columns:
         # 2023/2024: multi-select with "Employed, full-time"; 2025 asks only "Employed" (single
@@ -238,13 +234,10 @@ def _read_so(raw: pd.DataFrame, year: int, source: str, *, country=None, comp="C
     skills, asked = _so_skills(raw)
     frame = pd.DataFrame(
         {
-            "source": source,
-            "survey": "stackoverflow",
             "year": year,
             "comp_usd": pd.to_numeric(raw[comp], errors="coerce"),
             "experience": _years(raw["WorkExp"]) if "WorkExp" in raw.columns else None,
             "years_coding": _years(raw["YearsCode"]) if "YearsCode" in raw.columns else None,
-            "seniority": None,
             "country": country if country is not None else raw["Country"],
             "industry": raw["Industry"] if "Industry" in raw.columns else None,
             "education": raw["EdLevel"],
@@ -282,33 +275,43 @@ def _so_skills(raw: pd.DataFrame):
 
 
 def _read_so2023_us_subset(raw, year):
+    return _read_so(raw, year, country="United States of America", comp="Salary")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of survey file: how to recognise it, read it, and name its rows.
+
+    To add a source: write its reader (raw text columns -> the canonical columns it carries;
+    the others are filled with None, "not asked"), add a `Source` to SOURCES, and its publisher
+    to SURVEYS_INFO if new. README, "Data", says what each one measures.
+    """
+
+    format: str  # the file format, recorded in the model's metadata
+    survey: str  # its publisher: a key of SURVEYS_INFO (licence, attribution, pay definition)
+    columns: frozenset[str]  # a header with all of these is this format ...
+    read: Callable[[pd.DataFrame, int | None], tuple[pd.DataFrame, dict[str, int]]]
+    accepts: Callable[[set[str]], bool] = lambda columns: True  # ... if this holds too
+    year: int | None = None  # the edition; None: told by the file's columns or path ...
+    dated_rows: bool = False  # ... or by each row (a continuously collected survey)
+    name: str = ""  # the `source` of its rows; "" = "<survey>-<year>"
+
+    def source_name(self, year: int | None) -> str:
+        return self.name or f"{self.survey}-{year}"
+
+
+# In the order they are tried: a subset's header is checked before the official file's.
+SOURCES: tuple[Source, ...] = (
+    Source("aijobs", "aijobs", frozenset({"salary_in_usd", "experience_level", "job_title"}), _read_aijobs, dated_rows=True, name="aijobs"),
     # The 2023 US subset has no Country column: its authors kept only US respondents paid in USD.
-    return _read_so(raw, 2023, "stackoverflow-2023-us", country="United States of America", comp="Salary")
-
-
-def _read_so2024_subset(raw, year):
-    return _read_so(raw, 2024, "stackoverflow-2024")
-
-
-def _read_so2025_subset(raw, year):
-    return _read_so(raw, 2025, "stackoverflow-2025")
-
-
-def _read_so_official(raw, year):
-    return _read_so(raw, year, f"stackoverflow-{year}")
-
-
-READERS = {
-    "aijobs": _read_aijobs,
-    "so2023_us_subset": _read_so2023_us_subset,
-    "so2024_subset": _read_so2024_subset,
-    "so2025_subset": _read_so2025_subset,
-    "so_official": _read_so_official,
-}
-
-
-def _source_name(fmt: str, year: int | None) -> str:
-    return {"aijobs": "aijobs", "so2023_us_subset": "stackoverflow-2023-us"}.get(fmt, f"stackoverflow-{year}")
+    Source("so2023_us_subset", "stackoverflow", frozenset({"Salary", "LogSalary", "EdLevel"}), _read_so2023_us_subset, year=2023, name="stackoverflow-2023-us"),
+    Source("so2025_subset", "stackoverflow", frozenset({"source_row_index", "PrimaryLanguage", "ConvertedCompYearly"}), _read_so, year=2025),
+    Source(
+        "so2024_subset", "stackoverflow", frozenset({"ConvertedCompYearly", "EdLevel", "Country", "WorkExp", "MainBranch"}), _read_so,
+        accepts=lambda columns: "CompTotal" not in columns and len(columns) <= 16, year=2024,
+    ),
+    Source("so_official", "stackoverflow", frozenset({"ConvertedCompYearly", "EdLevel", "Country"}), _read_so),
+)
 
 
 # -- canonical mapping -------------------------------------------------------------------------
@@ -317,7 +320,7 @@ def _source_name(fmt: str, year: int | None) -> str:
 def _canonicalize(frame: pd.DataFrame, unmapped: dict[str, Counter]) -> pd.DataFrame:
     """Map raw labels to canonical values, once per distinct label (fast on 100k rows)."""
     frame = frame.copy()
-    for name in ("seniority", "industry", "education", "role", "company_size", "remote", "country"):
+    for name in CATEGORICAL_FACTORS + ("country",):
         column = frame[name]
         if column.isna().all():
             frame[name] = None

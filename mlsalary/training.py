@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from mlsalary import __version__, evaluation, locations, persistence, sources, taxonomy
 from mlsalary.model import SalaryModel, assign_split
-from mlsalary.profile import FACTORS
+from mlsalary.factors import FACTORS, LABELLED_FACTORS
 from mlsalary.quantiles import QUANTILES
 from mlsalary.runtime.format import ModelMetadata
 
@@ -115,7 +115,7 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
 def support_counts(train, schema) -> dict[str, Any]:
     """How many training respondents back each value (aggregate counts only, no rows)."""
     by_value: dict[str, dict[str, int]] = {}
-    for name in ("seniority", "country", "industry", "education", "role", "company_size", "remote"):
+    for name in LABELLED_FACTORS:
         counts = train[name].value_counts()
         by_value[name] = {str(k): int(v) for k, v in counts.items()}
     skills: dict[str, int] = {}
