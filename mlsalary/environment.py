@@ -9,16 +9,45 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from dataclasses import dataclass, field
-from typing import IO
+from pathlib import Path
+from typing import IO, Any, Mapping
 
 
-@dataclass
 class Environment:
-    stdin: IO = field(default_factory=lambda: sys.stdin)
-    stdout: IO = field(default_factory=lambda: sys.stdout)
-    stderr: IO = field(default_factory=lambda: sys.stderr)
-    environ: dict = field(default_factory=lambda: dict(os.environ))
+    """The streams, variables and model a command runs with.
+
+    A stream or `environ` not given is the process's own *at the time of use*, so an
+    Environment made before a test runner swaps sys.stdout still writes where the runner reads.
+    `estimator`: a loaded Estimator that stands for the shipped model (tests load it once).
+    """
+
+    def __init__(self, stdin: IO | None = None, stdout: IO | None = None, stderr: IO | None = None, environ: Mapping[str, str] | None = None, estimator: Any = None):
+        self._stdin, self._stdout, self._stderr, self._environ = stdin, stdout, stderr, environ
+        self.estimator = estimator
+
+    @property
+    def stdin(self) -> IO:
+        return self._stdin if self._stdin is not None else sys.stdin
+
+    @property
+    def stdout(self) -> IO:
+        return self._stdout if self._stdout is not None else sys.stdout
+
+    @property
+    def stderr(self) -> IO:
+        return self._stderr if self._stderr is not None else sys.stderr
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return self._environ if self._environ is not None else os.environ
+
+    def load_estimator(self, model: Path | None = None, trust: bool = False) -> Any:
+        """The Estimator of `model` (a folder), or of the shipped model."""
+        if model is None and self.estimator is not None:
+            return self.estimator
+        from mlsalary.estimates import Estimator
+
+        return Estimator.load(model, trusted=trust)
 
     @property
     def stdin_isatty(self) -> bool:

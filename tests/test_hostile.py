@@ -130,17 +130,14 @@ def real_estimator():
 @pytest.fixture(scope="module")
 def cli(real_estimator):
     """CliRunner.invoke with the model loaded once (the CLI would reload it on every call)."""
-    import mlsalary.cli as cli_module
-
-    patch = pytest.MonkeyPatch()
-    if hasattr(cli_module, "load_estimator"):
-        patch.setattr(cli_module, "load_estimator", lambda *args, **kwargs: real_estimator)
+    from mlsalary.cli import app
+    from mlsalary.environment import Environment
 
     def invoke(args, input=None):
-        return runner.invoke(cli_module.app, list(args), input=input, env=ENV)
+        # The Environment carries the loaded model: the CLI would reload it on every call.
+        return runner.invoke(app, list(args), input=input, env=ENV, obj=Environment(estimator=real_estimator))
 
     yield invoke
-    patch.undo()
 
 
 class StubEstimator:

@@ -1,0 +1,427 @@
+"""What every command shares: the Typer app, error handling, the Environment, the profile
+and output options, progress, and the entry point."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import inspect
+import io
+import sys
+from pathlib import Path
+from typing import Annotated, Any, List, Optional
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from typer._click.exceptions import ClickException as _ClickException  # Typer >= 0.26 vendors Click
+
+from mlsalary.environment import Environment
+from mlsalary import output
+from mlsalary.errors import InputError, MlsalaryError
+from mlsalary.factors import REGISTRY, Factor
+from mlsalary.status import ExitStatus
+
+class Command(TyperCommand):
+    """A command whose --help is plain text (fast: no Rich import), options grouped by panel."""
+
+    def format_options(self, ctx, formatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                title = "Arguments" if param.param_type_name == "argument" else getattr(param, "rich_help_panel", None) or "Options"
+                sections.setdefault(title, []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
+
+
+class Group(TyperGroup):
+    """The `mlsalary` group: a usage error is one line, as every other error.
+
+    (Click prints the usage, a hint and the error on three lines.)
+    """
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]  # (mypy: *args could hold it)
+        except _ClickException as error:
+            context = getattr(error, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context is not None else ""
+            print_error(error.format_message() + hint)
+            status = error.exit_code
+        except typer.Abort:
+            get_env().stderr.write("Interrupted.\n")
+            status = ExitStatus.INTERRUPTED
+        if standalone_mode:
+            sys.exit(status or 0)
+        return status
+
+    # The reader of stdout left (`| head`) while a command or its --help was written. Click
+    # would end with exit 1, "unexpected failure"; end quietly with the shell's code instead.
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
+
+
+def _examples(*commands: str) -> str:
+    # "\b" keeps Click from re-wrapping the lines of the block.
+    return "Examples:\n\n\b\n" + "\n".join(commands)
+
+
+app = typer.Typer(
+    name="mlsalary",
+    cls=Group,
+    help=(
+        "What does a machine-learning engineer really earn? Compensation ranges (p10-p90) "
+        "learned from real survey data, with the reasons behind each number.\n\n"
+        "Start with:\n\n\b\n"
+        "mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: Rich's help renderer costs 0.1 s of imports per call
+    pretty_exceptions_show_locals=False,  # salaries are sensitive: never print local variables
+    pretty_exceptions_enable=False,  # main() turns unexpected errors into one line
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from mlsalary import __version__
+
+        get_env().stdout.write(f"mlsalary {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, expose_value=False, callback=_show_version, help="Print the version and exit.")] = False,
+) -> None:
+    # The group's options; its help text is the one given to typer.Typer above.
+    pass
+
+
+def get_env() -> Environment:
+    """The Environment the running command was given (`main(env=...)`, or `obj=` of a test
+    runner); outside a command, the process's own."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    found = context.find_object(Environment) if context is not None else None
+    return found if found is not None else Environment()
+
+
+def handle_errors(command):
+    """Turn library errors into a one-line message on stderr and the error's exit status."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MlsalaryError as error:
+            print_error(str(error))
+            raise typer.Exit(int(error.exit_status)) from None
+
+    return wrapper
+
+
+def print_error(message: str) -> None:
+    from rich.markup import escape
+
+    print_note(f"[bold red]Error:[/bold red] {escape(message)}")
+
+
+def print_note(markup: str) -> None:
+    """A message on stderr. soft_wrap keeps it one line at any width, so scripts can grep it."""
+    get_env().console(stderr=True).print(markup, highlight=False, soft_wrap=True)
+
+
+# -- shared options -----------------------------------------------------------------------------
+
+ModelOption = Annotated[
+    Optional[Path],
+    typer.Option("--model", metavar="DIR", help="Model folder to use instead of the shipped model (needs --trust-model).", rich_help_panel="Model"),
+]
+TrustOption = Annotated[
+    bool,
+    typer.Option("--trust-model", help="Allow unpickling a --model folder that has only model.joblib (pickles can run code); compiled folders need no trust.", rich_help_panel="Model"),
+]
+
+
+CurrencyOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--currency", metavar="CODE", envvar="MLSALARY_CURRENCY", rich_help_panel="Output",
+        help="State the figures in this currency (EUR, GBP, INR, ...) at the mean ECB reference rate of the reference survey's year; --offer is then in it too.",
+    ),
+]
+PerOption = Annotated[str, typer.Option("--per", metavar="year|month", help="Amounts per year (default) or per month.", rich_help_panel="Output")]
+
+
+def _conversion(estimator, currency: Optional[str], per: str):
+    from mlsalary import currency as currency_module
+
+    if currency is None and per == "year":
+        return None
+    year = int((estimator.metadata.get("reference") or {}).get("year", 2025))
+    return currency_module.conversion(currency or "USD", year, per)
+
+
+def load_estimator(model: Optional[Path], trust: bool):
+    return get_env().load_estimator(model, trust)
+
+
+def _complete(name: str):
+    """Shell completion of a factor's values (`--country Ger<TAB>`), read from the label tables."""
+
+    def values(incomplete: str) -> list[str]:
+        from mlsalary import taxonomy
+
+        if name == "country":
+            import pycountry
+
+            names = [c.name for c in pycountry.countries] + [c.alpha_2 for c in pycountry.countries]
+        else:
+            names = list(taxonomy.FACTOR_VALUES.get(name, ()))
+        return [v for v in names if v.lower().startswith(incomplete.lower())]
+
+    return values
+
+
+def factor_option(factor: Factor, help: str | None = None) -> Any:
+    """The `--option` of a registry factor. A profile a user repeats can live in the
+    environment (MLSALARY_COUNTRY=DE, ...); a list of skills cannot (Click splits it at spaces)."""
+    names = [factor.option] + (["--skill"] if factor.kind == "skills" else [])
+    settings: dict[str, Any] = {"metavar": factor.metavar, "help": help or factor.help + factor.option_help, "rich_help_panel": "Profile"}
+    if factor.kind != "skills":
+        settings.update(envvar=f"MLSALARY_{factor.name.upper()}", show_envvar=True)
+    if factor.kind not in ("skills", "place"):
+        settings["autocompletion"] = _complete(factor.name)
+    return typer.Option(*names, **settings)
+
+
+def _parameters(command) -> list[inspect.Parameter]:
+    """A command's parameters as Typer reads them, keyword-only (options are inserted among
+    them). Its own annotations are strings (PEP 563): resolve them, except the placeholders
+    `profile` and `output`, which the decorators replace."""
+    params = []
+    for param in inspect.signature(command).parameters.values():
+        annotation = param.annotation
+        if isinstance(annotation, str) and param.name not in ("profile", "output"):
+            annotation = eval(annotation, inspect.unwrap(command).__globals__)  # noqa: S307  (the module's own source)
+        params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
+    return params
+
+
+def _value_type(factor: Factor) -> Any:
+    return Optional[List[str]] if factor.kind == "skills" else Optional[str]  # skills: repeatable
+
+
+def profile_options(*, places: bool = True):
+    """Give a command one option per registry factor, validated into its `profile` parameter.
+
+    The command declares `profile` where the options go; they are made from the registry, so
+    a new factor appears in `estimate`, `compare` and `trend` without touching them. `places`:
+    whether the command takes a place below the country (`--location`).
+    """
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        factors = [f for f in REGISTRY if places or f.kind != "place"]
+        options = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[_value_type(f), factor_option(f)]) for f in factors]
+        params: list[inspect.Parameter] = []
+        for param in _parameters(command):
+            params += options if param.name == "profile" else [param]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            return command(profile=build_profile(**{f.name: kwargs.pop(f.name) for f in factors}), **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+def build_profile(**raw: Any):
+    """The Profile of raw option values; an InputError (exit 2) names a bad one."""
+    from mlsalary.profile import Profile
+
+    if raw.get("skills"):
+        raw["skills"] = list(raw["skills"])
+    return Profile.from_mapping(raw)
+
+
+# -- compare and trend ------------------------------------------------------------------------
+
+OUTPUT_FLAGS = {
+    "json": "Print JSON instead of tables (for scripts and jq).",
+    "csv": "Print CSV (a header, then one row per line) instead of a table.",
+}
+
+
+def output_options(*formats: str):
+    """Give a command the flags of its machine-readable formats (`--json`, `--csv`) and pass
+    it `output`: "table" (the default, for people) or the format asked for. Two flags at once
+    are a usage error (exit 2)."""
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        flags = [
+            inspect.Parameter(f"as_{name}", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[bool, typer.Option(f"--{name}", help=OUTPUT_FLAGS[name], rich_help_panel="Output")])
+            for name in formats
+        ]
+        params: list[inspect.Parameter] = []
+        for param in _parameters(command):
+            params += flags if param.name == "output" else [param]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            chosen = [name for name in formats if kwargs.pop(f"as_{name}")]
+            if len(chosen) > 1:
+                raise InputError("--" + chosen[1], "give one of " + ", ".join(f"--{name}" for name in chosen))
+            return command(output=chosen[0] if chosen else "table", **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+def write_data(data: Any) -> None:
+    """One JSON document on stdout."""
+    get_env().stdout.write(output.json_text(data) + "\n")
+
+
+def write_rows(rows: list[dict], columns: list[str], fmt: str) -> bool:
+    """Rows as JSON (a list) or CSV on stdout; False for "table" (the caller draws one)."""
+    env = get_env()
+    if fmt == "json":
+        write_data(rows)
+        return True
+    if fmt == "csv":
+        output.write_csv(env.stdout, rows, columns)
+        return True
+    return False
+
+
+DataOption = Annotated[
+    Path,
+    typer.Option("--data", metavar="DIR", envvar="MLSALARY_DATA", help="Folder with the survey files (see README, section Data).", show_default=False),
+]
+
+
+class _progress:
+    """Progress on stderr, only when stderr is a terminal (and not TERM=dumb).
+
+    With a total: a bar of named steps (train). Without: a running count of `unit` (batch).
+    The callback takes a step name (str) or a number of units done (int).
+    """
+
+    def __init__(self, total: int | None, unit: str = "steps"):
+        self.total, self.unit = total, unit
+
+    def __enter__(self):
+        env = get_env()
+        if not env.stderr_isatty or env.environ.get("TERM") == "dumb":
+            return lambda done: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        if self.total is None:
+            columns = [SpinnerColumn(), TextColumn("{task.completed:,} " + self.unit), TimeElapsedColumn()]
+        else:
+            columns = [TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        self.bar = Progress(*columns, console=env.console(stderr=True), transient=self.total is None)
+        self.bar.start()
+        task = self.bar.add_task("starting", total=self.total)
+
+        def advance(done) -> None:
+            if isinstance(done, str):
+                self.bar.update(task, advance=1, description=done)
+            else:
+                self.bar.update(task, advance=done)
+
+        return advance
+
+    def __exit__(self, *exc):
+        if hasattr(self, "bar"):
+            self.bar.stop()
+        return False
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def main(args: list[str] | None = None, env: Environment | None = None) -> None:
+    """The `mlsalary` entry point. `env` holds the streams and variables the commands use
+    (the process's own by default), so a caller or test can give its own."""
+    import os
+
+    if sys.stdout is None:  # started with stdout closed (`mlsalary ... >&-`): fail when writing
+        sys.stdout = _ClosedStdout()
+    status = None
+    try:
+        try:
+            app(args=args, obj=env if env is not None else Environment())
+        except SystemExit as done:
+            status = done.code
+        # Output is buffered: a full disk shows up when it is flushed. Flush here, where the
+        # error can be reported, rather than at interpreter exit.
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(ExitStatus.BROKEN_PIPE)
+    except OSError as error:  # not a bug: a full disk, a closed stdout, no permission
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _silence_stdout()  # the unwritable output must not fail again at exit
+        reason = error.strerror or str(error)[:200] or type(error).__name__
+        sys.stderr.write(f"Error: '{error.filename}': {reason}\n" if error.filename else f"Error: cannot write the output: {reason}\n")
+        sys.exit(ExitStatus.ERROR)
+    except Exception as error:  # a bug: one line, no traceback (it could show salaries)
+        if os.environ.get("MLSALARY_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"Error: internal error ({type(error).__name__}: {str(error)[:200]}); "
+            "set MLSALARY_DEBUG=1 to see where, and please report it\n"
+        )
+        sys.exit(ExitStatus.ERROR)
+    sys.exit(status)
+
+
+class _ClosedStdout(io.TextIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush cannot raise again.
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

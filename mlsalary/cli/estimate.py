@@ -1,0 +1,253 @@
+"""`mlsalary estimate` and `mlsalary batch`: one profile explained, or many in a stream."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from typing import TYPE_CHECKING, Annotated, List, Optional
+
+import typer
+
+from mlsalary.environment import Environment
+from mlsalary.errors import InputError
+from mlsalary.status import ExitStatus
+
+from mlsalary.cli.app import (
+    Command,
+    CurrencyOption,
+    ModelOption,
+    PerOption,
+    TrustOption,
+    _conversion,
+    _examples,
+    _progress,
+    _silence_stdout,
+    app,
+    get_env,
+    handle_errors,
+    load_estimator,
+    output_options,
+    print_note,
+    profile_options,
+    write_data,
+)
+
+if TYPE_CHECKING:
+    from mlsalary.profile import Profile
+
+# -- estimate -----------------------------------------------------------------------------------
+
+
+@app.command(
+    cls=Command,
+    epilog=_examples(
+        "mlsalary estimate --experience 5 --country Germany --skills python,pytorch --education master",
+        "mlsalary estimate --country US --role data-scientist --seniority senior --json | jq .range",
+        "mlsalary estimate --country US --experience 4 --offer 145k",
+        "mlsalary estimate --country DE --skills python --what-if skills+=pytorch --what-if country=US",
+        "mlsalary estimate --location 'San Francisco' --role ml-engineer --experience 5",
+        "mlsalary estimate --location 'Austin, TX' --role ml-engineer --what-if location=NYC",
+    ),
+)
+@handle_errors
+@profile_options()
+@output_options("json")
+def estimate(
+    profile: Profile,
+    offer: Annotated[
+        Optional[str],
+        typer.Option("--offer", metavar="USD", help="A yearly offer in USD to check: where it falls among comparable profiles (145000, 145k, $180,000, 1.5M; '180.000' and '180,000' are both 180000).", rich_help_panel="Negotiation"),
+    ] = None,
+    what_if: Annotated[Optional[List[str]], typer.Option("--what-if", metavar="CHANGE", help="How the range moves with a change: factor=value, factor= (unknown), skills+=name, skills-=name. Repeatable.", rich_help_panel="Negotiation")] = None,
+    output: str = "table",
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
+    explain: Annotated[bool, typer.Option("--explain/--no-explain", help="Compute per-factor contributions to the median.", rich_help_panel="Output")] = True,
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Estimate the pay range for one profile, and explain it.
+
+    Prints the median, the likely (p25-p75) and wide (p10-p90) ranges of annual total
+    compensation in USD, and how much each factor you gave moved the median away from the
+    estimate when nothing is known. Every factor is optional: one you leave out is "not
+    given", and the range covers every answer people gave to it (it gets wider, never
+    biased). Not given factors contribute nothing.
+    """
+    from mlsalary import negotiation, render
+
+    changes = [negotiation.parse_change(text) for text in what_if or ()]
+    for change in changes:
+        negotiation.apply_change(profile, change)  # validate every change before the slow part
+    estimator = load_estimator(model, trust_model)
+    conversion = _conversion(estimator, currency, per)
+    if offer is None:
+        offer_usd = None
+    elif conversion is None:
+        offer_usd = negotiation.parse_offer(offer)
+    else:
+        limit = negotiation.MAX_OFFER * conversion.rate / 1.0
+        offer_usd = conversion.to_usd_per_year(negotiation.parse_offer(offer, conversion.code, max_amount=limit))
+    offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
+    if offer_warning is not None:
+        from rich.markup import escape
+
+        print_note(f"[yellow]Warning:[/yellow] {escape(offer_warning)}.")
+    result = estimator.estimate(profile, explain=explain, offer=offer_usd)
+    scenarios = estimator.what_if(profile, changes) if changes else None
+    if conversion is not None:
+        from mlsalary.currency import convert_rows
+
+        result = result.in_currency(conversion)
+        scenarios = None if scenarios is None else convert_rows(scenarios, conversion)
+    env = get_env()
+    if output == "json":
+        data = result.to_dict()
+        if offer_warning is not None:
+            data["offer_warning"] = offer_warning
+        if scenarios is not None:
+            data["what_if"] = scenarios
+        write_data(data)
+        return
+    console = env.console()
+    console.print(render.estimate_renderable(result, width=console.width, ascii=not env.stdout_isatty))
+    if scenarios is not None:
+        console.print(render.what_if_table(scenarios))
+
+
+# -- batch --------------------------------------------------------------------------------------
+
+
+@app.command(
+    cls=Command,
+    epilog=_examples(
+        "mlsalary batch sample_data/profiles.csv > estimates.csv",
+        "cat profiles.jsonl | mlsalary batch - --input-format jsonl --output-format jsonl --explain",
+    ),
+)
+@handle_errors
+def batch(
+    file: Annotated[str, typer.Argument(metavar="[FILE|-]", help="CSV or JSON Lines file of profiles; '-' or nothing reads stdin.")] = "-",
+    input_format: Annotated[Optional[str], typer.Option("--input-format", metavar="csv|jsonl", help="Input format (default: from the file extension, else csv).")] = None,
+    output_format: Annotated[str, typer.Option("--output-format", metavar="csv|jsonl", help="Output format.")] = "csv",
+    explain: Annotated[bool, typer.Option("--explain", help="Add the baseline and one contribution column per factor (slower).")] = False,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first bad row (exit 2) instead of reporting it in the error column.")] = False,
+    currency: CurrencyOption = None,
+    per: PerOption = "year",
+    model: ModelOption = None,
+    trust_model: TrustOption = False,
+):
+    """Estimate many profiles: one output row per input row, in the same order.
+
+    Columns are the factor names of `estimate` (experience, years_coding, seniority, country,
+    industry, education, role, company_size, remote, skills; skills ';'-separated) and
+    location (a US metro, city or state, or a country), or headers
+    as people write them (Location, Years of Experience, YOE, Degree, Job Title, Level, Company
+    Size, Remote, Skills ...; a note says how each was read). Input columns are kept and
+    p10,p25,p50,p75,p90, support, thin and error are added. A bad row gets its message (every
+    bad field) in the error column and the other rows still get estimates.
+    """
+    from mlsalary import batch as batch_module
+
+    fmt_in = (input_format or ("jsonl" if file.endswith((".jsonl", ".ndjson")) else "csv")).lower()
+    fmt_out = output_format.lower()
+    for option, value in (("--input-format", fmt_in), ("--output-format", fmt_out)):
+        if value not in batch_module.FORMATS:
+            raise InputError(option, f"{option} must be one of csv, jsonl; got '{value}'")
+    env = get_env()
+    if hasattr(env.stdout, "reconfigure"):
+        # Input text may hold what UTF-8 cannot encode (lone surrogates): escape, never crash.
+        env.stdout.reconfigure(errors="backslashreplace")
+    estimator = load_estimator(model, trust_model)
+    conversion = _conversion(estimator, currency, per)
+    if conversion is not None:
+        print_note(f"Money columns in {conversion.code} per {conversion.per}: {conversion.source}.")
+    stream = _open_input(file, env)
+    try:
+        with _progress(None, unit="rows") as advance:
+            summary = batch_module.run(
+                estimator, stream, env.stdout, input_format=fmt_in, output_format=fmt_out,
+                explain=explain, fail_fast=fail_fast, progress=advance, conversion=conversion,
+            )
+    except BrokenPipeError:
+        # `mlsalary batch big.csv | head`: the reader left. End quietly with the shell's code
+        # (Click would turn this into exit 1, "unexpected failure").
+        _silence_stdout()
+        raise typer.Exit(int(ExitStatus.BROKEN_PIPE)) from None
+    finally:
+        if stream is not env.stdin:
+            stream.close()
+    _column_notes(summary)
+    if summary.replaced_columns:
+        names = ", ".join(summary.replaced_columns)
+        print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
+    if summary.cut_rows:
+        print_note(f"Note: {summary.cut_rows} row(s) had more cells than the header; the extra cells were dropped.")
+    if _UNDECODABLE[0]:
+        print_note(
+            f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "
+            "with U+FFFD (save the file as UTF-8 to keep them)."
+        )
+    if summary.offer_warnings:
+        print_note(
+            f"[yellow]Warning:[/yellow] {summary.offer_warnings} offer(s) lie far outside the training data's "
+            "yearly pay (below 10,000: monthly or hourly amounts?); their percentiles are extrapolations."
+        )
+    if summary.errors:
+        print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
+
+
+def _column_notes(summary) -> None:
+    """Say how headers in other words were read, and which columns no factor uses."""
+    from rich.markup import escape
+
+    from mlsalary.profile import show_value
+
+    if summary.column_mappings:
+        read = ", ".join(f"{show_value(name)} as {column}" for name, column in summary.column_mappings)
+        print_note(escape(f"Note: read column {read}."))
+    for name, column in summary.unused_columns:
+        print_note(escape(f"Note: column {show_value(name)} not used: {column} is read from another column."))
+    if summary.unmapped_columns:
+        parts = [
+            show_value(name) + (f" (nearest factor: {column})" if column else "")
+            for name, column in summary.unmapped_columns
+        ]
+        print_note(escape("Note: column(s) " + ", ".join(parts) + " match no factor and are passed through unchanged."))
+
+
+# Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that
+# the run can say so: a latin-1 file otherwise shows up only as unknown values in some rows.
+_UNDECODABLE = [0]
+
+
+def _count_and_replace(error: UnicodeDecodeError):
+    _UNDECODABLE[0] += error.end - error.start
+    return "\ufffd", error.end
+
+
+codecs.register_error("mlsalary-replace", _count_and_replace)  # type: ignore[arg-type]  # decode errors only
+
+
+def _open_input(file: str, env: Environment):
+    _UNDECODABLE[0] = 0
+    if file == "-":
+        stream = env.stdin
+        if env.stdin_isatty:
+            # Nothing piped in: say what is awaited instead of waiting silently.
+            print_note(
+                "Reading profiles (CSV) from the terminal: type or paste rows, then Ctrl-D. "
+                "Or give a file: mlsalary batch profiles.csv"
+            )
+            # A terminal's end of input is not sticky: read it all at the first Ctrl-D, or a
+            # chunked reader would wait for a second one.
+            return io.StringIO(stream.read(), newline="")
+        if hasattr(stream, "buffer"):
+            return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
+        return stream
+    try:
+        return open(file, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
+    except OSError as error:
+        raise InputError("FILE", f"cannot read '{file}': {error.strerror}") from None
+
+
