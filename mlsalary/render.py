@@ -43,12 +43,6 @@ def factor_value(estimate: Estimate, name: str) -> str:
     return str(value)
 
 
-def to_json(data: Any) -> str:
-    from mlsalary.output import json_text
-
-    return json_text(data)
-
-
 def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = False):
     from rich.console import Group
     from rich.panel import Panel

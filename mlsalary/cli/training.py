@@ -8,6 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from mlsalary.output import json_text
+
+
 from mlsalary.cli.app import (
     Command,
     DataOption,
@@ -102,7 +105,7 @@ def evaluate(
     env.stdout.flush()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "evaluation.json").write_text(json_text(report) + "\n")
         (out / "evaluation.md").write_text(markdown)
         print_note(f"Wrote {out / 'evaluation.json'} and {out / 'evaluation.md'}")
 
