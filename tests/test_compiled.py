@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mlsalary import explanations, persistence
@@ -15,6 +14,7 @@ from mlsalary.errors import ModelError
 from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
 from mlsalary.runtime import _sklearn
+from mlsalary.runtime.compile import compile_forest
 from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE
 from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
 from mlsalary.runtime.model import CompiledModel
@@ -40,6 +40,10 @@ def shipped_compiled(shipped, tmp_path_factory):
 
 
 METHODS = ("walk", "masks")  # the forest's two evaluators (Forest.raw_binned)
+
+
+def forest_of(estimators) -> Forest:
+    return Forest(compile_forest([_sklearn.estimator_arrays(e) for e in estimators]))
 
 
 def assert_same_predictions(model, compiled_model, X):
@@ -179,7 +183,7 @@ def synthetic_forest_case(seed=0):
 
 def test_synthetic_unseen_categories_and_nan():
     estimators, Xt = synthetic_forest_case()
-    forest = Forest([_sklearn.estimator_arrays(e) for e in estimators])
+    forest = forest_of(estimators)
     expected = np.column_stack([e.predict(Xt) for e in estimators])
     for method in METHODS:
         np.testing.assert_array_equal(forest.raw(Xt, method=method), expected, err_msg=method)
@@ -189,13 +193,14 @@ def test_synthetic_unseen_categories_and_nan():
     np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
 
 
-def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shipped_compiled):
-    forest = Forest([_sklearn.estimator_arrays(e) for e in synthetic_forest_case()[0]])
+def test_auto_uses_leaf_masks_for_many_rows_and_walks_past_32_leaves():
+    forest = forest_of(synthetic_forest_case()[0])
     few = forest.bin(synthetic_forest_case()[1][:10])
-    forest.raw_binned(few)
-    assert forest.__dict__.get("_masks", {}) == {}, "built the masks for 10 rows"
     many = np.repeat(few, MASKS_FROM_ROWS // 10 + 1, axis=0)
-    np.testing.assert_array_equal(forest.raw_binned(many), forest.raw_binned(many, method="walk"))
+    expected = forest.raw_binned(many, method="walk")
+    forest.raw_binned(few)
+    assert forest._masks == {}, "used the masks for 10 rows"
+    np.testing.assert_array_equal(forest.raw_binned(many), expected)
     assert isinstance(forest._masks[(0, 1, 2, 3, 4)], LeafMasks)
     # A tree with more than 32 leaves has no uint32 masks: the walk is used instead.
     from sklearn.ensemble import HistGradientBoostingRegressor
@@ -204,10 +209,11 @@ def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shippe
     X = rng.normal(size=(3000, 3))
     big = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=63, min_samples_leaf=2, random_state=0).fit(X, X @ [1.0, 2.0, 3.0])
     assert max(p.nodes["is_leaf"].sum() for p in big._predictors for p in p) > 32
-    wide = Forest([_sklearn.estimator_arrays(big)])
-    assert LeafMasks.build(wide, wide.roots) is None
+    wide = forest_of([big])
+    assert LeafMasks.of(wide, (0,)) is None and len(wide._mask_arrays["leaf_values"]) == 0
     many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
-    np.testing.assert_array_equal(wide.raw_binned(many), np.repeat(big.predict(X), 2)[:, None])
+    for method in ("auto", "walk"):
+        np.testing.assert_array_equal(wide.raw_binned(many, method=method), np.repeat(big.predict(X), 2)[:, None], err_msg=method)
     assert wide._masks == {(0,): None}
     with pytest.raises(ValueError, match="more than 32 leaves"):
         wide.raw(X[:5], method="masks")
