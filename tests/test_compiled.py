@@ -13,7 +13,7 @@ from mlsalary import explanations, persistence
 from mlsalary.errors import ModelError
 from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
-from mlsalary.runtime import _sklearn
+from mlsalary.runtime import _sklearn, forest as forest_module
 from mlsalary.runtime.compile import compile_forest
 from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE
 from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
@@ -39,7 +39,8 @@ def shipped_compiled(shipped, tmp_path_factory):
     return CompiledModel.load(folder, artifacts=artifacts)
 
 
-METHODS = ("walk", "masks")  # the forest's two evaluators (Forest.raw_binned)
+# The forest's evaluators (Forest.raw_binned): numpy's two, and the C one where it was built.
+METHODS = ("walk", "masks") + (("native",) if forest_module._native is not None else ())
 
 
 def forest_of(estimators) -> Forest:
@@ -193,16 +194,20 @@ def test_synthetic_unseen_categories_and_nan():
     np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
 
 
-def test_auto_uses_leaf_masks_for_many_rows_and_walks_past_32_leaves():
+def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(monkeypatch):
     forest = forest_of(synthetic_forest_case()[0])
     few = forest.bin(synthetic_forest_case()[1][:10])
     many = np.repeat(few, MASKS_FROM_ROWS // 10 + 1, axis=0)
     expected = forest.raw_binned(many, method="walk")
+    if forest_module._native is not None:
+        np.testing.assert_array_equal(forest.raw_binned(many), expected)
+        assert forest._masks == {}, "the leaf masks were used although the C evaluator is built"
+    monkeypatch.setenv("MLSALARY_PURE", "1")  # numpy only
     forest.raw_binned(few)
     assert forest._masks == {}, "used the masks for 10 rows"
     np.testing.assert_array_equal(forest.raw_binned(many), expected)
     assert isinstance(forest._masks[(0, 1, 2, 3, 4)], LeafMasks)
-    # A tree with more than 32 leaves has no uint32 masks: the walk is used instead.
+    # A tree with more than 32 leaves has no uint32 masks: the walk (or C) is used instead.
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     rng = np.random.default_rng(3)
@@ -212,7 +217,7 @@ def test_auto_uses_leaf_masks_for_many_rows_and_walks_past_32_leaves():
     wide = forest_of([big])
     assert LeafMasks.of(wide, (0,)) is None and len(wide._mask_arrays["leaf_values"]) == 0
     many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
-    for method in ("auto", "walk"):
+    for method in ("auto",) + METHODS[:1] + METHODS[2:]:
         np.testing.assert_array_equal(wide.raw_binned(many, method=method), np.repeat(big.predict(X), 2)[:, None], err_msg=method)
     assert wide._masks == {(0,): None}
     with pytest.raises(ValueError, match="more than 32 leaves"):

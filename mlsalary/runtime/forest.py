@@ -2,12 +2,15 @@
 forest.npz (built once, at export, by runtime/compile.py), evaluated together.
 
 `Forest` checks the tables with a few vector operations (nothing is rebuilt at load) and cuts
-each query's columns into bins once (`bin`); then one of two exact methods finds the leaves:
+each query's columns into bins once (`bin`); then one of three exact methods finds the leaves:
 
+- "native": the C evaluator (runtime/_forest.c), a walk of each (row, tree) over the tables,
+  whenever it was built (setup.py builds it where a C compiler is found) and MLSALARY_PURE is
+  not set; blocks of rows are shared by threads, as it releases the GIL;
 - "walk": numpy steps every (tree, row) down the trees one level at a time, over the same tables;
 - "masks": `LeafMasks` (QuickScorer), numpy; faster than the walk on many rows.
 
-Both add a model's leaf values in scikit-learn's order, so both give the same bits.
+Each adds a model's leaf values in scikit-learn's order, so all give the same bits.
 """
 
 from __future__ import annotations
@@ -22,8 +25,24 @@ from mlsalary.runtime.format import FOREST_ARRAYS, FOREST_FILE, check_arrays
 
 
 
+def _built_native():
+    try:
+        from mlsalary.runtime import _forest
+
+        return _forest
+    except ImportError:  # not built: no C compiler where mlsalary was installed
+        return None
+
+
+_native = _built_native()
+
 MASK_ARRAYS = ("mask_columns", "mask_tree_offsets", "mask_trees", "masks", "leaf_values")
-METHODS = ("auto", "walk", "masks")
+METHODS = ("auto", "native", "walk", "masks")
+
+
+def native_available() -> bool:
+    """Whether "auto" uses the C evaluator: it was built, and MLSALARY_PURE does not turn it off."""
+    return _native is not None and os.environ.get("MLSALARY_PURE", "") in ("", "0")
 
 
 class Forest:
@@ -33,7 +52,7 @@ class Forest:
         names = [name for name in FOREST_ARRAYS if name != "background"]
         check_arrays(arrays, names)
         # In this machine's byte order, contiguous and aligned (the file's arrays already are:
-        # no copy).
+        # no copy), as the C evaluator reads them.
         a = {name: np.require(arrays[name], arrays[name].dtype.newbyteorder("="), ["C", "A"]) for name in names}
         self.n_bins = a["n_bins"]
         self.n_features = len(self.n_bins) - 1
@@ -50,6 +69,7 @@ class Forest:
         self._mask_arrays = {name: a[name] for name in MASK_ARRAYS}
         self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._native = _native is not None and self.table.dtype == np.uint8
 
     def _validate(self, a: dict[str, np.ndarray]) -> None:
         """Everything evaluation relies on: every walk stays inside its tree and ends at a leaf,
@@ -186,14 +206,19 @@ class Forest:
     def raw_binned(self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto") -> np.ndarray:
         """Raw predictions of binned rows, shape (n, len(outputs)).
 
-        `method` (see the module's docstring): "auto" is "masks" from MASKS_FROM_ROWS rows on
-        or once built, else "walk". Blocks of rows are independent and threads share them:
-        numpy's indexing releases the GIL.
+        `method` (see the module's docstring): "auto" is "native" when native_available(),
+        else "masks" from MASKS_FROM_ROWS rows on or once built, else "walk". Blocks of rows
+        are independent and threads share them: numpy's indexing and the C evaluator release
+        the GIL.
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
         outputs = tuple(range(self.n_outputs)) if outputs is None else tuple(outputs)
         roots, spans = self.trees(outputs)
+        if method == "native" or (method == "auto" and self._native and native_available()):
+            if not self._native:
+                raise ValueError("the C evaluator is not built (or the trees are too large for it)")
+            return self._raw_native(bins, roots, spans, outputs)
         masks = self._leaf_masks(outputs, len(bins), method)
         out = np.empty((len(bins), len(outputs)))
 
@@ -209,6 +234,19 @@ class Forest:
                 for tree_values in values[spans[j] : spans[j + 1]]:
                     total += tree_values
                 out[start : start + block_rows, j] = total
+
+        _in_threads(block, range(0, len(bins), block_rows))
+        return out
+
+    def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, block_rows: int = 1024) -> np.ndarray:
+        assert _native is not None
+        bins = np.ascontiguousarray(bins, dtype=np.uint16)
+        out = np.empty((len(bins), len(outputs)))
+        baseline = np.ascontiguousarray(self.baseline[list(outputs)])
+
+        def block(start: int) -> None:
+            rows = slice(start, start + block_rows)
+            _native.evaluate(bins[rows], self.n_bins, self.node_info, self.table, self.value, roots, spans, baseline, out[rows])
 
         _in_threads(block, range(0, len(bins), block_rows))
         return out
@@ -337,7 +375,7 @@ def _in_threads(work, starts: range) -> None:
 
 
 def usable_cpus() -> int:
-    """Threads for numpy work that releases the GIL: the CPUs this process may use, at most 4."""
+    """Threads for work that releases the GIL: the CPUs this process may use, at most 4."""
     try:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except (AttributeError, OSError):
