@@ -183,7 +183,7 @@ def compile_forest(parts: Sequence[dict[str, np.ndarray]], masks: bool = True) -
             goes_left = np.concatenate([np.arange(n_bins[f] - 1)[None, :] <= j[:, None], nodes.missing_left[on_f, None]], axis=1)
         steps = np.where(goes_left, (nodes.left[on_f] - on_f)[:, None], (nodes.right[on_f] - on_f)[:, None])
         table[offsets[on_f][:, None] + np.arange(n_bins[f])] = steps
-    if table.max(initial=0) >= 1 << 16 or table.size >= 1 << 23:
+    if table.max(initial=0) >= (1 << 16) - 1 or table.size >= 1 << 23:
         raise ModelError(f"{FOREST_FILE}: the forest is too large for this version of mlsalary")
 
     arrays = {
@@ -192,7 +192,7 @@ def compile_forest(parts: Sequence[dict[str, np.ndarray]], masks: bool = True) -
         "roots": nodes.roots,
         "node_info": (offsets << 8) | column,
         "value": nodes.value,
-        "table": table.astype(np.uint8 if table.max(initial=0) < 1 << 8 else np.uint16),
+        "table": table.astype(np.uint8 if table.max(initial=0) < 255 else np.uint16),  # below the dtype's max (forest._validate)
         "n_bins": n_bins,
         "cut_points": np.concatenate(cut_points) if cut_points else np.zeros(0),
         "cut_offsets": np.cumsum([0] + [len(c) for c in cut_points]),

@@ -93,11 +93,12 @@ class Forest:
             ends = np.cumsum(n_bins[column])
             ok = offset[0] == 0 and bool(np.array_equal(offset[1:], ends[:-1])) and ends[-1] == len(table)
         if ok:
-            # A leaf's one step is 0 (it stays); a split's steps go ahead, inside its tree.
+            # A leaf's one step is 0 (it stays); a split's steps go ahead (no other 0), inside
+            # its tree: every step is below its node's room, 1 for a leaf.
             leaf = column == F
-            most, least = np.maximum.reduceat(table, offset), np.minimum.reduceat(table, offset)
             tree_end = np.repeat(np.append(roots[1:], n), np.diff(np.append(roots, n)))
-            ok = not most[leaf].any() and bool(np.all(least[~leaf] >= 1)) and bool(np.all((np.arange(n) + most < tree_end)[~leaf]))
+            room = np.where(leaf, 1, np.minimum(tree_end - np.arange(n), np.iinfo(table.dtype).max)).astype(table.dtype)
+            ok = bool(np.all(table < np.repeat(room, n_bins[column]))) and len(table) - np.count_nonzero(table) == np.count_nonzero(leaf)
         ok = ok and self._binning_is_consistent(a) and self._masks_are_consistent(a)
         if not ok:
             raise ModelError(f"{FOREST_FILE} is inconsistent (damaged or not made by mlsalary)")

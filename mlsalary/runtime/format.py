@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
-from importlib import resources
+import importlib.util
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, TypedDict, cast
 
 from mlsalary.errors import ModelError
@@ -285,12 +286,22 @@ def _npy_array(name: str, buffer: bytes, start: int, size: int) -> np.ndarray:
 
     header = io.BytesIO(buffer[start : start + min(size, 1 << 16)])
     version = np.lib.format.read_magic(header)
-    if version == (1, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(header)
-    elif version == (2, 0):
-        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(header)
-    else:
+    if version != (1, 0) and version != (2, 0):
         raise ValueError(f"'{name}' is in .npy version {version}, which mlsalary does not read")
+    # The header numpy writes is read with a regular expression; any other with numpy's own
+    # reader (ast.literal_eval: it compiles the header, which costs more than the array).
+    length_size = 2 if version == (1, 0) else 4
+    length = int.from_bytes(buffer[start + 8 : start + 8 + length_size], "little")
+    written = _NPY_HEADER.fullmatch(buffer, start + 8 + length_size, start + 8 + length_size + length)
+    if written:
+        dtype = np.dtype(written["descr"].decode())
+        fortran_order = written["fortran"] == b"True"
+        shape = tuple(int(n) for n in written["shape"].split(b",") if n.strip())
+        header.seek(8 + length_size + length)
+    elif version == (1, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(header)
+    else:
+        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(header)
     if dtype.hasobject:
         raise ValueError("it holds pickled (object) data, which mlsalary never loads")
     if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
@@ -301,6 +312,10 @@ def _npy_array(name: str, buffer: bytes, start: int, size: int) -> np.ndarray:
         raise ValueError(f"'{name}' declares {count * dtype.itemsize} bytes of data, but holds {available}")
     array = np.frombuffer(buffer, dtype=dtype, count=count, offset=start + header.tell())
     return array.reshape(shape[::-1]).T if fortran_order else array.reshape(shape)
+
+
+# np.lib.format.write_array's header: the dict in this order, padded with spaces to a newline.
+_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][a-z]\d{1,2})', 'fortran_order': (?P<fortran>True|False), 'shape': \((?P<shape>[\d, ]*)\), \} *\n")
 
 
 def check_arrays(arrays: Mapping[str, np.ndarray], names: Iterable[str] = FOREST_ARRAYS) -> None:
@@ -320,12 +335,11 @@ def check_arrays(arrays: Mapping[str, np.ndarray], names: Iterable[str] = FOREST
 
 def shipped_model_dir() -> Path:
     """The model shipped with the package (installed as mlsalary.shipped, or models/ in a checkout)."""
-    try:
-        installed = Path(str(resources.files("mlsalary.shipped")))
-        if (installed / METADATA_FILE).is_file():
-            return installed
-    except ModuleNotFoundError:
-        pass
+    # The package's folder from its import spec: importlib.resources would import its readers.
+    spec = importlib.util.find_spec("mlsalary.shipped")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / METADATA_FILE).is_file():
+            return Path(folder)
     return Path(__file__).resolve().parents[2] / "models"  # mlsalary/runtime/format.py -> the checkout
 
 
