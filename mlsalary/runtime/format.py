@@ -202,7 +202,11 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def read_verified(folder: Path, artifacts: dict[str, Artifact] | None) -> dict[str, bytes]:
-    """The bytes of the compiled files; with `artifacts` (from metadata), sha256-verified."""
+    """The bytes of the compiled files; with `artifacts` (from metadata), sha256-verified.
+
+    Read into memory, not memory-mapped: a mapped file that changed after its check would
+    change tables the C evaluator relies on having been checked.
+    """
     blobs = {}
     for name in COMPILED_FILES:
         try:
