@@ -15,7 +15,7 @@ from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
 from mlsalary.runtime import _sklearn, forest as forest_module
 from mlsalary.runtime.compile import compile_forest
-from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE
+from mlsalary.runtime.format import FOREST_FILE, FORMAT_VERSION, SCHEMA_FILE, read_metadata, shipped_model_dir
 from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
 from mlsalary.runtime.model import CompiledModel
 
@@ -279,3 +279,26 @@ print(heavy)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_shipped_compiled_files_are_the_export_of_its_model_joblib(shipped, tmp_path):
+    # models/forest.npz and forest.json are regenerated from model.joblib by export
+    # (persistence.recompile), byte for byte, and are in the current format version.
+    metadata = read_metadata(shipped_model_dir())
+    exported = _sklearn.export(shipped, tmp_path)
+    assert exported == {name: metadata["artifacts"][name] for name in (FOREST_FILE, SCHEMA_FILE)}
+    assert metadata["format_version"] == FORMAT_VERSION
+
+
+def test_the_arrays_are_used_in_place(shipped_compiled):
+    # No copy at load: the evaluator's arrays are read-only views of forest.npz's bytes.
+    forest = shipped_compiled.forest
+    blobs = set()
+    for array in (forest.table, forest.node_info, forest.value, forest.roots, forest.n_bins, shipped_compiled.background_):
+        assert not array.flags.owndata and not array.flags.writeable and array.flags.aligned
+        base = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(base, bytes)
+        blobs.add(id(base))
+    assert len(blobs) == 1
