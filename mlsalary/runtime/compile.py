@@ -77,8 +77,11 @@ class _Nodes:
         offsets = self.model_offsets = np.cumsum([0] + [len(p["value"]) for p in parts])[:-1]
         cat_offsets = np.cumsum([0] + [len(p["cat_table"]) for p in parts])[:-1]
 
-        def joined(name: str, shift=None) -> np.ndarray:
-            return np.concatenate([p[name] if shift is None else p[name].astype(np.int64) + s for p, s in zip(parts, offsets if shift is None else shift)])
+        def joined(name: str, shifts=None) -> np.ndarray:
+            """The parts' arrays end to end; with `shifts`, each part's indices moved by its shift."""
+            if shifts is None:
+                return np.concatenate([p[name] for p in parts])
+            return np.concatenate([p[name].astype(np.int64) + shift for p, shift in zip(parts, shifts)])
 
         self.is_leaf = joined("is_leaf").astype(bool)
         n = len(self.is_leaf)

@@ -308,8 +308,8 @@ class LeafMasks:
 
     @classmethod
     def of(cls, forest: Forest, outputs: tuple, pad_share: float = 0.6) -> "LeafMasks | None":
-        """The masks of the trees of `outputs` (output after output), checked; None if the
-        model has none (a tree with more than MAX_LEAVES leaves)."""
+        """The masks of the trees of `outputs` (output after output; the arrays were checked
+        at load); None if the model has none (a tree with more than MAX_LEAVES leaves)."""
         columns, offsets, trees, masks, leaf_values = (forest._mask_arrays[name] for name in MASK_ARRAYS)
         if len(leaf_values) == 0:
             return None
