@@ -3,6 +3,7 @@
     python benchmarks/run.py --data ../shared/data            # every case, 5 runs each
     python benchmarks/run.py --cases reference,help,options,estimate --runs 10
     python benchmarks/run.py --compiled-only                  # in-process micro-benchmark
+    python benchmarks/run.py --forest --runs 3                # in-process: the forest evaluators
 
 Inputs are built by resampling the factor columns (never the salaries) of the real survey
 rows in MLSALARY_DATA or --data, and written to a temporary folder, never into the repo.
@@ -205,6 +206,58 @@ def compiled_micro(compiled_dir: Path, repeat: int) -> None:
     print(f"max |log difference| on 100k rows: {d:.3g}")
 
 
+def forest_micro(data_dir: Path | None, repeat: int, rows: int = DISTINCT_ROWS) -> None:
+    """In-process: the forest's evaluators on `rows` different encoded rows, 5 quantile models.
+
+    Rows are the distinct factor profiles of the real survey rows (never the salaries), topped
+    up with rows drawn column by column from them (else from the model's background sample);
+    binned once, and only distinct binned rows kept, so no method gains from repeats.
+    """
+    import numpy as np
+
+    from mlsalary import Estimator
+    from mlsalary.runtime import forest as forest_module
+
+    model = Estimator.load().model
+    forest = model.forest
+    rng = np.random.default_rng(0)
+    if data_dir is not None:
+        from mlsalary import sources
+
+        table = sources.load_training_data(data_dir).table
+        profiles = table[list(FACTOR_COLUMNS)].drop_duplicates()
+        profiles = profiles.iloc[rng.permutation(len(profiles))]
+        # As batch encodes them: for the reference source and year, listed skills only.
+        data = {name: [None if v is None or v != v else v for v in profiles[name].tolist()] for name in FACTOR_COLUMNS}
+        data["skill_categories"] = [None if s is None else "" for s in data["skills"]]
+        real = model.schema_.encode_columns(data)
+        origin = "distinct real profiles, then column-wise draws from them"
+    else:
+        real = model.background_
+        origin = "column-wise draws from the background sample"
+    drawn = real[rng.integers(0, len(real), (2 * rows, real.shape[1])), np.arange(real.shape[1])]
+    bins = forest.bin(np.vstack([real, drawn]))
+    _, first = np.unique(bins, axis=0, return_index=True)
+    bins = bins[np.sort(first)[:rows]]
+    expected = forest.raw_binned(bins, method="walk")
+    methods = [("numpy walk", "walk", None), ("numpy leaf masks", "masks", None)]
+    if forest_module._native is not None:
+        methods += [("C, 1 thread", "native", 1), (f"C, {forest_module.usable_cpus()} threads", "native", None)]
+    print(f"{len(bins):,} different binned rows ({origin}), {forest.n_outputs} models, {len(forest.roots)} trees")
+    print(f"{'method':<20} {'best s':>8} {'rows/s':>10}")
+    usable = forest_module.usable_cpus
+    for name, method, threads in methods:
+        forest_module.usable_cpus = (lambda threads=threads: threads) if threads else usable  # type: ignore[assignment]
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            got = forest.raw_binned(bins, method=method)
+            times.append(time.perf_counter() - start)
+        forest_module.usable_cpus = usable  # type: ignore[assignment]
+        assert np.array_equal(got, expected), f"{name} differs from the numpy walk"
+        print(f"{name:<20} {min(times):>8.3f} {len(bins) / min(times):>10,.0f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=os.environ.get("MLSALARY_DATA"), help="survey data folder (default: MLSALARY_DATA)")
@@ -213,8 +266,12 @@ def main(argv=None) -> int:
     parser.add_argument("--explain-rows", type=int, default=200, help="rows of the batch --explain input (default 200)")
     parser.add_argument("--cases", default="reference,help,options,estimate,batch,batch-distinct,batch-memory,batch-explain,train", help="comma-separated cases")
     parser.add_argument("--compiled-only", action="store_true", help="only the in-process CompiledModel vs sklearn micro-benchmark")
+    parser.add_argument("--forest", action="store_true", help="only the in-process forest evaluators (numpy walk, leaf masks, C) on 50,000 different rows")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # internal: build inputs in a child
     args = parser.parse_args(argv)
+    if args.forest:
+        forest_micro(Path(args.data) if args.data else None, repeat=args.runs)
+        return 0
     if args.prepare:
         # Runs in a child process, so the parent stays small: a child's ru_maxrss starts from
         # its parent's RSS at fork.

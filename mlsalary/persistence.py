@@ -13,6 +13,7 @@ its sha256 and scikit-learn version are checked.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import secrets
@@ -59,12 +60,49 @@ def save(model, directory: str | Path, metadata: ModelMetadata, files: dict[str,
     (models/__init__.py of the shipped package) are carried over. `files` are data files
     (DATA_FILES) written beside the model and listed in the artifacts.
     """
+
+    def write(folder: Path) -> ModelMetadata:
+        import joblib
+
+        joblib.dump(model, folder / MODEL_FILE, compress=3)
+        return _write_rest(model, folder, metadata, files or {})
+
+    return _staged(directory, write)
+
+
+def recompile(directory: str | Path | None = None, *, trusted: bool = False) -> ModelMetadata:
+    """Rewrite a model folder's compiled files in this mlsalary's format, from its model.joblib.
+
+    The same model, no retrain: model.joblib and the data files are kept byte for byte (so the
+    model_version stays), forest.npz and forest.json are exported again (runtime/_sklearn.py),
+    and metadata.json gets the current format version and their sha256. Atomic, like save.
+    Without `directory`, the shipped model (models/ in a checkout).
+    """
+    model, metadata = load(directory, trusted=trusted, compiled=False)
+    folder = shipped_model_dir() if directory is None else Path(directory)
+    artifacts = metadata.get("artifacts", {})
+    files = {}
+    for name in DATA_FILES:
+        if name in artifacts:
+            files[name] = (folder / name).read_bytes()
+            if hashlib.sha256(files[name]).hexdigest() != artifacts[name].get("sha256"):
+                raise ModelError(f"'{folder / name}' does not match the sha256 in its metadata (modified or truncated); {RETRAIN_HINT}")
+
+    def write(staging: Path) -> ModelMetadata:
+        shutil.copyfile(folder / MODEL_FILE, staging / MODEL_FILE)
+        return _write_rest(model, staging, metadata, files)
+
+    return _staged(folder, write)
+
+
+def _staged(directory: str | Path, write) -> ModelMetadata:
+    """Run write(staging folder), then put the staging folder in the place of `directory`."""
     target = check_output_dir(directory)
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        metadata = _write_model(model, staging, metadata, files or {})
+        metadata = write(staging)
         if target.is_dir():
             _carry_over(target, staging)
             os.chmod(staging, target.stat().st_mode & 0o7777)
@@ -78,16 +116,13 @@ def save(model, directory: str | Path, metadata: ModelMetadata, files: dict[str,
     return metadata
 
 
-def _write_model(model, folder: Path, metadata: ModelMetadata, files: dict[str, bytes]) -> ModelMetadata:
-    import joblib
-
-    path = folder / MODEL_FILE
-    joblib.dump(model, path, compress=3)
+def _write_rest(model, folder: Path, metadata: ModelMetadata, files: dict[str, bytes]) -> ModelMetadata:
+    """Beside model.joblib in `folder`: the compiled files, the data files and metadata.json."""
     from mlsalary.runtime import _sklearn
 
     metadata = cast(ModelMetadata, {"format_version": FORMAT_VERSION, **metadata})
     metadata["format_version"] = FORMAT_VERSION  # first in the file, whatever was passed
-    metadata["artifacts"] = {MODEL_FILE: artifact(path)}
+    metadata["artifacts"] = {MODEL_FILE: artifact(folder / MODEL_FILE)}
     metadata["artifacts"].update(_sklearn.export(model, folder))
     for name, content in files.items():
         (folder / name).write_bytes(content)

@@ -239,55 +239,65 @@ def shipped_forest():
 
 
 def _internal_node(arrays, k=0):
-    """The first internal (non-leaf) node of model k."""
-    return int(np.flatnonzero(~arrays[f"m{k}_is_leaf"])[0])
+    """The k-th internal (non-leaf) node: its column (node_info's low byte) is not the leaves'."""
+    leaf_column = len(arrays["n_bins"]) - 1
+    return int(np.flatnonzero((arrays["node_info"] & 255) != leaf_column)[k])
+
+
+def _first_step(arrays, node):
+    """Where the node's table (its steps to the next node, per bin) starts."""
+    return int(arrays["node_info"][node] >> 8)
+
+
+def _edited(arrays, name, dtype=None):
+    arrays[name] = arrays[name].astype(dtype or arrays[name].dtype)  # a writable copy
+    return arrays[name]
 
 
 def node_index_out_of_range(arrays, document, marker):
-    arrays["m0_left"] = arrays["m0_left"].copy()
-    arrays["m0_left"][_internal_node(arrays)] = 10**9
+    _edited(arrays, "table")[_first_step(arrays, _internal_node(arrays))] = 255  # past the tree's last node
 
 
 def child_loops_to_ancestor(arrays, document, marker):
-    internal = np.flatnonzero(~arrays["m1_is_leaf"])
-    arrays["m1_right"] = arrays["m1_right"].copy()
-    arrays["m1_right"][internal[3]] = internal[0]  # a cycle: traversal would never end
+    # Steps are unsigned (children come after their parent): a loop back needs a signed table.
+    _edited(arrays, "table", np.int16)[_first_step(arrays, _internal_node(arrays, 3))] = -3
 
 
 def child_is_itself(arrays, document, marker):
-    node = _internal_node(arrays)
-    arrays["m0_left"] = arrays["m0_left"].copy()
-    arrays["m0_left"][node] = node
+    _edited(arrays, "table")[_first_step(arrays, _internal_node(arrays))] = 0
 
 
 def negative_feature_index(arrays, document, marker):
-    arrays["m2_feature"] = arrays["m2_feature"].copy()
-    arrays["m2_feature"][_internal_node(arrays, 2)] = -1
+    _edited(arrays, "node_info")[_internal_node(arrays, 2)] = -1
 
 
 def float_node_indices(arrays, document, marker):
-    arrays["m0_left"] = arrays["m0_left"].astype(float) + 0.5
+    arrays["table"] = arrays["table"].astype(float) + 0.5
 
 
 def node_arrays_of_different_lengths(arrays, document, marker):
-    arrays["m3_value"] = arrays["m3_value"][:100]
+    arrays["value"] = arrays["value"][:100]
 
 
 def node_array_2d(arrays, document, marker):
-    arrays["m0_left"] = arrays["m0_left"].reshape(-1, 2)
+    arrays["node_info"] = arrays["node_info"].reshape(-1, 2)
 
 
-def narrow_category_table(arrays, document, marker):
-    for k in range(5):
-        arrays[f"m{k}_cat_table"] = arrays[f"m{k}_cat_table"][:, :3]
+def categories_out_of_order(arrays, document, marker):
+    values = _edited(arrays, "cat_values")
+    values[arrays["cat_offsets"][1] : arrays["cat_offsets"][2]] = values[arrays["cat_offsets"][1] : arrays["cat_offsets"][2]][::-1].copy()
+
+
+def leaf_masks_name_a_missing_tree(arrays, document, marker):
+    _edited(arrays, "mask_trees")[-1] = 10**6
 
 
 def nan_leaf_values(arrays, document, marker):
-    arrays["m2_value"] = np.full_like(arrays["m2_value"], np.nan)
+    arrays["value"] = np.full_like(arrays["value"], np.nan)
 
 
 def missing_array(arrays, document, marker):
-    del arrays["m4_roots"]
+    del arrays["roots"]
 
 
 def empty_background(arrays, document, marker):
@@ -296,7 +306,7 @@ def empty_background(arrays, document, marker):
 
 def pickled_object_array(arrays, document, marker):
     # np.savez pickles an object array into the npz; np.load(allow_pickle=False) must refuse it.
-    arrays["m0_value"] = np.array([CreatesMarker(marker)] * len(arrays["m0_value"]), dtype=object)
+    arrays["value"] = np.array([CreatesMarker(marker)] * len(arrays["value"]), dtype=object)
 
 
 def pickle_instead_of_npz(arrays, document, marker):
@@ -310,7 +320,7 @@ def npy_instead_of_npz(arrays, document, marker):
 
 
 def huge_declared_shape(arrays, document, marker):
-    # A valid npz whose m0_value header claims 10**12 float64 values (8 TB) over 16 bytes.
+    # A valid npz whose `value` header claims 10**12 float64 values (8 TB) over 16 bytes.
     huge = io.BytesIO()
     np.lib.format.write_array_header_1_0(huge, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
     huge.write(b"\0" * 16)
@@ -319,7 +329,7 @@ def huge_declared_shape(arrays, document, marker):
         for name, array in arrays.items():
             data = io.BytesIO()
             np.lib.format.write_array(data, array, allow_pickle=False)
-            archive.writestr(f"{name}.npy", huge.getvalue() if name == "m0_value" else data.getvalue())
+            archive.writestr(f"{name}.npy", huge.getvalue() if name == "value" else data.getvalue())
     return out.getvalue()
 
 
@@ -328,11 +338,11 @@ def zip_bomb(arrays, document, marker):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, array in arrays.items():
-            if name != "m0_value":
+            if name != "value":
                 data = io.BytesIO()
                 np.lib.format.write_array(data, array, allow_pickle=False)
                 archive.writestr(f"{name}.npy", data.getvalue())
-        with archive.open("m0_value.npy", "w", force_zip64=True) as member:
+        with archive.open("value.npy", "w", force_zip64=True) as member:
             np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (600 << 17,)})
             zeros = bytes(4 << 20)
             for _ in range(150):
@@ -372,20 +382,21 @@ INCONSISTENT = "forest.npz is inconsistent"
 NEVER_UNPICKLED = "pickled (object) data, which mlsalary never loads"
 FORGERIES = [
     ("npz-node-index-out-of-range", node_index_out_of_range, ("forest.npz", INCONSISTENT)),
-    ("npz-child-loops-to-ancestor", child_loops_to_ancestor, ("forest.npz", INCONSISTENT)),
+    ("npz-child-loops-to-ancestor", child_loops_to_ancestor, ("forest.npz", "'table' is a 1-dimensional <i2 array")),
     ("npz-child-is-itself", child_is_itself, ("forest.npz", INCONSISTENT)),
     ("npz-negative-feature-index", negative_feature_index, ("forest.npz", INCONSISTENT)),
-    ("npz-float-node-indices", float_node_indices, ("forest.npz", "m0_left is not a list of integers")),
-    ("npz-node-arrays-of-different-lengths", node_arrays_of_different_lengths, ("forest.npz", "expected one entry per node")),
-    ("npz-node-array-2d", node_array_2d, ("forest.npz", "m0_left has shape (9150, 2)")),
-    ("npz-narrow-category-table", narrow_category_table, ("forest.npz", "m0_cat_table has shape (", ", 3), expected (n, 256)")),
+    ("npz-float-node-indices", float_node_indices, ("forest.npz", "'table' is a 1-dimensional <f8 array")),
+    ("npz-node-arrays-of-different-lengths", node_arrays_of_different_lengths, ("forest.npz", "'value' has 100 entries, expected one per node")),
+    ("npz-node-array-2d", node_array_2d, ("forest.npz", "'node_info' is a 2-dimensional <i4 array")),
+    ("npz-categories-out-of-order", categories_out_of_order, ("forest.npz", INCONSISTENT)),
+    ("npz-leaf-masks-name-a-missing-tree", leaf_masks_name_a_missing_tree, ("forest.npz", INCONSISTENT)),
     ("npz-nan-leaf-values", nan_leaf_values, ("forest.npz", INCONSISTENT)),
-    ("npz-missing-array", missing_array, ("forest.npz", "model 4 has no array 'roots'")),
+    ("npz-missing-array", missing_array, ("forest.npz", "no array 'roots'")),
     ("npz-empty-background", empty_background, ("forest.npz", "the background sample is empty")),
     ("npz-pickled-object-array", pickled_object_array, ("forest.npz'", NEVER_UNPICKLED)),
     ("npz-is-a-pickle", pickle_instead_of_npz, ("forest.npz'", "not an .npz archive")),
     ("npz-is-a-single-npy", npy_instead_of_npz, ("forest.npz'", "not an .npz archive")),
-    ("npz-huge-declared-shape", huge_declared_shape, ("forest.npz'", "Unable to allocate")),
+    ("npz-huge-declared-shape", huge_declared_shape, ("forest.npz'", "'value' declares 8000000000000 bytes of data, but holds 16")),
     ("npz-zip-bomb", zip_bomb, ("forest.npz'", "MiB, more than the 512 MiB allowed")),
     ("json-n-models-huge", json_n_models_huge, ("forest.json'", "n_models is 1000000000, expected 5")),
     ("json-n-models-four", json_n_models_four, ("forest.json'", "n_models is 4, expected 5")),
@@ -420,7 +431,7 @@ TAMPER_CASES = len(MATRIX) + len(METADATA_CASES) + len(FORGERIES)
 
 
 def test_tamper_case_count():
-    assert TAMPER_CASES == 5 * 3 + 11 + 22 == 48
+    assert TAMPER_CASES == 5 * 3 + 11 + 23 == 49
 
 
 def test_refused_by_batch_and_info_too(tmp_path):

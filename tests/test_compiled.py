@@ -7,15 +7,15 @@ import subprocess
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mlsalary import explanations, persistence
 from mlsalary.errors import ModelError
 from mlsalary.model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
-from mlsalary.runtime import _sklearn
-from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE
+from mlsalary.runtime import _sklearn, forest as forest_module
+from mlsalary.runtime.compile import compile_forest
+from mlsalary.runtime.format import FOREST_FILE, FORMAT_VERSION, SCHEMA_FILE, read_metadata, shipped_model_dir
 from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
 from mlsalary.runtime.model import CompiledModel
 
@@ -39,7 +39,12 @@ def shipped_compiled(shipped, tmp_path_factory):
     return CompiledModel.load(folder, artifacts=artifacts)
 
 
-METHODS = ("walk", "masks")  # the forest's two evaluators (Forest.raw_binned)
+# The forest's evaluators (Forest.raw_binned): numpy's two, and the C one where it was built.
+METHODS = ("walk", "masks") + (("native",) if forest_module._native is not None else ())
+
+
+def forest_of(estimators) -> Forest:
+    return Forest(compile_forest([_sklearn.estimator_arrays(e) for e in estimators]))
 
 
 def assert_same_predictions(model, compiled_model, X):
@@ -179,7 +184,7 @@ def synthetic_forest_case(seed=0):
 
 def test_synthetic_unseen_categories_and_nan():
     estimators, Xt = synthetic_forest_case()
-    forest = Forest([_sklearn.estimator_arrays(e) for e in estimators])
+    forest = forest_of(estimators)
     expected = np.column_stack([e.predict(Xt) for e in estimators])
     for method in METHODS:
         np.testing.assert_array_equal(forest.raw(Xt, method=method), expected, err_msg=method)
@@ -189,25 +194,31 @@ def test_synthetic_unseen_categories_and_nan():
     np.testing.assert_array_equal(forest.raw(Xd), np.repeat(expected[:50], 40, axis=0))
 
 
-def test_auto_uses_leaf_masks_for_many_rows_and_falls_back_past_32_leaves(shipped_compiled):
-    forest = Forest([_sklearn.estimator_arrays(e) for e in synthetic_forest_case()[0]])
+def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(monkeypatch):
+    forest = forest_of(synthetic_forest_case()[0])
     few = forest.bin(synthetic_forest_case()[1][:10])
-    forest.raw_binned(few)
-    assert forest.__dict__.get("_masks", {}) == {}, "built the masks for 10 rows"
     many = np.repeat(few, MASKS_FROM_ROWS // 10 + 1, axis=0)
-    np.testing.assert_array_equal(forest.raw_binned(many), forest.raw_binned(many, method="walk"))
+    expected = forest.raw_binned(many, method="walk")
+    if forest_module._native is not None:
+        np.testing.assert_array_equal(forest.raw_binned(many), expected)
+        assert forest._masks == {}, "the leaf masks were used although the C evaluator is built"
+    monkeypatch.setenv("MLSALARY_PURE", "1")  # numpy only
+    forest.raw_binned(few)
+    assert forest._masks == {}, "used the masks for 10 rows"
+    np.testing.assert_array_equal(forest.raw_binned(many), expected)
     assert isinstance(forest._masks[(0, 1, 2, 3, 4)], LeafMasks)
-    # A tree with more than 32 leaves has no uint32 masks: the walk is used instead.
+    # A tree with more than 32 leaves has no uint32 masks: the walk (or C) is used instead.
     from sklearn.ensemble import HistGradientBoostingRegressor
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(3000, 3))
     big = HistGradientBoostingRegressor(max_iter=3, max_leaf_nodes=63, min_samples_leaf=2, random_state=0).fit(X, X @ [1.0, 2.0, 3.0])
     assert max(p.nodes["is_leaf"].sum() for p in big._predictors for p in p) > 32
-    wide = Forest([_sklearn.estimator_arrays(big)])
-    assert LeafMasks.build(wide, wide.roots) is None
+    wide = forest_of([big])
+    assert LeafMasks.of(wide, (0,)) is None and len(wide._mask_arrays["leaf_values"]) == 0
     many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
-    np.testing.assert_array_equal(wide.raw_binned(many), np.repeat(big.predict(X), 2)[:, None])
+    for method in ("auto",) + METHODS[:1] + METHODS[2:]:
+        np.testing.assert_array_equal(wide.raw_binned(many, method=method), np.repeat(big.predict(X), 2)[:, None], err_msg=method)
     assert wide._masks == {(0,): None}
     with pytest.raises(ValueError, match="more than 32 leaves"):
         wide.raw(X[:5], method="masks")
@@ -268,3 +279,26 @@ print(heavy)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_shipped_compiled_files_are_the_export_of_its_model_joblib(shipped, tmp_path):
+    # models/forest.npz and forest.json are regenerated from model.joblib by export
+    # (persistence.recompile), byte for byte, and are in the current format version.
+    metadata = read_metadata(shipped_model_dir())
+    exported = _sklearn.export(shipped, tmp_path)
+    assert exported == {name: metadata["artifacts"][name] for name in (FOREST_FILE, SCHEMA_FILE)}
+    assert metadata["format_version"] == FORMAT_VERSION
+
+
+def test_the_arrays_are_used_in_place(shipped_compiled):
+    # No copy at load: the evaluator's arrays are read-only views of forest.npz's bytes.
+    forest = shipped_compiled.forest
+    blobs = set()
+    for array in (forest.table, forest.node_info, forest.value, forest.roots, forest.n_bins, shipped_compiled.background_):
+        assert not array.flags.owndata and not array.flags.writeable and array.flags.aligned
+        base = array
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert isinstance(base, bytes)
+        blobs.add(id(base))
+    assert len(blobs) == 1

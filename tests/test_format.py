@@ -8,12 +8,15 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from mlsalary import persistence
 from mlsalary.cli import app
 from mlsalary.errors import ModelError
+from mlsalary.features import schema_to_json
+from mlsalary.profile import Profile
 from mlsalary.runtime import _sklearn, format
 from mlsalary.runtime.model import CompiledModel
 
@@ -24,11 +27,11 @@ runner = CliRunner()
 UNSET = object()
 
 
-def model_copy(dest: Path, version=UNSET) -> Path:
-    """The shipped compiled folder; with `version`, metadata.json says that format version."""
+def model_copy(dest: Path, version=UNSET, source: Path = SHIPPED) -> Path:
+    """The shipped compiled folder (or `source`); with `version`, metadata.json says that format version."""
     dest.mkdir(parents=True)
     for name in ("forest.npz", "forest.json", "metadata.json"):
-        shutil.copyfile(SHIPPED / name, dest / name)
+        shutil.copyfile(source / name, dest / name)
     if version is not UNSET:
         metadata = json.loads((dest / "metadata.json").read_text())
         metadata["format_version"] = version
@@ -52,17 +55,52 @@ def test_the_policy_is_written_down():
     assert "READABLE_VERSIONS" in doc and "without \"format_version\"" in doc and "newer" in doc
 
 
-def test_the_shipped_folder_predates_the_field_and_reads_as_version_1():
+def test_the_shipped_folder_is_the_current_version():
     metadata = persistence.read_metadata(SHIPPED)
-    assert "format_version" not in metadata
-    assert format.folder_version(metadata, SHIPPED) == format.LEGACY_VERSION == 1
+    assert list(metadata)[0] == "format_version" and metadata["format_version"] == format.FORMAT_VERSION == 2
+    assert json.loads((SHIPPED / "forest.json").read_text())["format_version"] == format.FORMAT_VERSION
 
 
-@pytest.mark.parametrize("version", format.READABLE_VERSIONS)
-def test_a_readable_version_loads(tmp_path, version):
-    folder = model_copy(tmp_path / "model", version)
-    model, metadata = persistence.load(folder)
-    assert metadata["format_version"] == version and model.predict(model.background_[:1]).shape == (1, 5)
+def write_version_1(model, folder: Path) -> Path:
+    """The compiled files as mlsalary wrote them in format version 1 (the trees' node arrays per
+    model, `m{k}_name`), and the shipped metadata.json as it was then: no "format_version"."""
+    folder.mkdir(parents=True)
+    arrays = {"background": np.asarray(model.background_, dtype=float)}
+    for k, estimator in enumerate(model.estimators_):
+        arrays.update({f"m{k}_{name}": array for name, array in _sklearn.estimator_arrays(estimator).items()})
+    format._write_npz(folder / format.FOREST_FILE, arrays)
+    document = {
+        "format": format.FORMAT_NAME, "format_version": 1, "n_models": len(model.estimators_), "baseline": float(model.baseline_),
+        "conformal": model.conformal_, "calibration_size": model.calibration_size_, "schema": schema_to_json(model.schema_),
+    }
+    (folder / format.SCHEMA_FILE).write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    metadata = json.loads((SHIPPED / "metadata.json").read_text())
+    del metadata["format_version"]
+    metadata["artifacts"].update({name: format.artifact(folder / name) for name in format.COMPILED_FILES})
+    (folder / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def version_1(tmp_path_factory):
+    model, _ = persistence.load(compiled=False)  # the scikit-learn model the shipped files come from
+    return write_version_1(model, tmp_path_factory.mktemp("v1") / "model")
+
+
+def test_a_version_1_folder_loads_and_estimates_exactly_as_the_shipped_one(version_1):
+    metadata = persistence.read_metadata(version_1)
+    assert "format_version" not in metadata and format.folder_version(metadata, version_1) == format.LEGACY_VERSION == 1
+    old, _ = persistence.load(version_1)
+    new, _ = persistence.load()
+    X = np.vstack([new.background_, new.schema_.encode_profiles([Profile(), Profile(country="DE", experience=5.0, role="ml-engineer")])])
+    for method in ("walk", "auto"):
+        np.testing.assert_array_equal(old.forest.raw(X, method=method), new.forest.raw(X, method=method))
+    assert len(old.forest._mask_arrays["leaf_values"]) == 0  # version 1 loads without leaf masks
+    command = ("estimate", "--country", "DE", "--experience", "5", "--role", "ml-engineer", "--json")
+    result = runner.invoke(app, [*command, "--model", str(version_1)], env={"NO_COLOR": "1"})
+    shipped = runner.invoke(app, list(command), env={"NO_COLOR": "1"})
+    assert result.exit_code == shipped.exit_code == 0, result.output
+    assert result.stdout == shipped.stdout
 
 
 @pytest.mark.parametrize("command", [("estimate", "--country", "DE", "--json"), ("info",)])
@@ -85,7 +123,7 @@ def test_forest_json_of_another_version_is_refused(tmp_path):
     document = json.loads((folder / "forest.json").read_text())
     document["format_version"] = format.FORMAT_VERSION + 1
     (folder / "forest.json").write_text(json.dumps(document))
-    with pytest.raises(ModelError, match="unsupported format 'mlsalary-forest' version 2"):
+    with pytest.raises(ModelError, match=f"unsupported format 'mlsalary-forest' version {format.FORMAT_VERSION + 1}"):
         CompiledModel.load(folder)
 
 

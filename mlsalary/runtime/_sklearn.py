@@ -4,8 +4,8 @@ Everything that depends on how scikit-learn 1.9's HistGradientBoostingRegressor 
 model (`_predictors`, `_bin_mapper`, `_preprocessor`, `_baseline_prediction`, `_loss`) is here,
 as skops keeps it in io/_sklearn.py: a new scikit-learn version is checked against this one
 module. `export(model, directory)` turns a fitted SalaryModel into `forest.npz` and
-`forest.json` (runtime/format.py); the query path (runtime/forest.py, runtime/model.py)
-never imports scikit-learn. Routing follows scikit-learn:
+`forest.json` (runtime/format.py), through the tables of runtime/compile.py; the query path
+(runtime/forest.py, runtime/model.py) never imports scikit-learn. Routing follows scikit-learn:
 
 - categorical columns are first ordinal-encoded (the estimator's internal OrdinalEncoder):
   a value is replaced by its index among the categories seen in training; an unseen value
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from mlsalary.features import schema_to_json
+from mlsalary.runtime.compile import compile_forest
 from mlsalary.runtime.format import N_CODES, Artifact, write_compiled
 
 
@@ -51,7 +52,8 @@ def _original_columns(estimator) -> np.ndarray:
 
 
 def estimator_arrays(estimator) -> dict[str, np.ndarray]:
-    """One fitted HistGradientBoostingRegressor as the flat arrays of format.PER_NODE & co."""
+    """One fitted HistGradientBoostingRegressor as flat node arrays (compile.PER_NODE & co.,
+    format version 1's arrays), the input of compile.compile_forest."""
     if getattr(estimator, "n_trees_per_iteration_", 1) != 1:
         raise ValueError("only single-output regressors can be compiled")
     link = type(estimator._loss.link).__name__
@@ -148,10 +150,8 @@ def export(model, directory) -> dict[str, Artifact]:
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {"background": np.asarray(model.background_, dtype=float)}
-    for k, estimator in enumerate(model.estimators_):
-        for name, array in estimator_arrays(estimator).items():
-            arrays[f"m{k}_{name}"] = array
+    arrays = compile_forest([estimator_arrays(estimator) for estimator in model.estimators_])
+    arrays["background"] = np.asarray(model.background_, dtype="<f8")
     document = {
         "n_models": len(model.estimators_),
         "baseline": float(model.baseline_),

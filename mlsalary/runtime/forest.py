@@ -1,176 +1,157 @@
-"""The forest evaluator: many tree ensembles in flat numpy arrays, evaluated together.
+"""The forest evaluator: the trees of every quantile model in the flat tables of a version 2
+forest.npz (built once, at export, by runtime/compile.py), evaluated together.
 
-`Forest` takes the per-estimator arrays of forest.npz (runtime/format.py), checks them, and
-predicts by one of two exact methods: a level-by-level walk of all (tree, row) pairs over
-per-node go-left tables, or `LeafMasks` (QuickScorer). numpy only.
+`Forest` checks the tables with a few vector operations (nothing is rebuilt at load) and cuts
+each query's columns into bins once (`bin`); then one of three exact methods finds the leaves:
+
+- "native": the C evaluator (runtime/_forest.c), a walk of each (row, tree) over the tables,
+  whenever it was built (setup.py builds it where a C compiler is found) and MLSALARY_PURE is
+  not set; blocks of rows are shared by threads, as it releases the GIL;
+- "walk": numpy steps every (tree, row) down the trees one level at a time, over the same tables;
+- "masks": `LeafMasks` (QuickScorer), numpy; faster than the walk on many rows.
+
+Each adds a model's leaf values in scikit-learn's order, so all give the same bits.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import os
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from mlsalary.errors import ModelError
-from mlsalary.runtime.format import FOREST_FILE, N_CODES, check_part
+from mlsalary.runtime.format import FOREST_ARRAYS, FOREST_FILE, check_arrays
+
+
+
+def _built_native():
+    try:
+        from mlsalary.runtime import _forest
+
+        return _forest
+    except ImportError:  # not built: no C compiler where mlsalary was installed
+        return None
+
+
+_native = _built_native()
+
+MASK_ARRAYS = ("mask_columns", "mask_tree_offsets", "mask_trees", "masks", "leaf_values")
+METHODS = ("auto", "native", "walk", "masks")
+
+
+def native_available() -> bool:
+    """Whether "auto" uses the C evaluator: it was built, and MLSALARY_PURE does not turn it off."""
+    return _native is not None and os.environ.get("MLSALARY_PURE", "") in ("", "0")
 
 
 class Forest:
-    """One or more tree ensembles in flat node arrays, evaluated together."""
+    """The tree ensembles of a version 2 forest.npz (format.FOREST_ARRAYS), evaluated together."""
 
-    def __init__(self, parts: Sequence[dict[str, np.ndarray]]):
-        for k, p in enumerate(parts):
-            check_part(k, p)
-        n_features = {int(p["n_features"][0]) for p in parts}
-        if len(n_features) != 1:
-            raise ModelError("the compiled models disagree on the number of features")
-        self.n_features = n_features.pop()
-        self.n_outputs = len(parts)
-        self.baseline = np.array([float(p["baseline"][0]) for p in parts])
-        node_offset = cat_offset = 0
-        cols: dict[str, list] = {k: [] for k in ("value", "feature", "threshold", "missing_left", "left", "right", "cat_row", "output", "roots", "root_output")}
-        tables = []
-        for out, p in enumerate(parts):
-            n = len(p["value"])
-            is_leaf = p["is_leaf"].astype(bool)
-            cols["value"].append(np.where(is_leaf, p["value"], 0.0))
-            cols["feature"].append(p["feature"])
-            cols["threshold"].append(p["threshold"])
-            cols["missing_left"].append(p["missing_left"].astype(bool))
-            # Leaves point to themselves: a finished traversal stays where it is.
-            idx = np.arange(node_offset, node_offset + n)
-            cols["left"].append(np.where(is_leaf, idx, p["left"] + node_offset))
-            cols["right"].append(np.where(is_leaf, idx, p["right"] + node_offset))
-            cols["cat_row"].append(np.where(p["is_categorical"].astype(bool), p["cat_row"] + cat_offset, -1))
-            cols["output"].append(np.full(n, out))
-            cols["roots"].append(p["roots"] + node_offset)
-            cols["root_output"].append(np.full(len(p["roots"]), out))
-            tables.append(p["cat_table"])
-            node_offset += n
-            cat_offset += len(p["cat_table"])
-        c = {k: np.concatenate(v) for k, v in cols.items()}
-        self.value = c["value"].astype(float)
-        self.feature = c["feature"].astype(np.intp)
-        self.threshold = c["threshold"].astype(float)
-        self.missing_left = c["missing_left"]
-        self.left = c["left"].astype(np.intp)
-        self.right = c["right"].astype(np.intp)
-        self.is_leaf = self.left == np.arange(len(self.left))
-        self._declared_leaf = np.concatenate([p["is_leaf"].astype(bool) for p in parts])
-        self.cat_row = c["cat_row"].astype(np.intp)
-        self.is_categorical = self.cat_row >= 0
-        self.cat_table = np.concatenate(tables) if tables else np.zeros((0, N_CODES), bool)
-        self.roots = c["roots"].astype(np.intp)
-        self.root_output = c["root_output"].astype(np.intp)
-        # Categorical encoding must be the same for every part (same X, same encoder).
-        first = parts[0]
-        for p in parts[1:]:
-            if not all(np.array_equal(p[k], first[k]) for k in ("cat_columns", "cat_values", "cat_offsets")):
-                raise ModelError("the compiled models encode categorical columns differently")
-        columns, values, offsets = (first[k].tolist() for k in ("cat_columns", "cat_values", "cat_offsets"))
-        if len(offsets) != len(columns) + 1 or offsets[0] != 0 or offsets[-1] != len(values) or any(b < a for a, b in zip(offsets, offsets[1:])):
-            raise ModelError(f"{FOREST_FILE}: the categories of the categorical columns are inconsistent")
-        self.cat_columns = [int(c) for c in columns]
-        self.cat_values = [np.asarray(values[offsets[i] : offsets[i + 1]], dtype=float) for i in range(len(columns))]
-        self._validate()
-        self._build_tables()
+    def __init__(self, arrays: Mapping[str, np.ndarray]):
+        names = [name for name in FOREST_ARRAYS if name != "background"]
+        check_arrays(arrays, names)
+        # In this machine's byte order, contiguous and aligned (the file's arrays already are:
+        # no copy), as the C evaluator reads them.
+        a = {name: np.require(arrays[name], arrays[name].dtype.newbyteorder("="), ["C", "A"]) for name in names}
+        self.n_bins = a["n_bins"]
+        self.n_features = len(self.n_bins) - 1
+        self.node_info, self.table, self.value = a["node_info"], a["table"], a["value"]
+        self.roots, self.output_trees, self.baseline = a["roots"], a["output_trees"], a["baseline"]
+        self.n_outputs = len(self.baseline)
+        self._validate(a)
+        self.column = self.node_info & 255
+        self.is_leaf = self.column == self.n_features
+        offsets = a["cut_offsets"].tolist()
+        self.cut_points = [a["cut_points"][offsets[f] : offsets[f + 1]] for f in range(self.n_features)]
+        offsets = a["cat_offsets"].tolist()
+        self.categories = {c: a["cat_values"][offsets[i] : offsets[i + 1]] for i, c in enumerate(a["cat_columns"].tolist())}
+        self._mask_arrays = {name: a[name] for name in MASK_ARRAYS}
+        self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
+        self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._native = _native is not None and self.table.dtype == np.uint8
 
-    def _validate(self) -> None:
-        n = len(self.value)
+    def _validate(self, a: dict[str, np.ndarray]) -> None:
+        """Everything evaluation relies on: every walk stays inside its tree and ends at a leaf,
+        every bin has a table entry, every number is finite. Vector operations only."""
+        F, n = self.n_features, len(self.node_info)
+        n_bins, info, table, roots, trees = self.n_bins, self.node_info, self.table, self.roots, self.output_trees
+        if len(self.value) != n:
+            raise ModelError(f"{FOREST_FILE}: 'value' has {len(self.value)} entries, expected one per node ({n})")
         ok = (
-            len(self.roots) > 0
-            and self.roots.min() >= 0 and self.roots.max() < n
-            and self.left.min() >= 0 and self.left.max() < n
-            and self.right.min() >= 0 and self.right.max() < n
-            and self.feature.min(initial=0) >= 0 and self.feature.max(initial=0) < self.n_features
-            and self.cat_row.max(initial=-1) < len(self.cat_table)
-            and all(0 <= c < self.n_features for c in self.cat_columns)
-            and all(len(v) <= N_CODES and bool(np.all(np.diff(v) > 0)) for v in self.cat_values)
-            and bool(np.array_equal(self.is_leaf, self._declared_leaf))
+            0 < F < 255 and n > 0 and self.n_outputs > 0
+            and n_bins[F] == 1 and n_bins.min() >= 1 and n_bins.max() <= 1 << 16
+            and len(trees) == self.n_outputs + 1 and trees[0] == 0 and bool(np.all(np.diff(trees) > 0)) and trees[-1] == len(roots)
+            and roots[0] == 0 and bool(np.all(np.diff(roots) > 0)) and roots[-1] < n
             and bool(np.all(np.isfinite(self.value))) and bool(np.all(np.isfinite(self.baseline)))
+            and 0 <= info.min() and (info & 255).max() <= F
         )
-        internal = ~self.is_leaf
-        # Children come after their parent (sklearn's depth-first layout): no cycles.
-        ok = ok and bool(np.all(self.left[internal] > np.flatnonzero(internal))) and bool(np.all(self.right[internal] > np.flatnonzero(internal)))
+        if ok:
+            # A node's table follows the previous node's: the offsets are the running sum of
+            # the sizes (its column's bins), ending at the end of the table.
+            column, offset = info & 255, info >> 8
+            ends = np.cumsum(n_bins[column])
+            ok = offset[0] == 0 and bool(np.array_equal(offset[1:], ends[:-1])) and ends[-1] == len(table)
+        if ok:
+            # A leaf's one step is 0 (it stays); a split's steps go ahead (no other 0), inside
+            # its tree: every step is below its node's room, 1 for a leaf.
+            leaf = column == F
+            tree_end = np.repeat(np.append(roots[1:], n), np.diff(np.append(roots, n)))
+            room = np.where(leaf, 1, np.minimum(tree_end - np.arange(n), np.iinfo(table.dtype).max)).astype(table.dtype)
+            ok = bool(np.all(table < np.repeat(room, n_bins[column]))) and len(table) - np.count_nonzero(table) == np.count_nonzero(leaf)
+        ok = ok and self._binning_is_consistent(a) and self._masks_are_consistent(a)
         if not ok:
             raise ModelError(f"{FOREST_FILE} is inconsistent (damaged or not made by mlsalary)")
 
-    def _build_tables(self) -> None:
-        """Per internal node, a go-left table over the bins of its column.
-
-        Every column is cut into bins once per query (`bin`): for a numeric column, the number
-        of the forest's thresholds on it below the value, with NaN in a last bin of its own;
-        for a categorical column, the ordinal code (unseen or NaN in a last bin). Then every
-        split - numeric, categorical, missing value - is one table look-up.
-        """
+    def _binning_is_consistent(self, a: dict[str, np.ndarray]) -> bool:
+        """Cut points and categories sorted per column, and each column's number of bins theirs
+        (a numeric column: its cut points + 2; a categorical one: its categories + 1)."""
         F = self.n_features
-        internal = np.flatnonzero(~self.is_leaf)
-        column_of = self.feature[internal]
-        self.cut_points: list[np.ndarray] = []
-        self.n_bins = np.zeros(F + 1, dtype=np.intp)
-        cat_index = {c: i for i, c in enumerate(self.cat_columns)}
-        order = np.argsort(column_of, kind="stable")
-        bounds = np.searchsorted(column_of[order], np.arange(F + 1))
-        leaves = np.flatnonzero(self.is_leaf)
-        tables = [leaves]  # a leaf's entry: the leaf itself (a finished traversal stays put)
-        offset = len(leaves)
-        self.table_offset = np.zeros(len(self.value), dtype=np.intp)
-        self.table_offset[leaves] = np.arange(len(leaves))
-        for f in range(F):
-            nodes = internal[order[bounds[f] : bounds[f + 1]]]
-            if f in cat_index:
-                n_known = len(self.cat_values[cat_index[f]])
-                self.cut_points.append(np.zeros(0))
-                self.n_bins[f] = n_known + 1
-                if len(nodes):
-                    if (~self.is_categorical[nodes]).any():
-                        raise ModelError(f"{FOREST_FILE}: a numeric split on categorical column {f}")
-                    table = np.concatenate([self.cat_table[self.cat_row[nodes], :n_known], self.missing_left[nodes, None]], axis=1)
-            else:
-                if self.is_categorical[nodes].any():
-                    raise ModelError(f"{FOREST_FILE}: a categorical split on numeric column {f}")
-                cuts = np.unique(self.threshold[nodes])
-                self.cut_points.append(cuts)
-                self.n_bins[f] = len(cuts) + 2
-                if len(nodes):
-                    j = np.searchsorted(cuts, self.threshold[nodes])
-                    table = np.concatenate([np.arange(len(cuts) + 1)[None, :] <= j[:, None], self.missing_left[nodes, None]], axis=1)
-            if len(nodes):
-                table = np.where(table, self.left[nodes, None], self.right[nodes, None])
-                tables.append(table.ravel())
-                self.table_offset[nodes] = offset + np.arange(len(nodes)) * self.n_bins[f]
-                offset += table.size
-        self.n_bins[F] = 1
-        # next node = table[table_offset[node] + bin of the row in column[node]]
-        self.table = np.concatenate(tables).astype(np.int32)
-        self.table_offset = self.table_offset.astype(np.int32)
-        self.column = np.where(self.is_leaf, F, self.feature).astype(np.int32)
-        # Both per-node numbers in one look-up: table offset << 8 | column.
-        if len(self.table) >= 1 << 23 or F >= 255:
-            raise ModelError(f"{FOREST_FILE}: the forest is too large for this version of mlsalary")
-        self.node_info = (self.table_offset << 8) | self.column
-        self.max_depth = self._depth()
+        cut_offsets, cat_offsets, cat_columns = a["cut_offsets"], a["cat_offsets"], a["cat_columns"]
+        if not (
+            len(cut_offsets) == F + 1 and cut_offsets[0] == 0 and cut_offsets[-1] == len(a["cut_points"])
+            and len(cat_offsets) == len(cat_columns) + 1 and cat_offsets[0] == 0 and cat_offsets[-1] == len(a["cat_values"])
+            and bool(np.all(np.diff(cut_offsets) >= 0)) and bool(np.all(np.diff(cat_offsets) >= 0))
+            and bool(np.all((0 <= cat_columns) & (cat_columns < F))) and len(set(cat_columns.tolist())) == len(cat_columns)
+        ):
+            return False
+        n_cuts, n_categories = np.diff(cut_offsets), np.diff(cat_offsets)
+        expected = n_cuts + 2
+        expected[cat_columns] = n_categories + 1
+        return (
+            bool(np.array_equal(self.n_bins[:F], expected)) and not n_cuts[cat_columns].any() and bool(np.all(n_categories <= 256))
+            and _sorted_runs(a["cut_points"], cut_offsets) and _sorted_runs(a["cat_values"], cat_offsets)
+        )
 
-    def _depth(self) -> int:
-        level, depth = self.roots, 0
-        while True:
-            level = level[~self.is_leaf[level]]
-            if not len(level):
-                return depth
-            level = np.concatenate([self.left[level], self.right[level]])
-            depth += 1
+    def _masks_are_consistent(self, a: dict[str, np.ndarray]) -> bool:
+        """The leaf masks (if any: see LeafMasks) name columns and trees that exist, and hold a
+        row of bins per column and tree."""
+        columns, offsets, trees, masks, leaf_values = (a[name] for name in MASK_ARRAYS)
+        if len(leaf_values) == 0:
+            return len(columns) == len(trees) == len(masks) == 0
+        counts = np.diff(offsets).astype(np.int64)
+        return (
+            leaf_values.shape == (len(self.roots), LeafMasks.MAX_LEAVES) and bool(np.all(np.isfinite(leaf_values)))
+            and bool(np.all(np.diff(columns) > 0)) and bool(np.all((0 <= columns) & (columns < self.n_features)))
+            and len(offsets) == len(columns) + 1 and offsets[0] == 0 and offsets[-1] == len(trees) and bool(np.all(counts >= 0))
+            and bool(np.all((0 <= trees) & (trees < len(self.roots)))) and _sorted_runs(trees, offsets)
+            and len(masks) == int(np.dot(counts, self.n_bins[columns].astype(np.int64)))
+        )
 
     def bin(self, X: np.ndarray) -> np.ndarray:
-        """Bin index of every value, shape (n, n_features + 1) (the last column is 0)."""
+        """Bin index of every value, shape (n, n_features + 1) (the last column, the leaves', is 0).
+
+        A numeric column's bin is the number of its cut points below the value, NaN a last bin
+        of its own; a categorical column's is the category's index, unseen or NaN a last bin.
+        """
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((len(X), self.n_features + 1), dtype=np.uint16)
-        cat_index = {c: i for i, c in enumerate(self.cat_columns)}
         for f in range(self.n_features):
             v = X[:, f]
-            if f in cat_index:
-                categories = self.cat_values[cat_index[f]]
+            categories = self.categories.get(f)
+            if categories is not None:
                 idx = np.searchsorted(categories, v)
                 hit = idx < len(categories)
                 hit[hit] = categories[idx[hit]] == v[hit]
@@ -180,12 +161,21 @@ class Forest:
                 out[:, f] = np.where(np.isnan(v), len(cuts) + 1, np.searchsorted(cuts, v))
         return out
 
+    def trees(self, outputs: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The roots of the trees of `outputs`, output after output, and where each output's start."""
+        if outputs not in self._trees:
+            bounds = self.output_trees
+            roots = np.concatenate([self.roots[bounds[k] : bounds[k + 1]] for k in outputs])
+            spans = np.cumsum([0] + [bounds[k + 1] - bounds[k] for k in outputs]).astype(np.int32)
+            self._trees[outputs] = (roots, spans)
+        return self._trees[outputs]
+
     def _leaves(self, bins: np.ndarray, roots: np.ndarray, rows: int = 1024) -> np.ndarray:
         """Leaf reached in each of `roots`' trees by each binned row: shape (n, len(roots)).
 
         All (tree, row) states step down one level at a time. States are laid out tree by tree
         over blocks of `rows` rows, so that consecutive look-ups hit one tree's tables and one
-        block's bins, which stay in cache (1.5x faster than row by row, measured).
+        block's bins, which stay in cache.
         """
         out = np.empty((len(bins), len(roots)), dtype=np.int32)
         for start in range(0, len(bins), rows):
@@ -199,46 +189,38 @@ class Forest:
         node = np.repeat(roots.astype(np.int32), m)
         base = np.tile(np.arange(m, dtype=np.int32) * np.int32(block.shape[1]), n_trees)
         result = np.empty_like(node)
-        alive = None  # None: every state, in order
-        for step in range(1, self.max_depth + 1):
+        alive = np.arange(len(node))
+        step = 0
+        while len(node):
+            step += 1
             packed = info.take(node)
-            node = table.take((packed >> 8) + flat.take(base + (packed & 255)))
-            if step % 3 == 0 and step < self.max_depth:
+            node = node + table.take((packed >> 8) + flat.take(base + (packed & 255)))
+            if step % 3 == 0:  # drop finished states (a leaf steps to itself until then)
                 leaf = is_leaf.take(node)
                 done = np.flatnonzero(leaf)
-                if len(done):  # drop finished states
+                if len(done):
                     keep = np.flatnonzero(~leaf)
-                    if alive is None:
-                        result[done] = node[done]
-                        alive = keep
-                    else:
-                        result[alive[done]] = node[done]
-                        alive = alive[keep]
-                    node, base = node[keep], base[keep]
-                    if not len(node):
-                        break
-        if alive is None:
-            result = node
-        else:
-            result[alive] = node
+                    result[alive[done]] = node[done]
+                    alive, node, base = alive[keep], node[keep], base[keep]
         out[:] = result.reshape(n_trees, m).T
 
-    def raw_binned(
-        self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto"
-    ) -> np.ndarray:
+    def raw_binned(self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto") -> np.ndarray:
         """Raw predictions of binned rows, shape (n, len(outputs)).
 
-        Two exact methods: "walk" steps every (tree, row) down the trees level by level;
-        "masks" (LeafMasks) finds each tree's exit leaf from per-feature leaf bitmasks, 2.8x
-        faster but with tables to build once (~0.6 s), so "auto" uses it from
-        MASKS_FROM_ROWS rows on, or once built. Blocks of rows are independent and threads share
-        them: numpy's indexing releases the GIL (two threads: 1.7x on 2 cores, measured).
+        `method` (see the module's docstring): "auto" is "native" when native_available(),
+        else "masks" from MASKS_FROM_ROWS rows on or once built, else "walk". Blocks of rows
+        are independent and threads share them: numpy's indexing and the C evaluator release
+        the GIL.
         """
-        outputs = list(range(self.n_outputs)) if outputs is None else list(outputs)
-        bounds = np.searchsorted(self.root_output, np.arange(self.n_outputs + 1))
-        roots = np.concatenate([self.roots[bounds[k] : bounds[k + 1]] for k in outputs])
-        spans = np.cumsum([0] + [bounds[k + 1] - bounds[k] for k in outputs])
-        masks = self._leaf_masks(tuple(outputs), roots, len(bins), method)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        outputs = tuple(range(self.n_outputs)) if outputs is None else tuple(outputs)
+        roots, spans = self.trees(outputs)
+        if method == "native" or (method == "auto" and self._native and native_available()):
+            if not self._native:
+                raise ValueError("the C evaluator is not built (or the trees are too large for it)")
+            return self._raw_native(bins, roots, spans, outputs)
+        masks = self._leaf_masks(outputs, len(bins), method)
         out = np.empty((len(bins), len(outputs)))
 
         def block(start: int) -> None:
@@ -254,29 +236,30 @@ class Forest:
                     total += tree_values
                 out[start : start + block_rows, j] = total
 
-        starts = range(0, len(bins), block_rows)
-        threads = min(len(starts), usable_cpus())
-        if threads > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(block, starts))
-        else:
-            for start in starts:
-                block(start)
+        _in_threads(block, range(0, len(bins), block_rows))
         return out
 
-    def _leaf_masks(self, outputs: tuple, roots: np.ndarray, n_rows: int, method: str) -> "LeafMasks | None":
-        if method not in ("auto", "walk", "masks"):
-            raise ValueError(f"method must be auto, walk or masks; got {method!r}")
-        cache = self.__dict__.setdefault("_masks", {})
-        if method == "walk" or (method == "auto" and outputs not in cache and n_rows < MASKS_FROM_ROWS):
+    def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, block_rows: int = 1024) -> np.ndarray:
+        assert _native is not None
+        bins = np.ascontiguousarray(bins, dtype=np.uint16)
+        out = np.empty((len(bins), len(outputs)))
+        baseline = np.ascontiguousarray(self.baseline[list(outputs)])
+
+        def block(start: int) -> None:
+            rows = slice(start, start + block_rows)
+            _native.evaluate(bins[rows], self.n_bins, self.node_info, self.table, self.value, roots, spans, baseline, out[rows])
+
+        _in_threads(block, range(0, len(bins), block_rows))
+        return out
+
+    def _leaf_masks(self, outputs: tuple, n_rows: int, method: str) -> "LeafMasks | None":
+        if method == "walk" or (method == "auto" and outputs not in self._masks and n_rows < MASKS_FROM_ROWS):
             return None
-        if outputs not in cache:
-            cache[outputs] = LeafMasks.build(self, roots)
-        if cache[outputs] is None and method == "masks":
+        if outputs not in self._masks:
+            self._masks[outputs] = LeafMasks.of(self, outputs)
+        if self._masks[outputs] is None and method == "masks":
             raise ValueError(f"a tree has more than {LeafMasks.MAX_LEAVES} leaves: no leaf masks")
-        return cache[outputs]
+        return self._masks[outputs]
 
     # -- prediction ----------------------------------------------------------------------
 
@@ -296,7 +279,7 @@ class Forest:
         return out
 
 
-# From this many rows in one call, building the leaf masks (once, ~0.6 s) pays for itself.
+# From this many rows in one call, the leaf masks beat the walk.
 MASKS_FROM_ROWS = 4096
 
 # Index of the lowest set bit of a uint32 x: isolate it (x & -x), then 2^i mod 37 is distinct
@@ -307,15 +290,13 @@ for _i in range(32):
 
 
 class LeafMasks:
-    """The forest as per-feature leaf bitmasks (QuickScorer, Lucchese et al., SIGIR 2015).
+    """The forest as per-column leaf bitmasks (QuickScorer, Lucchese et al., SIGIR 2015).
 
-    Number each tree's leaves left to right (at most 32: one uint32). A split that sends a row
-    right rules out the leaves of its left subtree; the leaf a row reaches is the leftmost one
-    that no split on its path ruled out, and, the theorem goes, the leftmost one that no split
-    of the tree *anywhere* rules out for that row's values. So for each feature, and each bin
-    of it, the AND of the masks of the tree's splits on that feature is precomputed; a row's
-    exit leaf is the lowest set bit of the AND of its features' masks. Every look-up reads a
-    whole column of a small table: no per-row walk, no data-dependent loop.
+    Each tree's leaves are numbered left to right (at most 32: one uint32). For each column a
+    tree splits on, and each bin of it, the mask of the leaves the tree's splits on that column
+    leave reachable (built at export: runtime/compile.py); a row's exit leaf is the lowest set
+    bit of the AND of its columns' masks. Every look-up reads a whole column of a small table:
+    no per-row walk, no data-dependent loop.
     """
 
     MAX_LEAVES = 32
@@ -326,50 +307,35 @@ class LeafMasks:
         self.values = leaf_values.ravel()  # (trees * 32): each tree's leaf values, by position
 
     @classmethod
-    def build(cls, forest: "Forest", roots: np.ndarray, pad_share: float = 0.6) -> "LeafMasks | None":
-        n_trees = len(roots)
-        leaf_nodes = np.zeros((n_trees, cls.MAX_LEAVES), dtype=np.intp)
-        per_column: dict[int, list[tuple[int, np.ndarray]]] = {}
-        all_ones = np.uint64(0xFFFFFFFF)
-        for t, root in enumerate(roots.tolist()):
-            leaves: list[int] = []
-            subtree: dict[int, int] = {}  # node -> mask of the leaves below it
-            stack = [(root, False)]
-            while stack:  # post-order, left before right: leaves numbered left to right
-                node, children_done = stack.pop()
-                if forest.is_leaf[node]:
-                    if len(leaves) == cls.MAX_LEAVES:
-                        return None
-                    subtree[node] = 1 << len(leaves)
-                    leaves.append(node)
-                elif children_done:
-                    subtree[node] = subtree[int(forest.left[node])] | subtree[int(forest.right[node])]
-                else:
-                    stack += [(node, True), (int(forest.right[node]), False), (int(forest.left[node]), False)]
-            leaf_nodes[t, : len(leaves)] = leaves
-            rows: dict[int, np.ndarray] = {}
-            for node in subtree:
-                if forest.is_leaf[node]:
-                    continue
-                column = int(forest.column[node])
-                n_bins = int(forest.n_bins[column])
-                goes_left = forest.table[forest.table_offset[node] + np.arange(n_bins)] == forest.left[node]
-                row = rows.setdefault(column, np.full(n_bins, all_ones))
-                row[~goes_left] &= np.uint64(~subtree[int(forest.left[node])] & 0xFFFFFFFF)
-            for column, row in rows.items():
-                per_column.setdefault(column, []).append((t, row.astype(np.uint32)))
-        features: list[tuple[int, np.ndarray | None, np.ndarray]] = []  # (column, trees or None: all, masks)
-        for column in sorted(per_column):
-            trees = np.array([t for t, _ in per_column[column]], dtype=np.intp)
-            masks = np.stack([row for _, row in per_column[column]])
-            if len(trees) >= pad_share * n_trees:
+    def of(cls, forest: Forest, outputs: tuple, pad_share: float = 0.6) -> "LeafMasks | None":
+        """The masks of the trees of `outputs` (output after output; the arrays were checked
+        at load); None if the model has none (a tree with more than MAX_LEAVES leaves)."""
+        columns, offsets, trees, masks, leaf_values = (forest._mask_arrays[name] for name in MASK_ARRAYS)
+        if len(leaf_values) == 0:
+            return None
+        counts = np.diff(offsets)
+        selected = np.concatenate([np.arange(forest.output_trees[k], forest.output_trees[k + 1]) for k in outputs])
+        position = np.full(len(forest.roots), -1)
+        position[selected] = np.arange(len(selected))
+        features: list[tuple[int, np.ndarray | None, np.ndarray]] = []
+        start = 0
+        for i, column in enumerate(columns.tolist()):
+            n_bins = int(forest.n_bins[column])
+            rows = masks[start : start + int(counts[i]) * n_bins].reshape(-1, n_bins)
+            start += len(rows) * n_bins
+            where = position[trees[offsets[i] : offsets[i + 1]]]
+            rows, where = rows[where >= 0], where[where >= 0]
+            if not len(where):
+                continue
+            if len(where) >= pad_share * len(selected):
                 # Used by most trees: give every tree a row (all ones where unused), so the AND
                 # runs over the whole accumulator instead of a gather and a scatter.
-                full = np.full((n_trees, masks.shape[1]), np.uint32(0xFFFFFFFF))
-                full[trees] = masks
-                trees, masks = None, full  # type: ignore[assignment]  # None: every tree
-            features.append((column, trees, np.ascontiguousarray(masks)))
-        return cls(features, forest.value[leaf_nodes])
+                full = np.full((len(selected), n_bins), np.uint32(0xFFFFFFFF))
+                full[where] = rows
+                features.append((column, None, full))
+            else:
+                features.append((column, where, np.ascontiguousarray(rows)))
+        return cls(features, leaf_values[selected])
 
     def leaf_values(self, bins: np.ndarray) -> np.ndarray:
         """The leaf value each tree gives each binned row: shape (trees, rows)."""
@@ -386,10 +352,31 @@ class LeafMasks:
         return self.values.take(position)
 
 
-def usable_cpus() -> int:
-    """Threads for numpy work that releases the GIL: the CPUs this process may use, at most 4."""
-    import os
+def _sorted_runs(values: np.ndarray, offsets: np.ndarray) -> bool:
+    """values[offsets[i]:offsets[i + 1]] is strictly increasing for every i (and holds no NaN)."""
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        return False
+    rising = values[1:] > values[:-1]
+    starts = offsets[(offsets > 0) & (offsets < len(values))]
+    rising[starts - 1] = True  # from one run to the next: anything
+    return bool(np.all(rising))
 
+
+def _in_threads(work, starts: range) -> None:
+    """work(start) for every start, shared by usable_cpus() threads when there are several."""
+    threads = min(len(starts), usable_cpus())
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(work, starts))
+    else:
+        for start in starts:
+            work(start)
+
+
+def usable_cpus() -> int:
+    """Threads for work that releases the GIL: the CPUs this process may use, at most 4."""
     try:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except (AttributeError, OSError):

@@ -2,18 +2,25 @@
 
 A model folder holds `metadata.json` (what the model was trained on, and the sha256 of every
 other file), `model.joblib` (the fitted SalaryModel, pickled) and the compiled form of the
-same model: `forest.npz` (numeric arrays only, read with allow_pickle=False) and
-`forest.json` (the feature schema, the conformal margins and the baseline). This module
-reads and writes the compiled files and checks them; it imports no scikit-learn, and numpy
-only when arrays are read or written, so reading metadata stays cheap.
+same model: `forest.npz` (numeric arrays only, read without unpickling) and `forest.json`
+(the feature schema, the conformal margins and the baseline). This module reads and writes
+the compiled files and checks them; it imports no scikit-learn, and numpy only when arrays
+are read or written, so reading metadata stays cheap.
 
 Format versions, and the policy for reading older ones
 -------------------------------------------------------
 `FORMAT_VERSION` is the version this mlsalary writes, as "format_version" in both
 `metadata.json` and `forest.json`. `READABLE_VERSIONS` are the versions it loads:
 
-- version 1: the first compiled format. Its `metadata.json` was written before the field
-  existed, so a `metadata.json` without "format_version" is read as version 1.
+- version 1: the first compiled format: per quantile model, the trees' node arrays as
+  scikit-learn has them (`m{k}_left`, `m{k}_threshold`, a 256-column table per categorical
+  split ...), from which every load built the evaluator's tables. Its `metadata.json` was
+  written before the field existed, so a `metadata.json` without "format_version" is read as
+  version 1. It still loads (the tables are built at load, as before, without the leaf masks).
+- version 2: the evaluator's tables themselves, built once at export (runtime/compile.py):
+  the five models' nodes in one array each, a next-node table per node over the bins of its
+  column, the bins' cut points and the leaf masks (FOREST_ARRAYS below). Members are stored
+  uncompressed and aligned, so loading uses them in place, without a copy.
 
 A folder of a version this mlsalary cannot read is refused with one line, before any model
 file is opened: a newer version asks for a newer mlsalary or a retrain with this one, an
@@ -26,17 +33,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
-from importlib import resources
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+import importlib.util
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, TypedDict, cast
 
 from mlsalary.errors import ModelError
 
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT_VERSION = 1
-READABLE_VERSIONS = (1,)
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 LEGACY_VERSION = 1  # a metadata.json without "format_version"
 
 MODEL_FILE = "model.joblib"
@@ -48,13 +56,33 @@ RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section
 
 FORMAT_NAME = "mlsalary-forest"
 N_MODELS = 5  # one per quantile, as in SalaryModel
-MAX_ARRAY_BYTES = 512 << 20  # forest.npz, uncompressed (the shipped model's: 11 MB)
+MAX_ARRAY_BYTES = 512 << 20  # forest.npz, uncompressed
 N_CODES = 256  # a bitset of 8 uint32 words: category codes 0..255
+ALIGN = 64  # forest.npz members start on this boundary (numpy pads its .npy header to it too)
 
-# The arrays of one compiled estimator (see _sklearn.estimator_arrays): one entry per node.
-PER_NODE = ("value", "feature", "threshold", "missing_left", "left", "right", "is_leaf", "is_categorical", "cat_row")
-INTEGER = ("feature", "left", "right", "cat_row", "roots", "cat_columns", "cat_offsets", "n_features")
-REQUIRED = PER_NODE + ("baseline", "roots", "cat_table", "cat_columns", "cat_values", "cat_offsets", "n_features")
+# Version 2: the arrays of forest.npz, name -> (dtypes accepted, dimensions). Written by
+# runtime/compile.py, checked by runtime/forest.py. Nodes of all models are numbered together,
+# model by model and tree by tree; a tree's nodes run from its root to the next tree's root.
+FOREST_ARRAYS: dict[str, tuple[tuple[str, ...], int]] = {
+    "background": (("<f8",), 2),  # the reference rows (CompiledModel.background_)
+    "baseline": (("<f8",), 1),  # per model: the raw prediction before any tree
+    "output_trees": (("<i4",), 1),  # model k's trees are output_trees[k]:output_trees[k + 1]
+    "roots": (("<i4",), 1),  # per tree: its first node
+    "node_info": (("<i4",), 1),  # per node: table offset << 8 | column (n_features: a leaf)
+    "value": (("<f8",), 1),  # per node: the leaf value (0 for a split)
+    "table": (("|u1", "<u2"), 1),  # per node and bin of its column: steps ahead to the next node
+    "n_bins": (("<i4",), 1),  # per column, and 1 for the leaves' column
+    "cut_points": (("<f8",), 1),  # numeric columns: the thresholds, sorted, column after column
+    "cut_offsets": (("<i4",), 1),  # column f's are cut_points[cut_offsets[f]:cut_offsets[f + 1]]
+    "cat_columns": (("<i4",), 1),  # categorical columns
+    "cat_values": (("<f8",), 1),  # their categories (the codes the schema writes), sorted
+    "cat_offsets": (("<i4",), 1),  # cat_columns[i]'s are cat_values[cat_offsets[i]:cat_offsets[i + 1]]
+    "mask_columns": (("<i4",), 1),  # leaf masks (forest.LeafMasks): the columns trees split on
+    "mask_tree_offsets": (("<i4",), 1),  # mask_columns[i]'s trees: mask_trees[offsets[i]:offsets[i + 1]]
+    "mask_trees": (("<i4",), 1),
+    "masks": (("<u4",), 1),  # per column, tree and bin: the leaves still reachable
+    "leaf_values": (("<f8",), 2),  # per tree, its leaf values left to right (LeafMasks.MAX_LEAVES)
+}
 
 
 # -- metadata.json ---------------------------------------------------------------------------
@@ -147,8 +175,10 @@ def write_compiled(folder: Path, arrays: dict[str, np.ndarray], document: dict[s
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Like np.savez, but byte-for-byte reproducible (fixed zip timestamps, stored)."""
+    """Like np.savez, but byte-for-byte reproducible (fixed zip timestamps, stored) and with
+    every member's data on an ALIGN-byte boundary of the file, so read_npz can use it in place."""
     import io
+    import struct
     import zipfile
 
     import numpy as np
@@ -159,6 +189,12 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_STORED
+            # The local header (30 bytes, the name, the extra field) is padded by an extra field
+            # of zeros (the id zipalign uses) up to the boundary.
+            assert archive.fp is not None
+            start = archive.fp.tell() + 30 + len(info.filename.encode()) + 4
+            padding = -start % ALIGN
+            info.extra = struct.pack("<HH", 0xD935, padding) + bytes(padding)
             archive.writestr(info, buffer.getvalue())
 
 
@@ -166,7 +202,11 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def read_verified(folder: Path, artifacts: dict[str, Artifact] | None) -> dict[str, bytes]:
-    """The bytes of the compiled files; with `artifacts` (from metadata), sha256-verified."""
+    """The bytes of the compiled files; with `artifacts` (from metadata), sha256-verified.
+
+    Read into memory, not memory-mapped: a mapped file that changed after its check would
+    change tables the C evaluator relies on having been checked.
+    """
     blobs = {}
     for name in COMPILED_FILES:
         try:
@@ -197,56 +237,101 @@ def parse_document(blob: bytes) -> dict[str, Any]:
     return document
 
 
-def model_parts(arrays: dict[str, np.ndarray], n_models: int) -> list[dict[str, np.ndarray]]:
-    """The arrays of each compiled estimator k (stored as `m{k}_name`; Forest checks them)."""
-    parts = []
-    for k in range(n_models):
-        prefix = f"m{k}_"
-        parts.append({name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)})
-    return parts
-
-
 def read_npz(blob: bytes) -> dict[str, np.ndarray]:
-    """The arrays of an .npz archive: numeric arrays only, within MAX_ARRAY_BYTES in all."""
+    """The arrays of an .npz archive: numeric arrays only, within MAX_ARRAY_BYTES in all.
+
+    An uncompressed member is used in place: its array is a read-only view of `blob`, no copy
+    (version 2 writes every member so, aligned). A compressed member is inflated first.
+    """
     import io
     import zipfile
 
-    import numpy as np
-
     if not blob.startswith(b"PK\x03\x04"):
         raise ValueError("not an .npz archive")
+    arrays = {}
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-        size = sum(info.file_size for info in archive.infolist())  # zipfile reads no more
-    if size > MAX_ARRAY_BYTES:  # a compressed "zip bomb" must not fill the memory
-        raise ValueError(f"its arrays would take {size >> 20} MiB, more than the {MAX_ARRAY_BYTES >> 20} MiB allowed")
-    try:
-        # allow_pickle=False: an object array (a pickle) is refused, never unpickled.
-        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except ValueError as error:
-        if "pickle" in str(error):  # numpy's message suggests loading it unsafely: no
-            raise ValueError("it holds pickled (object) data, which mlsalary never loads") from None
-        raise
+        members = archive.infolist()
+        size = sum(info.file_size for info in members)  # zipfile reads no more
+        if size > MAX_ARRAY_BYTES:  # a compressed "zip bomb" must not fill the memory
+            raise ValueError(f"its arrays would take {size >> 20} MiB, more than the {MAX_ARRAY_BYTES >> 20} MiB allowed")
+        for info in members:
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 1:
+                arrays[name] = _npy_array(name, blob, _data_start(blob, info), info.file_size)
+            else:
+                arrays[name] = _npy_array(name, archive.read(info), 0, info.file_size)
+    return arrays
 
 
-def check_part(k: int, p: dict[str, np.ndarray]) -> None:
-    """The arrays of compiled estimator k are all there, with the shapes and types export writes."""
-    missing = [name for name in REQUIRED if name not in p]
-    if missing:
-        raise ModelError(f"{FOREST_FILE}: model {k} has no array '{missing[0]}'")
-    n = len(p["value"]) if p["value"].ndim == 1 else -1
-    for name in PER_NODE:
-        if p[name].shape != (n,):
-            raise ModelError(f"{FOREST_FILE}: m{k}_{name} has shape {p[name].shape}, expected one entry per node")
-    for name in INTEGER:
-        if p[name].dtype.kind not in "iu" or p[name].ndim != 1:
-            raise ModelError(f"{FOREST_FILE}: m{k}_{name} is not a list of integers")
-    if p["cat_table"].ndim != 2 or p["cat_table"].shape[1] != N_CODES:
-        raise ModelError(f"{FOREST_FILE}: m{k}_cat_table has shape {p['cat_table'].shape}, expected (n, {N_CODES})")
-    if p["baseline"].shape != (1,) or p["n_features"].shape != (1,) or p["cat_values"].ndim != 1:
-        raise ModelError(f"{FOREST_FILE}: m{k}_baseline, m{k}_n_features or m{k}_cat_values has the wrong shape")
-    if len(p["roots"]) == 0:
-        raise ModelError(f"{FOREST_FILE}: model {k} has no trees")
+def _data_start(blob: bytes, info) -> int:
+    """Where a stored zip member's data starts: after its local header, name and extra field."""
+    import struct
+
+    offset = info.header_offset
+    if blob[offset : offset + 4] != b"PK\x03\x04":
+        raise ValueError(f"the archive's entry for '{info.filename}' is damaged")
+    name_length, extra_length = struct.unpack("<HH", blob[offset + 26 : offset + 30])
+    start = offset + 30 + name_length + extra_length
+    if start + info.file_size > len(blob):
+        raise ValueError(f"'{info.filename}' runs past the end of the archive")
+    return start
+
+
+def _npy_array(name: str, buffer: bytes, start: int, size: int) -> np.ndarray:
+    """The array of the .npy bytes buffer[start:start + size], a read-only view of them.
+
+    Only numbers and booleans: an object array (a pickle) is refused, never unpickled, and so is
+    a header that declares more data than the member holds.
+    """
+    import io
+    import math
+
+    import numpy as np
+
+    header = io.BytesIO(buffer[start : start + min(size, 1 << 16)])
+    version = np.lib.format.read_magic(header)
+    if version != (1, 0) and version != (2, 0):
+        raise ValueError(f"'{name}' is in .npy version {version}, which mlsalary does not read")
+    # The header numpy writes is read with a regular expression; any other with numpy's own
+    # reader (ast.literal_eval: it compiles the header, which costs more than the array).
+    length_size = 2 if version == (1, 0) else 4
+    length = int.from_bytes(buffer[start + 8 : start + 8 + length_size], "little")
+    written = _NPY_HEADER.fullmatch(buffer, start + 8 + length_size, start + 8 + length_size + length)
+    if written:
+        dtype = np.dtype(written["descr"].decode())
+        fortran_order = written["fortran"] == b"True"
+        shape = tuple(int(n) for n in written["shape"].split(b",") if n.strip())
+        header.seek(8 + length_size + length)
+    elif version == (1, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(header)
+    else:
+        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(header)
+    if dtype.hasobject:
+        raise ValueError("it holds pickled (object) data, which mlsalary never loads")
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise ValueError(f"'{name}' holds {dtype} values, not numbers")
+    count = math.prod(shape)
+    available = size - header.tell()
+    if count * dtype.itemsize > available:
+        raise ValueError(f"'{name}' declares {count * dtype.itemsize} bytes of data, but holds {available}")
+    array = np.frombuffer(buffer, dtype=dtype, count=count, offset=start + header.tell())
+    return array.reshape(shape[::-1]).T if fortran_order else array.reshape(shape)
+
+
+# np.lib.format.write_array's header: the dict in this order, padded with spaces to a newline.
+_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][a-z]\d{1,2})', 'fortran_order': (?P<fortran>True|False), 'shape': \((?P<shape>[\d, ]*)\), \} *\n")
+
+
+def check_arrays(arrays: Mapping[str, np.ndarray], names: Iterable[str] = FOREST_ARRAYS) -> None:
+    """The arrays `names` of a version 2 forest.npz are all there, with the types and
+    dimensions FOREST_ARRAYS gives (their values are checked by runtime/forest.py)."""
+    for name in names:
+        dtypes, ndim = FOREST_ARRAYS[name]
+        if name not in arrays:
+            raise ModelError(f"{FOREST_FILE}: no array '{name}'")
+        array = arrays[name]
+        if array.dtype.str not in dtypes or array.ndim != ndim:
+            raise ModelError(f"{FOREST_FILE}: '{name}' is a {array.ndim}-dimensional {array.dtype.str} array, expected {ndim} dimensions of {' or '.join(dtypes)}")
 
 
 # -- the model folder: where the shipped one is, and its metadata ----------------------------
@@ -254,12 +339,11 @@ def check_part(k: int, p: dict[str, np.ndarray]) -> None:
 
 def shipped_model_dir() -> Path:
     """The model shipped with the package (installed as mlsalary.shipped, or models/ in a checkout)."""
-    try:
-        installed = Path(str(resources.files("mlsalary.shipped")))
-        if (installed / METADATA_FILE).is_file():
-            return installed
-    except ModuleNotFoundError:
-        pass
+    # The package's folder from its import spec: importlib.resources would import its readers.
+    spec = importlib.util.find_spec("mlsalary.shipped")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / METADATA_FILE).is_file():
+            return Path(folder)
     return Path(__file__).resolve().parents[2] / "models"  # mlsalary/runtime/format.py -> the checkout
 
 

@@ -2,7 +2,8 @@
 
 `CompiledModel.load(directory)` reads `forest.npz` and `forest.json` (see runtime/format.py):
 no scikit-learn, pandas or joblib import and no unpickling, so a model folder is data, not
-code. The trained `SalaryModel` (model.py) stays the source of truth; the compiled form
+code. The arrays are used where they lie in the file's bytes, already in the evaluator's
+layout (format version 2); a version 1 folder is compiled to it first (runtime/compile.py). The trained `SalaryModel` (model.py) stays the source of truth; the compiled form
 reproduces its predictions (tests/test_compiled.py compares them on the shipped model, real
 rows and a synthetic model with unseen categories): the raw quantiles come from `Forest`
 (runtime/forest.py), the rest is the same code, quantiles.py.
@@ -18,7 +19,7 @@ from mlsalary.errors import ModelError
 from mlsalary.features import FeatureSchema
 from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, widen
 from mlsalary.features import schema_from_json
-from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, model_parts, one_line, parse_document, read_npz, read_verified
+from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, one_line, parse_document, read_npz, read_verified
 from mlsalary.runtime.forest import Forest
 
 
@@ -55,8 +56,16 @@ class CompiledModel:
             if "background" not in arrays:
                 raise ValueError("no array 'background'")
             failing = f"the compiled model in '{folder}' ({FOREST_FILE} with {SCHEMA_FILE})"
+            if document["format_version"] == 1:  # the trees' node arrays: build the tables now
+                from mlsalary.runtime.compile import compile_forest, model_parts
+
+                forest = Forest(compile_forest(model_parts(arrays, document["n_models"]), masks=False))
+            else:
+                forest = Forest(arrays)
+            if forest.n_outputs != document["n_models"]:
+                raise ModelError(f"{FOREST_FILE} holds {forest.n_outputs} models, {SCHEMA_FILE} says {document['n_models']}")
             model = cls(
-                Forest(model_parts(arrays, document["n_models"])),
+                forest,
                 schema_from_json(document["schema"]),
                 arrays["background"],
                 float(document["baseline"]),

@@ -1,0 +1,185 @@
+/* The forest evaluator in C: the optional fast path of runtime/forest.py.
+ *
+ * It walks the same tables as the numpy walk (format version 2, built by runtime/compile.py):
+ * for a row and a tree, start at the tree's root; while the node is not a leaf, read the bin
+ * of the row in the node's column and step ahead by the table's entry for that bin. Each
+ * model's sum is baseline + tree 0 + tree 1 + ..., in that order, as scikit-learn adds them,
+ * so the results are bit-identical to the numpy methods.
+ *
+ * Built by setup.py where a C compiler is found, skipped where not (forest.py then uses
+ * numpy). Plain C over the buffer protocol: no numpy headers, no dependency.
+ *
+ * Trust: node_info and table are the arrays Forest checked when the model was loaded (every
+ * offset and step in range, children after their parent, leaves in the last column). What
+ * varies per call is checked here: every bin below its column's number of bins, every root a
+ * node, the spans within the roots, and all sizes. The GIL is released while the trees are
+ * walked, so threads can share a batch.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Rows walked through one tree before the next tree: their bins stay in the L1 cache while
+ * the tree's nodes and table do too. */
+#define BLOCK 64
+/* Rows walked through a tree together: their steps do not wait for one another, so the
+ * processor overlaps their memory reads. A finished walk (a leaf) steps to itself; every
+ * STEPS steps, the finished ones are dropped from the group, so the group does not wait for
+ * its deepest walk and nothing branches on one walk's end. */
+#define LANES 16
+#define STEPS 3
+
+/* A C-contiguous buffer of `ndim` dimensions whose items are `size` bytes and whose format
+ * is one of `kinds` (native byte order); -1 with an exception set if not. */
+static int
+get_buffer(PyObject *obj, Py_buffer *view, const char *name, const char *kinds, Py_ssize_t size, int ndim, int writable)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0)
+        return -1;
+    const char *format = view->format ? view->format : "B";
+    if (format[0] == '@' || format[0] == '=')
+        format++;
+    if (view->itemsize != size || view->ndim != ndim || format[0] == '\0' || format[1] != '\0' || !strchr(kinds, format[0])) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a %d-dimensional array of %zd-byte items (%s), got format '%s'", name, ndim, size, kinds,
+                     view->format ? view->format : "B");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+walk(const uint16_t *bins, Py_ssize_t n_rows, Py_ssize_t width, const int32_t *node_info, const uint8_t *table, const double *value,
+     const int32_t *roots, const int32_t *spans, Py_ssize_t n_out, const double *baseline, double *out)
+{
+    const int32_t leaf = (int32_t)(width - 1);
+    double total[BLOCK];
+    int32_t node[LANES];
+    const uint16_t *row[LANES];
+    int alive[LANES];
+    for (Py_ssize_t start = 0; start < n_rows; start += BLOCK) {
+        const Py_ssize_t m = n_rows - start < BLOCK ? n_rows - start : BLOCK;
+        const uint16_t *block = bins + start * width;
+        for (Py_ssize_t j = 0; j < n_out; j++) {
+            for (Py_ssize_t i = 0; i < m; i++)
+                total[i] = baseline[j];
+            for (int32_t t = spans[j]; t < spans[j + 1]; t++) {
+                for (Py_ssize_t i = 0; i < m; i += LANES) {
+                    const int lanes = m - i < LANES ? (int)(m - i) : LANES;
+                    for (int l = 0; l < lanes; l++) {
+                        node[l] = roots[t];
+                        row[l] = block + (i + l) * width;
+                        alive[l] = l;
+                    }
+                    for (int n_alive = lanes; n_alive > 0;) {
+                        for (int s = 0; s < STEPS; s++) {
+                            for (int k = 0; k < n_alive; k++) {
+                                const int l = alive[k];
+                                const int32_t info = node_info[node[l]];
+                                node[l] += table[(info >> 8) + row[l][info & 255]];
+                            }
+                        }
+                        int still = 0;
+                        for (int k = 0; k < n_alive; k++) {
+                            const int l = alive[k];
+                            alive[still] = l;
+                            still += (node_info[node[l]] & 255) != leaf;
+                        }
+                        n_alive = still;
+                    }
+                    for (int l = 0; l < lanes; l++)
+                        total[i + l] += value[node[l]];
+                }
+            }
+            for (Py_ssize_t i = 0; i < m; i++)
+                out[(start + i) * n_out + j] = total[i];
+        }
+    }
+}
+
+PyDoc_STRVAR(evaluate_doc,
+"evaluate(bins, n_bins, node_info, table, value, roots, spans, baseline, out)\n\n"
+"Raw predictions of binned rows into out (rows x models, float64): out[r, j] = baseline[j]\n"
+"+ the leaf values of trees roots[spans[j]:spans[j + 1]] for row r. bins: uint16, rows x\n"
+"columns (the last column 0: the leaves'); n_bins: int32 per column; node_info: int32 per\n"
+"node; table: uint8; value: float64 per node; roots, spans: int32; baseline: float64.\n"
+"node_info and table must be a checked Forest's (runtime/forest.py).");
+
+static PyObject *
+evaluate(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *objects[9];
+    Py_buffer views[9];
+    int held = 0;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO:evaluate", &objects[0], &objects[1], &objects[2], &objects[3], &objects[4], &objects[5], &objects[6],
+                          &objects[7], &objects[8]))
+        return NULL;
+    static const char *names[9] = {"bins", "n_bins", "node_info", "table", "value", "roots", "spans", "baseline", "out"};
+    static const char *kinds[9] = {"H", "il", "il", "B", "d", "il", "il", "d", "d"};
+    static const Py_ssize_t sizes[9] = {2, 4, 4, 1, 8, 4, 4, 8, 8};
+    static const int dims[9] = {2, 1, 1, 1, 1, 1, 1, 1, 2};
+    for (; held < 9; held++) {
+        if (get_buffer(objects[held], &views[held], names[held], kinds[held], sizes[held], dims[held], held == 8) < 0)
+            goto done;
+    }
+    const uint16_t *bins = views[0].buf;
+    const int32_t *n_bins = views[1].buf, *node_info = views[2].buf, *roots = views[5].buf, *spans = views[6].buf;
+    const uint8_t *table = views[3].buf;
+    const double *value = views[4].buf, *baseline = views[7].buf;
+    double *out = views[8].buf;
+    const Py_ssize_t n_rows = views[0].shape[0], width = views[0].shape[1];
+    const Py_ssize_t n_nodes = views[2].shape[0], n_roots = views[5].shape[0], n_out = views[7].shape[0];
+    if (width < 1 || views[1].shape[0] != width || views[4].shape[0] != n_nodes || views[6].shape[0] != n_out + 1 || views[8].shape[0] != n_rows ||
+        views[8].shape[1] != n_out || n_bins[width - 1] != 1) {
+        PyErr_SetString(PyExc_ValueError, "evaluate: the arrays' sizes do not agree");
+        goto done;
+    }
+    for (Py_ssize_t t = 0; t < n_roots; t++) {
+        if (roots[t] < 0 || roots[t] >= n_nodes) {
+            PyErr_SetString(PyExc_ValueError, "evaluate: a root is not a node");
+            goto done;
+        }
+    }
+    for (Py_ssize_t j = 0; j <= n_out; j++) {
+        if (spans[j] < 0 || spans[j] > n_roots || (j > 0 && spans[j] < spans[j - 1])) {
+            PyErr_SetString(PyExc_ValueError, "evaluate: the spans are not ranges of the roots");
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const uint16_t *row = bins + r * width;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            if (row[c] >= n_bins[c]) {
+                PyErr_Format(PyExc_ValueError, "evaluate: row %zd has bin %d in column %zd, which has %d", r, (int)row[c], c, (int)n_bins[c]);
+                goto done;
+            }
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    walk(bins, n_rows, width, node_info, table, value, roots, spans, n_out, baseline, out);
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    while (held > 0)
+        PyBuffer_Release(&views[--held]);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"evaluate", evaluate, METH_VARARGS, evaluate_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_forest", "The forest evaluator in C (see runtime/forest.py); optional.", -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__forest(void)
+{
+    return PyModule_Create(&module);
+}
