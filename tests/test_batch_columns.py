@@ -186,17 +186,40 @@ def test_real_survey_rows_give_the_row_paths_output(estimator, monkeypatch, data
 # -- memory ------------------------------------------------------------------------------------------
 
 
-def test_bad_rows_leave_no_reference_cycles(estimator):
-    """batch runs with the cyclic garbage collector off: what bad rows leave behind (exceptions
-    holding the frames that hold them) must not pile up as the file streams."""
-    bad = "experience,country,role,location\n" + "".join(f"{-i},Germny{i},data scientst {i},Austin{i}\n" for i in range(300))
-    bad += "".join(f"{i % 50},DE,ml-engineer,Austin TX\n" for i in range(300))  # place and country disagree
-    batch_module.run(estimator, io.StringIO(bad), io.StringIO())  # first use: lazy imports, tables
+def test_a_bad_profile_leaves_no_reference_cycle():
+    """batch runs with the cyclic garbage collector off: an InputError from from_mapping must
+    not hold the frame that holds it (and every caller's frame, the whole chunk with them)."""
+    bad = [{"experience": "-1"}, {"experience": "-1", "country": "Germny", "skills": 5}, {"location": "Austin TX", "country": "DE"}]
+    for raw in bad:  # first use: lazy imports and tables, cached parses
+        with pytest.raises(InputError):
+            Profile.from_mapping(raw)
     gc.collect()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        batch_module.run(estimator, io.StringIO(bad.replace("Germny", "Germnay")), io.StringIO())
+        for raw in bad * 3:
+            with pytest.raises(InputError):
+                Profile.from_mapping(raw)
+        assert gc.collect() == 0
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def test_what_bad_values_leave_behind_is_collected(estimator, monkeypatch):
+    """Values that fail to parse can leave reference cycles (taxonomy, locations); batch collects
+    the young objects every COLLECT_EVERY rows of the per-row path."""
+    from mlsalary.batch import estimate
+
+    monkeypatch.setattr(estimate, "COLLECT_EVERY", 1)
+    text = "experience,country,role,location\n" + "".join(f"{-i},Germny{i},data scientst {i},Austin{i}\n" for i in range(300))
+    text += "".join(f"{i % 50},DE,ml-engineer,Austin TX\n" for i in range(300))  # place and country disagree
+    batch_module.run(estimator, io.StringIO(text), io.StringIO())  # first use: lazy imports, tables
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        batch_module.run(estimator, io.StringIO(text.replace("Germny", "Germnay")), io.StringIO())
         assert gc.collect() == 0
     finally:
         if collecting:

@@ -43,9 +43,8 @@ def run(
     """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
     (and the offer column's amounts) are in its currency per its period."""
     # The cyclic garbage collector would rescan every cached estimate again and again as rows
-    # stream by (a third of the run time, measured). Bad values can leave reference cycles
-    # behind (an exception holding the frame that holds it): the young objects of a chunk that
-    # had some are collected by hand (see batch.estimate).
+    # stream by (a third of the run time, measured); see estimate.collect_after for the
+    # cycles bad values can leave behind.
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -88,8 +88,7 @@ def estimate_columns(
         tails[i] = _tail(estimator, estimator.support(profile))
     if profiles:
         X[rows] = estimator.model.schema_.encode_profiles(profiles)
-    if encoded.slow.any():
-        gc.collect(0)  # what bad values left behind (see batch.run)
+    collect_after(len(rows) + int((~valid).sum()))
     if not valid.all():
         X = X[valid]
         outcomes = [o for o, ok in zip(outcomes, valid.tolist()) if ok]
@@ -133,6 +132,24 @@ def _tail(estimator, support: int | None) -> str:
     return f"{support},{'true' if support < estimator.thin_below else 'false'},"
 
 
+# Rows that went through Profile.from_mapping since the last collection of young objects.
+_UNCOLLECTED = [0]
+COLLECT_EVERY = 1024
+
+
+def collect_after(rows: int) -> None:
+    """Collect the young objects once every COLLECT_EVERY rows of the per-row path.
+
+    Bad values can leave reference cycles behind (an exception holding the frame that holds
+    it), and batch runs with the cyclic collector off: what they hold stays bounded. Rarely,
+    because a collection scans every estimate cached since the last one.
+    """
+    _UNCOLLECTED[0] += rows
+    if _UNCOLLECTED[0] >= COLLECT_EVERY:
+        _UNCOLLECTED[0] = 0
+        gc.collect(0)
+
+
 def _done(result: Any) -> Future:
     future: Future = Future()
     future.set_result(result)
@@ -150,8 +167,7 @@ def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, wid
             valid.append(outcome)
         except InputError as error:
             outcome.set(None, [""] * (width - 1) + [str(error)], str(error))
-    if len(valid) < len(new):
-        gc.collect(0)  # what bad values left behind (see batch.run)
+    collect_after(len(new) - len(valid))
     quantiles = estimator.quantiles_many(profiles).tolist()
     explained: list = [None] * len(profiles)
     if explain and profiles:
