@@ -102,6 +102,18 @@ def test_titles_and_levels_stay_on_the_column_path(estimator):
     assert not ColumnEncoder(estimator.model.schema_, factors).encode(keys).slow.any()
 
 
+def test_skill_lists_encode_as_their_profile(estimator):
+    """A ';' list is encoded item by item: labels with a comma, commas between skills, blank and
+    non-answer items, duplicates, a bad item, a list longer than the parse cache keeps."""
+    cells = [
+        "python;pytorch", "pytorch;python;python", "Linode, now Akamai;python", "python,sql", "python, sql;aws",
+        ";;python;", " ; ", "NA;python", "python;langchian", "python;" + "x" * 120 + ",sql", ";".join(["python", "sql"] * 300),
+        "LLM;GenAI;LangChain;RAG;Hugging Face", "Bash/Shell (all shells);C;C++", "python", "", "NA", "C#;.NET (5+) ;F#",
+    ]
+    check_encoded(estimator, ("skills",), cells)
+    check_encoded(estimator, ("skills", "country"), [(cell, "DE") for cell in cells])
+
+
 # -- whole files: the column path against the row path ---------------------------------------------
 
 

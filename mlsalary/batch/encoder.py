@@ -83,6 +83,12 @@ class ColumnEncoder:
             distinct = dict.fromkeys(column)  # first seen first
             position = {value: i for i, value in enumerate(distinct)}
             codes = np.fromiter(map(position.__getitem__, column), dtype=np.intp, count=n)
+            if name == "skills":
+                # A listed skill is one the person has; an unlisted one is not stated (NaN).
+                table, bad = self._skill_table(list(distinct))
+                X[:, self.skills] = table[codes]
+                slow |= bad[codes]
+                continue
             parsed = [self._parse(name, value) for value in distinct]
             bad = np.fromiter((value is _BAD for value in parsed), dtype=bool, count=len(parsed))
             if name == "location":
@@ -91,18 +97,6 @@ class ColumnEncoder:
             elif name in NUMERIC_FACTORS:
                 table = np.array([np.nan if value is None or value is _BAD else float(value) for value in parsed])
                 X[:, self.column[name]] = table[codes]
-            elif name == "skills":
-                # A listed skill is one the person has; an unlisted one is not stated (NaN).
-                table = np.full((len(parsed), len(self.skill_position)), np.nan)
-                skill_of = self.skill_position.get
-                have = [
-                    (i, j)
-                    for i, skills in enumerate(parsed) if skills is not None and skills is not _BAD
-                    for j in map(skill_of, skills) if j is not None
-                ]
-                if have:
-                    table[tuple(zip(*have))] = 1.0
-                X[:, self.skills] = table[codes]
             elif name == "role":
                 vocab, level_vocab = schema.vocab_["role"], schema.vocab_["seniority"]
                 table = np.full(len(parsed), np.nan)
@@ -149,3 +143,58 @@ class ColumnEncoder:
             return _cached_field(name, value if self.decode is None else self.decode(value))
         except InputError:
             return _BAD
+
+    def _skill_table(self, values: list) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct skills cells -> their skill columns (1.0 for a listed modelled skill, NaN for
+        the rest) and whether each is bad.
+
+        A CSV cell is a ';' list, whose skills are the union of its items' skills as
+        parse_skills reads it (a bad item makes it bad). Items repeat across rows far more than
+        whole lists do: each distinct item is parsed once, and the lists are taken apart and
+        put back together with numpy.
+        """
+        n = len(values)
+        table = np.full((n, len(self.skill_position)), np.nan)
+        bad = np.zeros(n, dtype=bool)
+        owners: list[int] = []  # the cell of each item
+        items: list[str] = []
+        cells: list[int] = []  # cells parsed whole: not a ';' list (or JSON)
+        for i, value in enumerate(values):
+            if self.decode is None and type(value) is str and ";" in value:
+                parts = value.split(";")
+                items += parts
+                owners += [i] * len(parts)
+            else:
+                cells.append(i)
+        found = [self._parse("skills", values[i]) for i in cells]
+        if items:
+            distinct = dict.fromkeys(items)
+            position = {item: k for k, item in enumerate(distinct)}
+            codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
+            owner = np.array(owners, dtype=np.intp)
+            item_skills = [self._parse("skills", item) for item in distinct]
+            item_bad = np.fromiter((skills is _BAD for skills in item_skills), dtype=bool, count=len(item_skills))
+            bad |= np.bincount(owner, weights=item_bad[codes], minlength=n) > 0
+        else:
+            item_skills, owner, codes = [], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        for i, skills in zip(cells, found):
+            bad[i] = skills is _BAD
+        # Each whole cell and each distinct item -> its modelled skills' columns, flattened.
+        owner = np.concatenate([np.array(cells, dtype=np.intp), owner])
+        codes = np.concatenate([np.arange(len(cells), dtype=np.intp), codes + len(cells)])
+        columns = [self._columns_of(skills) for skills in found + item_skills]
+        counts = np.array([len(c) for c in columns], dtype=np.intp)
+        flat = np.array([j for c in columns for j in c], dtype=np.intp)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        per = counts[codes]  # columns each item (or whole cell) brings
+        total = int(per.sum())
+        if total:
+            offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+            table[np.repeat(owner, per), flat[np.repeat(starts[codes], per) + offsets]] = 1.0
+        return table, bad
+
+    def _columns_of(self, skills: Any) -> list[int]:
+        if skills is None or skills is _BAD:
+            return []
+        position = self.skill_position
+        return [position[s] for s in skills if s in position]
