@@ -9,7 +9,8 @@ Inputs are built by resampling the factor columns (never the salaries) of the re
 rows in MLSALARY_DATA or --data, and written to a temporary folder (or to --inputs, kept for
 the next run), never into the repo. The batch cases: "batch 1M cached" (profiles repeat, as in
 real files), "batch 50k all-different" (every row a different profile: each one is validated,
-encoded and run through the trees) and "batch 1M all-different" (the same at length: memory).
+encoded and run through the trees), the same with the trees skipped (what the batch path costs
+around the model) and "batch 1M all-different" (the same at length: memory).
 Each case runs as a fresh process; the table gives median/min/max wall time, rows per second,
 peak RSS (the child's own ru_maxrss, from os.wait4) and the ratio to the reference
 `python -c "import sklearn.ensemble"` measured in the same run.
@@ -49,8 +50,21 @@ print(round(quantiles[2]), round(baseline), {k: round(v) for k, v in contributio
 """
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KiB) and exit status of one run of `command`."""
+# `mlsalary batch` with the trees replaced by zeros: what the batch path itself costs around
+# the model (reading, validating, encoding, formatting, writing), the ceiling of a faster forest.
+NO_TREES = """
+import sys
+import numpy as np
+from mlsalary.runtime import forest
+forest.Forest.raw = lambda self, X, outputs=None, **kwargs: np.zeros((len(X), self.n_outputs if outputs is None else len(outputs)))
+from mlsalary.cli import main
+main()
+"""
+
+
+def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS (KiB), exit status and CPU seconds (user + system, every thread)
+    of one run of `command`."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
@@ -61,7 +75,7 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
         print(f"  ! exit {process.returncode}: {' '.join(command[:6])}...\n{error}", file=sys.stderr)
     if process.stderr:
         process.stderr.close()
-    return elapsed, usage.ru_maxrss, process.returncode
+    return elapsed, usage.ru_maxrss, process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, all_different_rows: int, seed: int = 0) -> dict[str, Path]:
@@ -145,6 +159,7 @@ def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -
         "options": ([*MLSALARY, "options"], None),
         "batch-cached": ([*MLSALARY, "batch", str(inputs.get("batch", "")), "--output-format", "csv"], args.rows),
         "batch-all-different": ([*MLSALARY, "batch", str(inputs.get("all-different", ""))], _rows_of(inputs, "all-different")),
+        "batch-all-different-no-trees": ([PYTHON, "-c", NO_TREES, "batch", str(inputs.get("all-different", ""))], _rows_of(inputs, "all-different")),
         "batch-all-different-1m": ([*MLSALARY, "batch", str(inputs.get("all-different-1m", ""))], _rows_of(inputs, "all-different-1m")),
         "batch-memory": ([*MLSALARY, "batch", str(inputs.get("memory", ""))], _rows_of(inputs, "memory")),
         "batch-explain": ([*MLSALARY, "batch", str(inputs.get("explain", "")), "--explain"], args.explain_rows),
@@ -177,16 +192,21 @@ def label(name: str, rows: int | None) -> str:
     """The case as the table shows it: the batch cases with their size ("batch 1M cached")."""
     if rows is None or not name.startswith("batch"):
         return name
-    size = f"{rows / 1e6:g}M" if rows >= 1_000_000 else f"{rows / 1000:g}k" if rows >= 1000 else str(rows)
-    kind = {"batch-cached": "cached", "batch-all-different": "all-different", "batch-all-different-1m": "all-different"}.get(name)
+    size = f"{rows // 1_000_000}M" if rows % 1_000_000 == 0 else f"{rows // 1000}k" if rows % 1000 == 0 else f"{rows:,}"
+    kind = {
+        "batch-cached": "cached", "batch-all-different": "all-different", "batch-all-different-1m": "all-different",
+        "batch-all-different-no-trees": "all-different, trees skipped",
+    }.get(name)
     return f"batch {size} {kind}" if kind else f"{name} ({size} rows)"
 
 
-def print_table(results: list[tuple[str, list[float], list[int], int | None]], reference: float | None) -> None:
-    header = f"{'case':<28} {'median s':>9} {'min s':>8} {'max s':>8} {'rows/s':>10} {'peak RSS MB':>12} {'x reference':>12}  target"
+def print_table(results: list[tuple[str, list[float], list[int], int | None, list[float]]], reference: float | None) -> None:
+    """One line per case. CPU seconds (all threads) beside the wall time: on a shared machine
+    the wall time also measures the other processes."""
+    header = f"{'case':<38} {'median s':>9} {'min s':>8} {'max s':>8} {'cpu s':>7} {'rows/s':>10} {'peak RSS MB':>12} {'x reference':>12}  target"
     print(header)
     print("-" * len(header))
-    for name, times, rss, rows in results:
+    for name, times, rss, rows, cpu in results:
         median = statistics.median(times)
         rate_value = rows / median if rows else 0.0
         rate = "-" if not rows or rows == 1 else f"{rate_value:,.0f}" if rate_value >= 100 else f"{rate_value:.2f}"
@@ -197,7 +217,7 @@ def print_table(results: list[tuple[str, list[float], list[int], int | None]], r
         if name in TARGETS:
             description, met = TARGETS[name]
             target = f"{description} {'met' if met(median, rate_value, peak, ratio_value) else 'MISSED'}"
-        print(f"{label(name, rows):<28} {median:>9.3f} {min(times):>8.3f} {max(times):>8.3f} {rate:>10} {peak:>12.0f} {ratio:>12}  {target}")
+        print(f"{label(name, rows):<38} {median:>9.3f} {min(times):>8.3f} {max(times):>8.3f} {statistics.median(cpu):>7.2f} {rate:>10} {peak:>12.0f} {ratio:>12}  {target}")
 
 
 def compiled_micro(compiled_dir: Path, repeat: int) -> None:
@@ -255,7 +275,7 @@ def main(argv=None) -> int:
     parser.add_argument("--all-different-rows", type=int, default=ALL_DIFFERENT_ROWS, help=f"rows of the all-different batch input (default {ALL_DIFFERENT_ROWS:,})")
     parser.add_argument("--inputs", type=Path, help="build the inputs in this folder and keep them (reused when present) instead of a temporary one")
     parser.add_argument("--explain-rows", type=int, default=200, help="rows of the batch --explain input (default 200)")
-    parser.add_argument("--cases", default="reference,help,options,estimate,batch-cached,batch-all-different,batch-all-different-1m,batch-memory,batch-explain,train", help="comma-separated cases")
+    parser.add_argument("--cases", default="reference,help,options,estimate,batch-cached,batch-all-different,batch-all-different-no-trees,batch-all-different-1m,batch-memory,batch-explain,train", help="comma-separated cases")
     parser.add_argument("--compiled-only", action="store_true", help="only the in-process CompiledModel vs sklearn micro-benchmark")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)  # internal: build inputs in a child
     args = parser.parse_args(argv)
@@ -279,7 +299,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp_name)
         compiled_dir = tmp / "compiled"
         wanted = [c.strip() for c in args.cases.split(",") if c.strip()]
-        needs_data = {"batch-cached", "batch-all-different", "batch-all-different-1m", "batch-memory", "batch-explain", "train"} & set(wanted) and not args.compiled_only
+        needs_data = {name for name in wanted if name.startswith("batch") or name == "train"} and not args.compiled_only
         if needs_data and (args.data is None or not Path(args.data).is_dir()):
             parser.error(f"cases {sorted(needs_data)} need the survey data: pass --data DIR or set MLSALARY_DATA")
         prepare = [
@@ -306,13 +326,14 @@ def main(argv=None) -> int:
             if name not in table:
                 parser.error(f"unknown case {name!r}; known: {', '.join(table)}")
             command, rows = table[name]
-            times, rss = [], []
+            times, rss, cpu = [], [], []
             for _ in range(args.runs):
-                elapsed, peak, status = run_once(command, env)
+                elapsed, peak, status, used = run_once(command, env)
                 if status != 0:
                     break
                 times.append(elapsed)
                 rss.append(peak)
+                cpu.append(used)
                 if name == "train":
                     shutil.rmtree(tmp / "trained", ignore_errors=True)
             if not times:
@@ -320,7 +341,7 @@ def main(argv=None) -> int:
                 continue
             if name == "reference":
                 reference = statistics.median(times)
-            results.append((name, times, rss, rows))
+            results.append((name, times, rss, rows, cpu))
             print(f"  {name}: {statistics.median(times):.3f} s", file=sys.stderr)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, runs per case {args.runs}")
         print_table(results, reference)
