@@ -168,21 +168,24 @@ class FeatureSchema:
         The band comes from professional years, else seniority, else years coding ("coding
         <band>"), else "unknown"; a factor that was not given leaves its place to the next.
         """
+        # Codes first, labels once per distinct value: batch calls this on every chunk.
         roles = {code: role_family(role) for role, code in self.vocab_["role"].items()}
-        role = X[:, self.groups_["role"][0]]
-        family = np.array([roles.get(int(r), "other") if r == r else "unknown" for r in role], dtype=object)
-        band = np.full(len(X), "unknown", dtype=object)
+        families = ["ml", "data", "other", "unknown"]
+        family = _per_value(X[:, self.groups_["role"][0]], lambda r: families.index(roles.get(int(r), "other") if r == r else "unknown"))
+        bands = list(BAND_LABELS) + ["coding " + label for label in BAND_LABELS] + ["unknown"]
+        band = np.full(len(X), len(bands) - 1, dtype=np.intp)
         coding = X[:, self.groups_["years_coding"][0]]
         known = ~np.isnan(coding)
-        band[known] = "coding " + years_band(coding[known])
+        band[known] = len(BAND_LABELS) + np.searchsorted(BAND_EDGES, coding[known], side="left")
         levels = {code: SENIORITY_BANDS[level] for level, code in self.vocab_["seniority"].items()}
         seniority = X[:, self.groups_["seniority"][0]]
         known = ~np.isnan(seniority)
-        band[known] = [levels.get(int(s), "unknown") for s in seniority[known]]
+        band[known] = _per_value(seniority[known], lambda s: bands.index(levels.get(int(s), "unknown")))
         work = X[:, self.groups_["experience"][0]]
         known = ~np.isnan(work)
-        band[known] = years_band(work[known])
-        return family + "/" + band
+        band[known] = np.searchsorted(BAND_EDGES, work[known], side="left")  # as years_band
+        labels = np.array([f"{f}/{b}" for f in families for b in bands], dtype=object)
+        return labels[family * len(bands) + band]
 
     def withhold(self, X: np.ndarray, factors) -> np.ndarray:
         """A copy of X with the given factors set to "not given" (NaN in all their columns)."""
@@ -198,6 +201,13 @@ class FeatureSchema:
     @property
     def categorical_mask(self) -> np.ndarray:
         return np.array(self.categorical_, dtype=bool)
+
+
+def _per_value(values: np.ndarray, code) -> np.ndarray:
+    """code(value) for each value of a float column (NaN included), called once per distinct
+    value: an integer array."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([code(v) for v in distinct.tolist()], dtype=np.intp)[inverse.ravel()]
 
 
 def _code(vocab: Mapping[str, int], value, fallback) -> float:

@@ -68,7 +68,10 @@ class _ProfileMethods:
             try:
                 parsed = _cached_field(name, raw.get(name))
             except InputError as error:
-                errors.append(error)
+                # Kept without its traceback, which holds this frame, which holds `errors`: a
+                # reference cycle that would keep every caller's frame alive (batch runs with
+                # the cyclic garbage collector off).
+                errors.append(error.with_traceback(None))
                 continue
             if parsed is not None:
                 values[name] = parsed
@@ -77,10 +80,10 @@ class _ProfileMethods:
             try:
                 _place(values, place, raw.get("location"))
             except InputError as error:
-                errors.append(error)
+                errors.append(error.with_traceback(None))
         if errors:
             if len(errors) == 1:
-                raise errors[0]
+                raise errors.pop()  # (not left in `errors`: the same cycle)
             raise InputError(", ".join(e.field for e in errors), "; ".join(str(e) for e in errors))
         readings = _readings(raw, values)
         if isinstance(values.get("country"), PlaceCountry):

@@ -28,12 +28,14 @@ def margins_for(group: str, conformal: dict) -> dict:
 def widen(raw: np.ndarray, groups: np.ndarray, conformal: dict) -> np.ndarray:
     """Conformal widening of ordered raw log-quantiles by each row's group margins, uncrossed."""
     out = raw.copy()
-    for group in set(groups):
-        margins = margins_for(group, conformal)
-        rows = groups == group
-        for name, (lo, hi, _) in INTERVALS.items():
-            out[rows, lo] -= margins[name]
-            out[rows, hi] += margins[name]
+    # Each row's group as a number, then each group's margins looked up once.
+    index: dict = {}
+    codes = np.fromiter((index.setdefault(g, len(index)) for g in np.asarray(groups).tolist()), dtype=np.intp, count=len(groups))
+    margins = [margins_for(group, conformal) for group in index]
+    for name, (lo, hi, _) in INTERVALS.items():
+        margin = np.array([m[name] for m in margins], dtype=float)[codes]
+        out[:, lo] -= margin
+        out[:, hi] += margin
     return uncross(out)
 
 

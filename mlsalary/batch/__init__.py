@@ -1,0 +1,113 @@
+"""Batch estimates: a CSV or JSON Lines stream in, one output row per input row, in order.
+
+Input columns are kept; p10..p90 (and with explain, the baseline and one contribution per
+factor) are added, plus an `error` column. A bad row gets its message there and the other
+rows still get estimates. Input is read and written in chunks, so memory does not grow with
+the number of rows.
+"""
+
+from __future__ import annotations
+
+import gc
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Any, Callable
+
+from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
+    HEADER_ALIASES, INPUT_COLUMNS, OUTPUT_NAMES, SUPPORT_COLUMNS, BatchSummary, CsvInput, JsonlInput,
+    _from_key, canonical_column, map_header, output_columns,
+)
+from mlsalary.batch.encoder import ColumnEncoder, decode_json
+from mlsalary.batch.estimate import Outcome, Pending, estimate_columns, estimate_rows
+from mlsalary.batch.writer import _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
+
+CHUNK_ROWS = 8192
+# Distinct profiles whose estimates are kept while a file streams (about 1 KB each).
+CACHE_ENTRIES = 100_000
+FORMATS = ("csv", "jsonl")
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def run(
+    estimator: Any,  # an estimates.Estimator (not imported: estimates imports this module)
+    stream: IO[str],
+    out: IO[str],
+    *,
+    input_format: str = "csv",
+    output_format: str = "csv",
+    explain: bool = False,
+    fail_fast: bool = False,
+    progress: Callable[[int], None] | None = None,
+    conversion=None,
+) -> BatchSummary:
+    """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
+    (and the offer column's amounts) are in its currency per its period."""
+    # The cyclic garbage collector would rescan every cached estimate again and again as rows
+    # stream by (a third of the run time, measured); see estimate.collect_after for the
+    # cycles bad values can leave behind.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion=None) -> BatchSummary:
+    if input_format == "csv":
+        source: CsvInput | JsonlInput = CsvInput(stream)
+        has_offer = source.offer_position is not None  # type: ignore[union-attr]  # a CsvInput here
+    else:
+        source = JsonlInput(stream)
+        has_offer = True  # JSON Lines: known per row only; the column is null without an offer
+    summary = source.notes  # the header's mapping (JSON Lines: filled in as keys are seen)
+    window = getattr(estimator, "metadata", {}).get("comp_window_usd")
+    added = output_columns(explain, has_offer, "location" in source.factors)
+    writer = _Writer(out, output_format, source.header, added)
+    summary.replaced_columns = writer.replaced
+    # Estimates of distinct profiles, by their raw values: big files repeat profiles, and a
+    # repeat costs a dictionary look-up. Bounded, so memory does not grow with the file.
+    cache: dict[Any, Outcome] = {}
+    json_values = input_format == "jsonl"
+    fast = writer.fmt == "csv" and writer.header is not None
+
+    def write(chunk) -> None:
+        pending, records, outcomes, offers, errors = chunk
+        if pending is not None:
+            pending.wait()
+        if fast and offers is None and errors is None:
+            _write_fast(writer, records, outcomes, fail_fast, summary)
+        else:
+            _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window, conversion)
+        if progress:
+            progress(len(records))
+
+    encoder = None if explain else ColumnEncoder(estimator.model.schema_, source.factors, decode_json if json_values else None)
+    # This thread reads, validates and encodes a chunk while one worker runs the model on the
+    # previous chunk (numpy releases the GIL in the trees), then writes that previous chunk.
+    with ThreadPoolExecutor(1) as worker:
+        previous = None
+        for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
+            outcomes = list(map(cache.get, keys))
+            pending = None
+            if None in outcomes:
+                new = {key: Outcome() for key, outcome in zip(keys, outcomes) if outcome is None and key is not None}
+                if new:
+                    if len(cache) + len(new) > CACHE_ENTRIES:
+                        cache.clear()
+                    cache.update(new)
+                    outcomes = [new.get(key) if outcome is None else outcome for key, outcome in zip(keys, outcomes)]
+                    if encoder is None:
+                        args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
+                        pending = Pending(worker.submit(estimate_rows, *args))
+                    else:
+                        pending = estimate_columns(estimator, encoder, json_values, new, len(added), worker, conversion, has_offer)
+            if previous is not None:
+                write(previous)
+            previous = (pending, records, outcomes, offers, errors)
+        if previous is not None:
+            write(previous)
+    writer.flush()
+    summary.cut_rows = source.cut_rows
+    return summary

@@ -1,0 +1,201 @@
+"""Column-wise validation and encoding of batch rows: the model matrix without a Profile per row.
+
+A chunk's new profiles arrive as raw cells. Each column's distinct values are parsed once, by
+the parser Profile.from_mapping uses (profile._cached_field), and encoded once, to the numbers
+FeatureSchema.encode_profiles gives; the matrix is then assembled column by column with numpy
+indexing. A role given as a title fills seniority when seniority is not given, as in
+Profile.from_mapping.
+
+Rows this cannot stand for exactly are flagged for the per-row path, Profile.from_mapping,
+which stays the reference (tests/test_batch_columns.py checks that both give the same rows): a
+row with a bad cell (its message names every bad field), a row with a location (it sets or
+contradicts the country and shifts the estimate), and a value the schema has no code for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from mlsalary.errors import InputError
+from mlsalary.features import OTHER_COUNTRY
+from mlsalary.factors import NUMERIC_FACTORS
+from mlsalary.profile import _cached_field
+
+_BAD = object()  # a cell that does not parse: the row takes the per-row path
+
+
+@dataclass
+class Encoded:
+    """A chunk's distinct rows, encoded. Rows flagged `slow` are left for the per-row path."""
+
+    X: np.ndarray  # (rows, model columns)
+    slow: np.ndarray  # (rows,) bool
+    # Each row's country and role (canonical; None when not given), for the support columns:
+    # codes into the distinct values.
+    countries: list
+    country_codes: np.ndarray
+    roles: list
+    role_codes: np.ndarray
+
+
+def decode_json(key: Any) -> Any:
+    """The JSON value behind a JSON Lines cell's key (see readers._hashable)."""
+    kind, value = key
+    return json.loads(value) if kind == "json" else value
+
+
+class ColumnEncoder:
+    """Encodes the raw cells of a reader's factor columns into the model's matrix."""
+
+    def __init__(self, schema, factors: tuple[str, ...], decode: Callable[[Any], Any] | None = None):
+        self.schema = schema
+        self.factors = factors  # the reader's columns, in the order of its keys
+        self.decode = decode  # raw key -> the value Profile.from_mapping is given (JSON Lines)
+        groups = schema.groups_
+        self.column = {name: group[0] for name, group in groups.items()}
+        columns = list(groups["skills"])
+        start = columns[0] if columns else 0
+        # Adjacent columns (as FeatureSchema.fit lays them out) are written as one slice.
+        self.skills: Any = slice(start, start + len(columns)) if columns == list(range(start, start + len(columns))) else np.array(columns)
+        self.skill_position = {skill: j for j, skill in enumerate(schema.skills_)}
+        self.fixed = (
+            (self.column["source"], float(schema.vocab_["source"][schema.reference_source_])),
+            (self.column["year"], float(schema.reference_year_)),
+        )
+
+    def encode(self, keys: list) -> Encoded:
+        n = len(keys)
+        schema = self.schema
+        X = np.full((n, len(schema.columns_)), np.nan)
+        for column, value in self.fixed:
+            X[:, column] = value
+        slow = np.zeros(n, dtype=bool)
+        # A single column's reader yields the cell itself as the key, not a 1-tuple.
+        cells = [keys] if len(self.factors) == 1 else list(zip(*keys)) if n else [() for _ in self.factors]
+        countries: list = [None]
+        roles: list = [None]
+        country_codes = role_codes = np.zeros(n, dtype=np.intp)
+        levels = None  # a title's seniority code per row (NaN: none), when a role column is read
+        for name, column in zip(self.factors, cells):
+            distinct = dict.fromkeys(column)  # first seen first
+            position = {value: i for i, value in enumerate(distinct)}
+            codes = np.fromiter(map(position.__getitem__, column), dtype=np.intp, count=n)
+            if name == "skills":
+                # A listed skill is one the person has; an unlisted one is not stated (NaN).
+                table, bad = self._skill_table(list(distinct))
+                X[:, self.skills] = table[codes]
+                slow |= bad[codes]
+                continue
+            parsed = [self._parse(name, value) for value in distinct]
+            bad = np.fromiter((value is _BAD for value in parsed), dtype=bool, count=len(parsed))
+            if name == "location":
+                # A place sets or checks the country and has a wage table: the per-row path.
+                bad = np.fromiter((value is not None for value in parsed), dtype=bool, count=len(parsed))
+            elif name in NUMERIC_FACTORS:
+                table = np.array([np.nan if value is None or value is _BAD else float(value) for value in parsed])
+                X[:, self.column[name]] = table[codes]
+            elif name == "role":
+                vocab, level_vocab = schema.vocab_["role"], schema.vocab_["seniority"]
+                table = np.full(len(parsed), np.nan)
+                level_table = np.full(len(parsed), np.nan)
+                for i, title in enumerate(parsed):
+                    if title is None or title is _BAD:
+                        continue
+                    if title.role not in vocab or (title.seniority is not None and title.seniority not in level_vocab):
+                        bad[i] = True  # no code: the per-row path (and encode_profiles) decide
+                        continue
+                    table[i] = vocab[title.role]
+                    if title.seniority is not None:
+                        level_table[i] = level_vocab[title.seniority]
+                X[:, self.column["role"]] = table[codes]
+                levels = level_table[codes]
+                roles = [None if title is None or title is _BAD else title.role for title in parsed]
+                role_codes = codes
+            else:  # country and the categorical factors: a code each
+                vocab = schema.vocab_[name]
+                fallback = vocab.get(OTHER_COUNTRY) if name == "country" else None
+                table = np.full(len(parsed), np.nan)
+                for i, value in enumerate(parsed):
+                    if value is None or value is _BAD:
+                        continue
+                    code = vocab.get(value, fallback)
+                    if code is None:
+                        bad[i] = True
+                    else:
+                        table[i] = code
+                X[:, self.column[name]] = table[codes]
+                if name == "country":
+                    countries = [None if value is None or value is _BAD else str(value) for value in parsed]
+                    country_codes = codes
+            slow |= bad[codes]
+        if levels is not None:
+            # The title's level fills seniority when seniority is not given; a given one wins.
+            column = self.column["seniority"]
+            X[:, column] = np.where(np.isnan(X[:, column]), levels, X[:, column])
+        return Encoded(X, slow, countries, country_codes, roles, role_codes)
+
+    def _parse(self, name: str, value: Any) -> Any:
+        """The canonical value of one distinct cell, or _BAD."""
+        try:
+            return _cached_field(name, value if self.decode is None else self.decode(value))
+        except InputError:
+            return _BAD
+
+    def _skill_table(self, values: list) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct skills cells -> their skill columns (1.0 for a listed modelled skill, NaN for
+        the rest) and whether each is bad.
+
+        A CSV cell is a ';' list, whose skills are the union of its items' skills as
+        parse_skills reads it (a bad item makes it bad). Items repeat across rows far more than
+        whole lists do: each distinct item is parsed once, and the lists are taken apart and
+        put back together with numpy.
+        """
+        n = len(values)
+        table = np.full((n, len(self.skill_position)), np.nan)
+        bad = np.zeros(n, dtype=bool)
+        owners: list[int] = []  # the cell of each item
+        items: list[str] = []
+        cells: list[int] = []  # cells parsed whole: not a ';' list (or JSON)
+        for i, value in enumerate(values):
+            if self.decode is None and type(value) is str and ";" in value:
+                parts = value.split(";")
+                items += parts
+                owners += [i] * len(parts)
+            else:
+                cells.append(i)
+        found = [self._parse("skills", values[i]) for i in cells]
+        if items:
+            distinct = dict.fromkeys(items)
+            position = {item: k for k, item in enumerate(distinct)}
+            codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
+            owner = np.array(owners, dtype=np.intp)
+            item_skills = [self._parse("skills", item) for item in distinct]
+            item_bad = np.fromiter((skills is _BAD for skills in item_skills), dtype=bool, count=len(item_skills))
+            bad |= np.bincount(owner, weights=item_bad[codes], minlength=n) > 0
+        else:
+            item_skills, owner, codes = [], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        for i, skills in zip(cells, found):
+            bad[i] = skills is _BAD
+        # Each whole cell and each distinct item -> its modelled skills' columns, flattened.
+        owner = np.concatenate([np.array(cells, dtype=np.intp), owner])
+        codes = np.concatenate([np.arange(len(cells), dtype=np.intp), codes + len(cells)])
+        columns = [self._columns_of(skills) for skills in found + item_skills]
+        counts = np.array([len(c) for c in columns], dtype=np.intp)
+        flat = np.array([j for c in columns for j in c], dtype=np.intp)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        per = counts[codes]  # columns each item (or whole cell) brings
+        total = int(per.sum())
+        if total:
+            offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+            table[np.repeat(owner, per), flat[np.repeat(starts[codes], per) + offsets]] = 1.0
+        return table, bad
+
+    def _columns_of(self, skills: Any) -> list[int]:
+        if skills is None or skills is _BAD:
+            return []
+        position = self.skill_position
+        return [position[s] for s in skills if s in position]

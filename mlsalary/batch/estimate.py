@@ -1,0 +1,191 @@
+"""Estimating a chunk's new profiles, into one `Outcome` per distinct profile.
+
+Two paths. The column path (no --explain): the chunk's rows are validated and encoded column by
+column (encoder.py), the few rows that need it go through Profile.from_mapping, the model runs
+once over the chunk in a worker thread, and the added cells are formatted for whole arrays.
+The row path (--explain): a Profile per row, as the contributions need one anyway.
+"""
+
+from __future__ import annotations
+
+import gc
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from mlsalary.batch.encoder import ColumnEncoder
+from mlsalary.batch.readers import _from_key
+from mlsalary.batch.writer import _csv_row
+from mlsalary.errors import InputError
+from mlsalary.factors import FACTORS
+from mlsalary.profile import Profile
+from mlsalary.runtime.forest import usable_cpus
+
+
+class Outcome:
+    """What a distinct profile gives: its added cells as CSV text, or its error.
+
+    Created empty when the profile is first seen, filled in once it is estimated. `quantiles`
+    (USD, for offer percentiles) is kept only when the input can hold offers.
+    """
+
+    __slots__ = ("quantiles", "text", "error", "_cells")
+
+    def set(self, quantiles: list[float] | None, cells: list, error: str | None) -> None:
+        self.quantiles = quantiles
+        self._cells = cells
+        self.error = error
+        self.text = _csv_row(cells, end="")  # `cells` as CSV text
+
+    @property
+    def cells(self) -> list:
+        """The added cells (offer_percentile left out, error last), typed for JSON Lines."""
+        try:
+            return self._cells
+        except AttributeError:  # set by the column path: "p10,...,p90,support,thin," as text
+            *numbers, thin, error = self.text.split(",")
+            return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, error]
+
+
+class Pending:
+    """A chunk's new profiles on their way through the model: `wait` fills their outcomes."""
+
+    def __init__(self, future: Future, finish=None):
+        self.future = future
+        self.finish = finish
+
+    def wait(self) -> None:
+        result = self.future.result()
+        if self.finish is not None:
+            self.finish(result)
+
+
+def estimate_columns(
+    estimator, encoder: ColumnEncoder, json_values: bool, new: dict, width: int, worker: Executor,
+    conversion=None, keep_quantiles: bool = True,
+) -> Pending:
+    """Validate and encode the profiles of `new` (raw key -> empty outcome) here, and start the
+    model on them in `worker`; the outcomes are filled in by the returned Pending's wait()."""
+    keys, outcomes = list(new), list(new.values())
+    encoded = encoder.encode(keys)
+    X = encoded.X
+    tails = _support_tails(estimator, encoded)  # "support,thin," per row
+    valid = np.ones(len(keys), dtype=bool)
+    ratios: dict[int, float] = {}
+    rows, profiles = [], []
+    for i in np.flatnonzero(encoded.slow).tolist():
+        try:
+            profile = Profile.from_mapping(_from_key(encoder.factors, keys[i], json_values))
+            adjustment = estimator.adjustment(profile)  # a location the model has no table for: this row's error
+        except InputError as error:
+            outcomes[i].set(None, [""] * (width - 1) + [str(error)], str(error))
+            valid[i] = False
+            continue
+        rows.append(i)
+        profiles.append(profile)
+        if adjustment is not None:
+            ratios[i] = adjustment.ratio
+        tails[i] = _tail(estimator, estimator.support(profile))
+    if profiles:
+        X[rows] = estimator.model.schema_.encode_profiles(profiles)
+    collect_after(len(rows) + int((~valid).sum()))
+    if not valid.all():
+        X = X[valid]
+        outcomes = [o for o, ok in zip(outcomes, valid.tolist()) if ok]
+        tails = [t for t, ok in zip(tails, valid.tolist()) if ok]
+        ratios = {position: ratios[i] for position, i in enumerate(np.flatnonzero(valid).tolist()) if i in ratios}
+    if not outcomes:
+        return Pending(_done(None))
+
+    def finish(quantiles: np.ndarray) -> None:
+        if ratios:
+            # A US location shifts the whole range by the place's relative wage.
+            at = list(ratios)
+            quantiles[at] = quantiles[at] * np.array(list(ratios.values()))[:, None]
+        scaled = quantiles if conversion is None else conversion(quantiles)
+        numbers = np.rint(scaled).astype(np.int64).tolist()  # round(), as Python rounds: half to even
+        kept = quantiles.tolist() if keep_quantiles else [None] * len(outcomes)
+        for outcome, (p10, p25, p50, p75, p90), tail, q in zip(outcomes, numbers, tails, kept):
+            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}"
+            outcome.error = None
+            outcome.quantiles = q
+
+    return Pending(worker.submit(estimator.model.predict, X), finish)
+
+
+def _support_tails(estimator, encoded) -> list[str]:
+    """The support and thin cells (and the empty error) of each row, as CSV text: one support
+    look-up per distinct country and role."""
+    n_roles = len(encoded.roles)
+    pairs = encoded.country_codes * n_roles + encoded.role_codes
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    texts = [
+        _tail(estimator, estimator.support(Profile(country=encoded.countries[p // n_roles], role=encoded.roles[p % n_roles])))
+        for p in distinct.tolist()
+    ]
+    return [texts[i] for i in inverse.ravel().tolist()]
+
+
+def _tail(estimator, support: int | None) -> str:
+    if support is None:
+        return ",,"
+    return f"{support},{'true' if support < estimator.thin_below else 'false'},"
+
+
+# Rows that went through Profile.from_mapping since the last collection of young objects.
+_UNCOLLECTED = [0]
+COLLECT_EVERY = 1024
+
+
+def collect_after(rows: int) -> None:
+    """Collect the young objects once every COLLECT_EVERY rows of the per-row path.
+
+    Bad values can leave reference cycles behind (an exception holding the frame that holds
+    it), and batch runs with the cyclic collector off: what they hold stays bounded. Rarely,
+    because a collection scans every estimate cached since the last one.
+    """
+    _UNCOLLECTED[0] += rows
+    if _UNCOLLECTED[0] >= COLLECT_EVERY:
+        _UNCOLLECTED[0] = 0
+        gc.collect(0)
+
+
+def _done(result: Any) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
+
+
+def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, width: int, conversion=None) -> None:
+    """Validate and estimate the profiles of `new` (raw key -> empty outcome) one Profile each."""
+    profiles, valid = [], []
+    for key, outcome in new.items():
+        try:
+            profile = Profile.from_mapping(_from_key(factors, key, json_values))
+            estimator.adjustment(profile)  # a location the model has no table for: this row's error
+            profiles.append(profile)
+            valid.append(outcome)
+        except InputError as error:
+            outcome.set(None, [""] * (width - 1) + [str(error)], str(error))
+    collect_after(len(new) - len(valid))
+    quantiles = estimator.quantiles_many(profiles).tolist()
+    explained: list = [None] * len(profiles)
+    if explain and profiles:
+        # Contributions cost ~40 ms a profile, mostly in numpy: spread them over the cores.
+        with ThreadPoolExecutor(usable_cpus()) as pool:
+            explained = list(pool.map(estimator.explain, profiles))
+    for outcome, profile, q, explanation in zip(valid, profiles, quantiles, explained):
+        scale = (lambda v: v) if conversion is None else conversion
+        cells: list = [round(scale(v)) for v in q]
+        support = estimator.support(profile)
+        cells += [support, None if support is None else support < estimator.thin_below]
+        if explanation is not None:
+            contributions, baseline = explanation
+            cells.append(round(scale(baseline)))
+            # A factor the row does not give is not a player: an empty cell, not a 0.
+            cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
+            if "location" in factors:
+                cells.append(round(scale(contributions["location"])) if "location" in contributions else "")
+        cells.append("")
+        outcome.set(q, cells, None)

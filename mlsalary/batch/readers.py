@@ -1,0 +1,283 @@
+"""Batch input: header mapping and the CSV and JSON Lines readers, which yield chunks of rows.
+
+Also the layout of the added output columns, which the header mapping needs (an input column
+named like an output column is not a factor).
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import operator
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterator
+
+from mlsalary.errors import InputError
+from mlsalary.factors import FACTORS, FIELDS, REGISTRY
+from mlsalary.profile import show_value
+from mlsalary.quantiles import QUANTILE_NAMES
+
+# Columns read from the input: the factors, a location, and an optional offer to check.
+INPUT_COLUMNS = FIELDS + ("offer",)
+
+
+@dataclass
+class BatchSummary:
+    rows: int = 0
+    errors: int = 0
+    column_mappings: list[tuple[str, str]] = field(default_factory=list)  # (header, factor) read by alias
+    unmapped_columns: list[tuple[str, str | None]] = field(default_factory=list)  # (header, nearest factor)
+    unused_columns: list[tuple[str, str]] = field(default_factory=list)  # (header, factor already read from another)
+    offer_warnings: int = 0  # offers far outside the training window (monthly or hourly?)
+    replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
+    cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
+
+
+def output_columns(explain: bool, offer: bool = False, location: bool = False) -> list[str]:
+    """The added columns. contribution_location only when the input can give a location
+    (a CSV location column; JSON Lines always), so other files' output is as it was."""
+    columns = list(QUANTILE_NAMES) + list(SUPPORT_COLUMNS)
+    if offer:
+        columns.append("offer_percentile")
+    if explain:
+        columns += ["baseline"] + [f"contribution_{name}" for name in FACTORS]
+        if location:
+            columns.append("contribution_location")
+    return columns + ["error"]
+
+
+# After the quantiles: the training respondents sharing the row's country and role, and whether
+# that is thin (fewer than Estimator.thin_below), so a reader sees which rows rest on little.
+SUPPORT_COLUMNS = ("support", "thin")
+
+
+OUTPUT_NAMES = frozenset(output_columns(True, True, True))
+
+
+def canonical_column(name: str) -> str:
+    """Header names are matched forgivingly: 'Years Coding', 'years-coding' -> years_coding."""
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+# Headers as people write them -> the column they mean (the factors' aliases are in the
+# registry). Matched on the name without case, spaces, '_', '-', '.', '/' or '()': "Years of
+# Experience", "YOE", "years_of_experience" are one key.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    **{factor.name: factor.aliases for factor in REGISTRY},
+    "offer": ("offer usd", "offer (usd)", "salary offer", "offered salary", "offer amount", "base offer"),
+}
+
+
+def _header_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+_ALIAS_INDEX: dict[str, str] = {
+    _header_key(alias): column for column, aliases in HEADER_ALIASES.items() for alias in (column, *aliases)
+}
+
+
+def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
+    """Column of each input column (factor or offer) -> its position, and notes on the mapping.
+
+    A header that is a column's own name wins over an alias of it; otherwise the first header
+    that is an alias wins, and a later one naming the same column is reported as unused.
+    """
+    import difflib
+
+    notes = BatchSummary()
+    positions: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = canonical_column(name)
+        if key in INPUT_COLUMNS and key not in positions:
+            positions[key] = i
+    for i, name in enumerate(names):
+        if i in positions.values():
+            continue
+        column = _ALIAS_INDEX.get(_header_key(name))
+        if column is None:
+            if _header_key(name) and canonical_column(name) not in OUTPUT_NAMES:
+                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
+                notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+        elif column in positions:
+            notes.unused_columns.append((name, column))
+        else:
+            positions[column] = i
+            notes.column_mappings.append((name, column))
+    return positions, notes
+
+
+# -- readers ------------------------------------------------------------------------------------
+#
+# A reader yields chunks of rows as four parallel lists: records (what is passed through: the
+# CSV row's text or cells, or the JSON object), keys (the row's raw factor values, in the
+# order of the reader's `factors`: what estimates are cached by), offers (the raw offer, or
+# None for CSV without an offer column) and errors (a message when the line itself is
+# unreadable; JSON Lines only, else None).
+
+# A single cell may be huge (a pasted document); the csv module's default cap is 128 KB.
+csv.field_size_limit(2**31 - 1)
+
+
+class CsvInput:
+    """CSV rows, read line by line: a line without a quote is split on commas and passed through
+    as its text (the common case, no parsing or re-quoting); any other goes to the csv module,
+    which may take the next lines too (a quoted field can hold a line break)."""
+
+    def __init__(self, stream: IO[str]):
+        self.lines = iter(stream)
+        self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
+        positions, self.notes = map_header(self.header or [])
+        self.factors = tuple(name for name in FIELDS if name in positions)
+        self.offer_position = positions.get("offer")
+        if self.header is not None and not self.factors:
+            shown = ",".join(self.header)
+            delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
+            hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
+            raise InputError(
+                "FILE",
+                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
+                + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
+            )
+        self.positions = tuple(positions[name] for name in self.factors)
+        self.cut_rows = 0
+
+    def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
+        """(records, keys, offers, None) for up to `size` rows at a time.
+
+        A record is the row's text when it is exactly the header's width and had no quote,
+        else its list of cells.
+        """
+        if self.header is None:
+            return  # an empty file
+        positions, offer_at = self.positions, self.offer_position
+        width = max(positions) + 1
+        if offer_at is not None:
+            width = max(width, offer_at + 1)
+        header_width = len(self.header)
+        pick = operator.itemgetter(*positions)
+        padding = [""] * width
+        lines = self.lines
+        while True:
+            block = list(itertools.islice(lines, size))
+            if not block:
+                return
+            records: list = []
+            keys: list = []
+            offers: list | None = [] if offer_at is not None else None
+            rest = iter(block)
+            for line in rest:
+                if '"' in line:
+                    # Quoted: the csv module reads the record, from this block and beyond.
+                    cells = next(csv.reader(itertools.chain([line], rest, lines)), [])
+                    if not cells:
+                        continue
+                    record: str | list[str] = cells
+                else:
+                    body = line.rstrip("\r\n")
+                    if not body:
+                        continue  # a blank line is not a row
+                    cells = body.split(",")
+                    record = body if len(cells) == header_width else cells
+                if len(cells) > header_width:
+                    self.cut_rows += 1  # cells beyond the header have no column to go to
+                if len(cells) < width:
+                    cells = cells + padding
+                records.append(record)
+                keys.append(pick(cells))
+                if offers is not None:
+                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+            if records:
+                yield records, keys, offers, None
+
+
+class JsonlInput:
+    factors = FIELDS
+    header = None
+    cut_rows = 0  # (CSV only)
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.notes = BatchSummary()
+        self._seen_keys: dict[str, str | None] = {}  # key -> column, for the notes (bounded)
+
+    def _column(self, name: str) -> str | None:
+        column = canonical_column(name)
+        if column in INPUT_COLUMNS:
+            return column
+        alias = _ALIAS_INDEX.get(_header_key(name))
+        if name not in self._seen_keys and len(self._seen_keys) < 200:
+            self._seen_keys[name] = alias
+            if alias is not None:
+                self.notes.column_mappings.append((name, alias))
+            elif _header_key(name) and column not in OUTPUT_NAMES:
+                import difflib
+
+                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
+                self.notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+        return alias
+
+    def chunks(self, size: int) -> Iterator[tuple[list, list, list, list]]:
+        """(records, keys, offers, errors) for up to `size` lines at a time."""
+        records: list = []
+        keys: list = []
+        offers: list = []
+        errors: list = []
+        for number, line in enumerate(self.stream, start=1):
+            if not line.strip():
+                continue
+            key = offer = error = None
+            try:
+                record = json.loads(line, parse_int=_parse_int)
+            except ValueError as bad:  # JSONDecodeError has .msg; the int-digits limit does not
+                record, error = {}, f"line {number}: not valid JSON ({getattr(bad, 'msg', 'number too long')})"
+            else:
+                if not isinstance(record, dict):
+                    record, error = {}, f"line {number}: expected a JSON object, got {type(record).__name__}"
+                else:
+                    raw: dict[str, Any] = {}
+                    for name, value in record.items():  # a column's own name wins over an alias
+                        column = canonical_column(str(name))
+                        if column in INPUT_COLUMNS and column not in raw:
+                            raw[column] = value
+                    for name, value in record.items():
+                        alias = self._column(str(name))
+                        if alias is not None and alias not in raw:
+                            raw[alias] = value
+                    key = tuple(_hashable(raw.get(name)) for name in FIELDS)
+                    offer = raw.get("offer")
+            records.append(record)
+            keys.append(key)
+            offers.append(offer)
+            errors.append(error)
+            if len(records) >= size:
+                yield records, keys, offers, errors
+                records, keys, offers, errors = [], [], [], []
+        if records:
+            yield records, keys, offers, errors
+
+
+def _hashable(value: Any) -> Any:
+    """A cache key for a JSON value: its type is part of it (1, 1.0 and true are equal in Python)."""
+    if isinstance(value, (list, dict)):
+        return ("json", json.dumps(value, sort_keys=True, default=str))
+    return (type(value).__name__, value)
+
+
+def _from_key(factors: tuple[str, ...], key: Any, json_values: bool) -> dict[str, Any]:
+    if len(factors) == 1 and not json_values:
+        return {factors[0]: key}  # itemgetter of one position gives the cell, not a tuple
+    if json_values:
+        return {
+            name: (json.loads(v[1]) if v[0] == "json" else v[1])
+            for name, v in zip(factors, key)
+        }
+    return dict(zip(factors, key))
+
+
+
+def _parse_int(text: str):
+    # Python refuses to build ints of more than 4,300 digits; such a number is a value error
+    # of its row (as infinity), not a reason to lose the whole record.
+    return int(text) if len(text) < 4000 else float("inf")

@@ -1,0 +1,219 @@
+"""Batch output: CSV or JSON Lines rows, the input's columns then the added ones."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import operator
+from typing import IO, Any, Callable
+
+from mlsalary import negotiation
+from mlsalary.batch.readers import SUPPORT_COLUMNS
+from mlsalary.errors import InputError
+from mlsalary.factors import FACTORS
+from mlsalary.quantiles import QUANTILE_NAMES
+
+
+def _csv_row(cells: list, end: str = "\n") -> str:
+    """One CSV row as text. The csv module quotes only the line terminator's characters: a
+    cell holding a bare CR would break the row, so such rows have every cell quoted."""
+    if True in cells or False in cells:
+        cells = [("true" if c else "false") if type(c) is bool else c for c in cells]
+    buffer = io.StringIO()
+    quoting = csv.QUOTE_ALL if any("\r" in str(cell) for cell in cells) else csv.QUOTE_MINIMAL
+    csv.writer(buffer, lineterminator=end, quoting=quoting).writerow(cells)  # type: ignore[arg-type]  # one of two constants
+    return buffer.getvalue()
+
+
+def _write_fast(writer, records, outcomes, fail_fast, summary) -> None:
+    """CSV in and out, no offer column: whole chunks, no per-row Python work."""
+    bad = [i for i, outcome in enumerate(outcomes) if outcome.error is not None]
+    if bad and fail_fast:
+        first = bad[0]
+        writer.write_chunk(records[:first], outcomes[:first])
+        summary.rows += first + 1
+        summary.errors += 1
+        writer.flush()
+        raise InputError("row", f"row {summary.rows}: {outcomes[first].error}")
+    writer.write_chunk(records, outcomes)
+    summary.rows += len(records)
+    summary.errors += len(bad)
+
+
+def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast, summary, window=None, conversion=None) -> None:
+    """Row by row: offers to place, JSON Lines, or unreadable lines."""
+    for i, (record, outcome) in enumerate(zip(records, outcomes)):
+        summary.rows += 1
+        if type(record) is str:
+            record = record.split(",")  # a CSV row kept as its text
+        error = errors[i] if errors is not None else None
+        if error is None:
+            error = outcome.error
+        offer_raw = offers[i] if offers is not None else None
+        offer = None
+        if (errors is None or errors[i] is None) and offer_raw is not None and not (isinstance(offer_raw, str) and offer_raw.strip() == ""):
+            try:
+                if conversion is None:
+                    offer = negotiation.parse_offer(offer_raw)
+                else:
+                    local = negotiation.parse_offer(offer_raw, conversion.code, max_amount=negotiation.MAX_OFFER * conversion.rate)
+                    offer = conversion.to_usd_per_year(local)
+            except InputError as bad:
+                error = str(bad) if error is None else f"{error}; {bad}"  # every bad field of the row
+            else:
+                if negotiation.offer_warning(offer, window) is not None:
+                    summary.offer_warnings += 1
+        if error is not None:
+            summary.errors += 1
+            if fail_fast:
+                writer.flush()
+                raise InputError("row", f"row {summary.rows}: {error}")
+            writer.write(record, {"error": error})
+            continue
+        cells = list(outcome.cells[:-1])
+        if has_offer:
+            cells.insert(len(QUANTILE_NAMES) + len(SUPPORT_COLUMNS), negotiation.offer_percentile(outcome.quantiles, offer) if offer is not None else None)
+        values = dict(zip(writer.added, cells))
+        if values.get("offer_percentile") is None:
+            values.pop("offer_percentile", None)  # null in JSON, empty in CSV
+        writer.write(record, values)
+
+
+class _Writer:
+    """Writes output rows: the input's columns, then `added`.
+
+    An input column named like an output column (a file that is itself batch output, fed
+    back in) is replaced by the fresh one rather than repeated: `replaced` names them.
+    """
+
+    def __init__(self, out: IO[str], fmt: str, header: list[str] | None, added: list[str]):
+        self.out, self.fmt, self.added = out, fmt, added
+        self.buffer = io.StringIO()
+        self.header_written = False
+        self.replaced: list[str] = []
+        self.keep: Callable | None = None  # picks the kept input cells when some are replaced
+        self._set_header(header)
+
+    def _set_header(self, header: list[str] | None) -> None:
+        self.header = self.source_header = header
+        if header is None:
+            return
+        added = set(self.added)
+        kept = [i for i, name in enumerate(header) if name not in added]
+        self.replaced[:] = [name for name in header if name in added]
+        if len(kept) < len(header):
+            self.header = [header[i] for i in kept]
+            self.keep = (lambda cells, pick=operator.itemgetter(*kept): list(pick(cells))) if len(kept) > 1 else (
+                lambda cells, kept=kept: [cells[i] for i in kept]
+            )
+        self.width = len(header)
+
+    def write_chunk(self, records: list, outcomes: list) -> None:
+        """CSV in, CSV out, many rows: a row's text (or cells) and its estimate's cached text."""
+        if not self.header_written:
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
+            self.header_written = True
+        if self.keep is None:
+            lines = [
+                record + "," + outcome.text + "\n" if type(record) is str else self._line(record, outcome.cells)
+                for record, outcome in zip(records, outcomes)
+            ]
+        else:
+            lines = [
+                self._line(record.split(",") if type(record) is str else record, outcome.cells)
+                for record, outcome in zip(records, outcomes)
+            ]
+        self.buffer.write("".join(lines))
+        self.flush()
+
+    def _line(self, cells: list[str], added: list) -> str:
+        """The input cells (padded or cut to the header, replaced columns left out) and the
+        added ones, as a CSV line."""
+        width = self.width
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        if self.keep is not None:
+            cells = self.keep(cells)
+        return _csv_row(cells + added)
+
+    def write_cells(self, cells: list[str], added: list) -> None:
+        """CSV in, CSV out, one row."""
+        if not self.header_written:
+            self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
+            self.header_written = True
+        self.buffer.write(self._line(cells, added))
+        if self.buffer.tell() > 1 << 16:
+            self.flush()
+
+    def write(self, record, values: dict[str, Any]) -> None:
+        if self.fmt == "csv":
+            if not self.header_written:
+                self._writerow(self._csv_header(record))
+                self.header_written = True
+            if isinstance(record, list):
+                self.write_cells(record, [values.get(c, "") for c in self.added])
+                return
+            self._writerow(self._cells_from_dict(record) + [values.get(c, "") for c in self.added])
+        else:
+            if isinstance(record, list):
+                record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.source_header or [])}
+            row = dict(record)
+            for column in self.added:
+                row[column] = values.get(column)
+            self.buffer.write(json_line(row) + "\n")
+        if self.buffer.tell() > 1 << 16:
+            self.flush()
+
+    def _writerow(self, row: list) -> None:
+        self.buffer.write(_csv_row(row))
+
+    def _csv_header(self, record) -> list[str]:
+        if self.header is None:
+            # JSON Lines in, CSV out: the first object's keys, then any factor it lacks.
+            # (Keys that appear only in later objects have no column.)
+            keys = [str(k) for k in record] if isinstance(record, dict) else []
+            self._set_header(keys + [f for f in FACTORS if f not in keys])
+        return list(self.header) + self.added  # type: ignore[arg-type]  # a header exists once rows come
+
+    def _cells_from_dict(self, record: dict) -> list[str]:
+        out = []
+        for name in self.header or []:
+            value = record.get(name, "")
+            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                value = json_line(value)
+            out.append(";".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
+        return out
+
+    def flush(self) -> None:
+        if self.fmt == "csv" and not self.header_written and self.header is not None:
+            self._writerow(list(self.header) + self.added)
+            self.header_written = True
+        self.out.write(self.buffer.getvalue())
+        self.out.flush()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+
+
+
+
+def json_line(value: Any) -> str:
+    """Strict JSON on one line: NaN/Infinity become null (jq rejects them), and text that
+    cannot be encoded as UTF-8 (lone surrogates) is written with \\u escapes."""
+    safe = _finite(value)
+    text = json.dumps(safe, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(safe, ensure_ascii=True)
+    return text
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
