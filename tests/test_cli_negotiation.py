@@ -7,7 +7,6 @@ import io
 import json
 import time
 
-import pytest
 
 from conftest import invoke
 

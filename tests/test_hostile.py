@@ -43,7 +43,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path

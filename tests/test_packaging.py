@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import tomllib
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -47,3 +48,12 @@ def test_changelog_has_an_unreleased_section_and_the_current_version():
     headings = [line for line in changelog.splitlines() if line.startswith("## ")]
     assert headings[0] == "## Unreleased"
     assert any(line.startswith(f"## {mlsalary.__version__} ") for line in headings)
+
+
+def test_every_package_is_installed():
+    """pyproject lists the packages (models/ is mapped to mlsalary.shipped, so they are not
+    found automatically): a new subpackage left out would be missing from `pip install .`."""
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "mlsalary").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
