@@ -155,3 +155,33 @@ def test_pip_install_without_a_c_compiler_works_and_answers_the_same(tmp_path):
     assert without_c.stdout == with_this.stdout
     assert json.loads(without_c.stdout)["median"] > 0
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["no-compiler", "site", "source"]  # nothing else written
+
+
+def test_binning_all_columns_at_once_equals_binning_each():
+    """Forest.bin's shortcut for columns with at most one cut point gives the bins of the plain
+    per-column search, on values at, around and between the cut points, NaN included."""
+    import numpy as np
+
+    from mlsalary import Estimator
+
+    forest = Estimator.load().model.forest
+    rng = np.random.default_rng(7)
+    n = 3000
+    X = np.empty((n, forest.n_features))
+    for f in range(forest.n_features):
+        known = forest.categories[f] if f in forest.categories else forest.cut_points[f]
+        pool = np.concatenate([known, known + 1e-9, known - 1e-9, [np.nan, -1.0, 0.0, 1.0, 0.5, 1e9]]) if len(known) else np.array([np.nan, 0.0, 1.0, 7.5])
+        X[:, f] = rng.choice(pool, n)
+    expected = np.zeros((n, forest.n_features + 1), dtype=np.uint16)
+    for f in range(forest.n_features):
+        v = X[:, f]
+        if f in forest.categories:
+            categories = forest.categories[f]
+            idx = np.searchsorted(categories, v)
+            hit = idx < len(categories)
+            hit[hit] = categories[idx[hit]] == v[hit]
+            expected[:, f] = np.where(hit, idx, len(categories))
+        else:
+            cuts = forest.cut_points[f]
+            expected[:, f] = np.where(np.isnan(v), len(cuts) + 1, np.searchsorted(cuts, v))
+    assert np.array_equal(forest.bin(X), expected)

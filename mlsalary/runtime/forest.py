@@ -66,6 +66,13 @@ class Forest:
         self.cut_points = [a["cut_points"][offsets[f] : offsets[f + 1]] for f in range(self.n_features)]
         offsets = a["cat_offsets"].tolist()
         self.categories = {c: a["cat_values"][offsets[i] : offsets[i + 1]] for i, c in enumerate(a["cat_columns"].tolist())}
+        # Numeric columns with at most one cut point (the 0/1 skill columns) are binned in one
+        # pass over the whole matrix (column by column, strided, costs more than the search):
+        # with one cut c, the bin is (v > c); with none (a column no tree splits), 0.
+        simple = [f not in self.categories and len(self.cut_points[f]) <= 1 for f in range(self.n_features)]
+        self._one_cut = np.array([cuts[0] if len(cuts) == 1 else np.inf for cuts in self.cut_points], dtype=float)
+        self._nan_bin = np.array([len(cuts) + 1 for cuts in self.cut_points], dtype=np.uint16)
+        self._binned_apart = [f for f in range(self.n_features) if not simple[f]]
         self._mask_arrays = {name: a[name] for name in MASK_ARRAYS}
         self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -148,7 +155,8 @@ class Forest:
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((len(X), self.n_features + 1), dtype=np.uint16)
-        for f in range(self.n_features):
+        out[:, :-1] = np.where(np.isnan(X), self._nan_bin, X > self._one_cut)  # then the others, below
+        for f in self._binned_apart:
             v = X[:, f]
             categories = self.categories.get(f)
             if categories is not None:
