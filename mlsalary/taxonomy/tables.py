@@ -3,17 +3,19 @@
 Each file is plain CSV (UTF-8, a header row, one entry per row); data/README.md says where the
 labels of each table come from and how to add one. A loader checks the header and the width of
 every row, so a mistake in a file fails loudly on first use, naming the file and line, instead
-of mapping a label wrongly. The files are read with the csv module only: no parsing library is
-imported for them, and nothing is read until a command needs a table.
+of mapping a label wrongly. The files are read with the csv module (json for the generated
+country index): no parsing library is imported for them, and nothing is read until a command
+needs a table.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
 import os
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # Beside this module, installed as package data (pyproject.toml [tool.setuptools.package-data]).
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -28,6 +30,8 @@ class TableError(RuntimeError):
 
 def rows(name: str, columns: tuple[str, ...]) -> list[list[str]]:
     """The rows of data/<name> below its header, which must be exactly ``columns``."""
+    import csv  # here: importing the taxonomy reads no table
+
     path = os.path.join(DATA, name)
     with open(path, encoding="utf-8", newline="") as file:
         reader = csv.reader(file, strict=True)
@@ -103,6 +107,8 @@ COUNTRY_INDEX = "countries.json"
 @functools.cache
 def country_index() -> dict[str, Any]:
     """data/countries.json: pycountry's ISO 3166-1 records, written at build time (see build.py)."""
+    import json
+
     with open(os.path.join(DATA, COUNTRY_INDEX), encoding="utf-8") as file:
         return json.load(file)
 
