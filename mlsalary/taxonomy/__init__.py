@@ -159,6 +159,10 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 # --------------------------------------------------------------------------------------------
 # Seniority: numbered ladders (the level words are data/levels.csv)
 # --------------------------------------------------------------------------------------------
