@@ -137,6 +137,9 @@ def test_a_malformed_file_fails_with_its_name_and_line(tmp_path, monkeypatch):
         tables.rows("remote.csv", ("value", "label", "note"))
     with pytest.raises(tables.TableError, match="header must be"):
         tables.rows("remote.csv", ("label", "value", "note"))
+    # A spreadsheet's byte-order mark is not part of the header.
+    (tmp_path / "remote.csv").write_text("\ufeffvalue,label,note\nremote,wfh,\n", encoding="utf-8")
+    assert tables.rows("remote.csv", ("value", "label", "note")) == [["remote", "wfh", ""]]
 
 
 def test_the_module_attributes_are_the_tables():

@@ -33,7 +33,8 @@ def rows(name: str, columns: tuple[str, ...]) -> list[list[str]]:
     import csv  # here: importing the taxonomy reads no table
 
     path = os.path.join(DATA, name)
-    with open(path, encoding="utf-8", newline="") as file:
+    # utf-8-sig: a file saved by a spreadsheet may start with a byte-order mark.
+    with open(path, encoding="utf-8-sig", newline="") as file:
         reader = csv.reader(file, strict=True)
         header = next(reader, None)
         if header is None or tuple(header) != columns:
