@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,19 @@ def test_installed_model_is_the_package_copy(tmp_path):
     code = "from mlsalary import persistence; print(persistence.shipped_model_dir())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     assert "site-packages" in out or str(ROOT / "models") in out
+
+
+def test_installed_taxonomy_carries_its_tables(tmp_path):
+    # The label tables and the country index are package data: an install (a wheel) must carry
+    # every file of mlsalary/taxonomy/data, byte for byte.
+    code = "from mlsalary.taxonomy import tables; print(tables.DATA)"
+    installed = Path(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout.strip())
+    source = ROOT / "mlsalary" / "taxonomy" / "data"
+    assert sorted(p.name for p in installed.iterdir()) == sorted(p.name for p in source.iterdir())
+    for path in source.iterdir():
+        assert (installed / path.name).read_bytes() == path.read_bytes(), path.name
+    result = run("options", "role", "--json", cwd=tmp_path)
+    assert result.returncode == 0 and "AI/ML engineer" in result.stdout, result.stderr
 
 
 def test_installed_bad_input_exit_2_without_traceback(tmp_path):

@@ -146,6 +146,9 @@ def test_pip_install_without_a_c_compiler_works_and_answers_the_same(tmp_path):
     built = [p for p in site.glob("mlsalary/runtime/_forest*") if p.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
     assert built == [], "a C extension was built without a compiler"
     assert (site / "mlsalary" / "shipped" / "forest.npz").is_file()
+    # The taxonomy's tables and country index are package data too (estimate reads them below).
+    tables = ROOT / "mlsalary" / "taxonomy" / "data"
+    assert sorted(p.name for p in (site / "mlsalary" / "taxonomy" / "data").iterdir()) == sorted(p.name for p in tables.iterdir())
     probe = "import mlsalary, mlsalary.runtime.forest as f; print(mlsalary.__file__, f._native)"
     where = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
     assert where.stdout.split() == [str(site / "mlsalary" / "__init__.py"), "None"], where.stdout + where.stderr

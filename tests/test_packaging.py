@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import tomllib
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -50,10 +49,18 @@ def test_changelog_has_an_unreleased_section_and_the_current_version():
     assert any(line.startswith(f"## {mlsalary.__version__} ") for line in headings)
 
 
-def test_every_package_is_installed():
-    """pyproject lists the packages (models/ is mapped to mlsalary.shipped, so they are not
-    found automatically): a new subpackage left out would be missing from `pip install .`."""
-    root = Path(__file__).resolve().parent.parent
-    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "mlsalary").rglob("__init__.py")}
-    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+def test_every_subpackage_is_listed_for_setuptools():
+    packages = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "mlsalary").rglob("__init__.py")}
+    assert found <= packages, f"add {sorted(found - packages)} to [tool.setuptools] packages"
+
+
+def test_taxonomy_tables_are_shipped_as_package_data():
+    import fnmatch
+
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["mlsalary.taxonomy"]
+    data = ROOT / "mlsalary" / "taxonomy" / "data"
+    files = sorted(path.relative_to(data.parent).as_posix() for path in data.iterdir())
+    assert {"data/countries.json", "data/role.csv", "data/skills.csv", "data/README.md"} <= set(files)
+    unshipped = [name for name in files if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    assert not unshipped, f"add a pattern for {unshipped} to [tool.setuptools.package-data] mlsalary.taxonomy"

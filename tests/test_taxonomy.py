@@ -684,17 +684,18 @@ def test_unknown_factor_is_rejected():
 
 
 def test_import_is_light():
-    # The CLI validates input before loading heavy libraries: the taxonomy must not import them.
+    # The CLI validates input before loading heavy libraries: the taxonomy must not import them,
+    # nor pycountry (countries are read from the index in data/), nor a TOML parser; and importing
+    # it reads no table (they are read on first use).
     import subprocess
     import sys
 
-    # Load the module file on its own: the package __init__ may import heavier modules.
     code = (
-        "import importlib.util, sys; "
-        f"spec = importlib.util.spec_from_file_location('taxonomy_alone', {taxonomy.__file__!r}); "
-        "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); "
-        "assert module.normalize_country('Germany') == 'DE'; "
-        "heavy = [m for m in ('pandas', 'numpy', 'sklearn') if m in sys.modules]; "
+        "import sys; import mlsalary.taxonomy as t; "
+        "assert t.tables.label_table.cache_info().currsize == 0 and t.tables.countries.cache_info().currsize == 0; "
+        "assert t.normalize_country('Germany') == 'DE' and t.country_name('DE') == 'Germany'; "
+        "assert t.normalize('role', 'mle') == 'ml-engineer' and t.normalize_skill('torch') == 'pytorch'; "
+        "heavy = [m for m in ('pandas', 'numpy', 'sklearn', 'pycountry', 'tomllib', 'difflib') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,0 +1,881 @@
+"""Canonical taxonomy of every factor, and the mapping of every source label to it.
+
+One package serves two callers:
+
+* data harmonization maps the labels of each source (aijobs.net, Stack Overflow 2023/2024/2025,
+  the subsets in shared/data and the official full ``survey_results_public.csv`` files) to one
+  canonical value per factor, so a label from any survey year lands where training put it;
+* user-input validation maps what a person types (a source label, the canonical value, or a
+  short form such as "mle", "msc", "usa", "torch") to the same canonical value, and otherwise
+  raises :class:`UnknownLabel` with a one-line message and close suggestions.
+
+Matching ignores case, surrounding/repeated whitespace, the typographic apostrophe (SO writes
+"Master’s", people type "Master's"), accents, ``-``/``_`` versus a space, and thousands commas
+("10,000" = "10000").
+
+The tables are data, the matching is code. The label tables (each canonical value with the labels
+that map to it, level words, aijobs.net titles, skills, country aliases) are the CSV files in
+``data/``, with a note where a choice was not obvious; ``data/README.md`` says where each table's
+labels come from and how to add a label or a value. They are read on first use (tables.py), and
+are also reachable as the module attributes they always were (``FACTOR_VALUES``, ``SKILLS``,
+``LEVELS``, ``AIJOBS_TITLE_ROLES``, ...). Countries are resolved from ``data/countries.json``, an
+index of pycountry's ISO 3166 records written at development time by ``python -m
+mlsalary.taxonomy.build``; pycountry itself is imported only when its installed database differs
+from the one the index was made from. The rules that are code stay here: numbered ladders (L5,
+E4, "II"), keyword rules for unseen job titles, specialisations, employee-count bands. Import
+stays light on purpose (standard library only): the CLI imports this for input validation before
+any heavy library.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from mlsalary.taxonomy import tables
+
+# typing.TYPE_CHECKING without importing typing (a few milliseconds when nothing else has yet);
+# mypy reads any name TYPE_CHECKING so.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+__all__ = [
+    "FACTOR_VALUES",
+    "SKILLS",
+    "SKILL_CATEGORIES",
+    "UnknownLabel",
+    "aliases",
+    "country_name",
+    "normalize",
+    "normalize_country",
+    "normalize_skill",
+    "normalize_skills",
+    "read_title",
+    "role_from_job_title",
+    "skill_category",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The tables, as module attributes read on first use
+# --------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    # Labels that mean "no answer" in every factor (data/no_answer.csv).
+    NO_ANSWER_LABELS: tuple[str, ...]
+    # Canonical value -> labels, per categorical factor (data/<factor>.csv).
+    SENIORITY: dict[str, tuple[str, ...]]
+    EDUCATION: dict[str, tuple[str, ...]]
+    ROLE: dict[str, tuple[str, ...]]
+    INDUSTRY: dict[str, tuple[str, ...]]
+    COMPANY_SIZE: dict[str, tuple[str, ...]]
+    REMOTE: dict[str, tuple[str, ...]]
+    # THE level table: level words -> entry/mid/senior/executive (data/levels.csv).
+    LEVELS: dict[str, str]
+    # aijobs.net job_title -> role, for every title of the 2025-01-19 snapshot (data/aijobs_titles.csv).
+    AIJOBS_TITLE_ROLES: dict[str, str]
+    # Country labels pycountry does not resolve -> ISO alpha-2, None = not a country (data/country_aliases.csv).
+    COUNTRY_ALIASES: dict[str, str | None]
+    # Display names where pycountry's reads like a registry entry (data/country_display_names.csv).
+    COUNTRY_DISPLAY_NAMES: dict[str, str]
+    # Skill categories, one per SO column (data/skill_categories.csv), and the skills (data/skills.csv).
+    SKILL_CATEGORIES: tuple[str, ...]
+    _SKILL_ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...]
+    SKILLS: dict[str, str]
+    _SKILL_CATEGORY: dict[str, str]
+    # The categorical factors' tables, and their canonical values in display order (the order
+    # of each file: low to high for ordered factors).
+    _FACTOR_TABLES: dict[str, dict[str, tuple[str, ...]]]
+    FACTOR_VALUES: dict[str, tuple[str, ...]]
+    _NO_ANSWER_KEYS: frozenset[str]
+
+
+def _seniority_table() -> dict[str, tuple[str, ...]]:
+    table = {level: list(labels) for level, labels in tables.label_table("seniority").items()}
+    for word, level in tables.levels().items():
+        table[level].append(word)
+    return {level: tuple(labels) for level, labels in table.items()}
+
+
+@functools.cache
+def _factor_tables() -> dict[str, dict[str, tuple[str, ...]]]:
+    return {name: _seniority_table() if name == "seniority" else tables.label_table(name) for name in tables.FACTOR_FILES}
+
+
+@functools.cache
+def _factor_values() -> dict[str, tuple[str, ...]]:
+    return {name: tuple(table) for name, table in _factor_tables().items()}
+
+
+@functools.cache
+def _skills() -> dict[str, str]:
+    return {slug: display for slug, display, _category, _labels in tables.skill_rows()}
+
+
+@functools.cache
+def _skill_categories() -> dict[str, str]:
+    return {slug: category for slug, _display, category, _labels in tables.skill_rows()}
+
+
+@functools.cache
+def _no_answer_keys() -> frozenset[str]:
+    return frozenset(_key(label) for label in tables.no_answer_labels())
+
+
+_LAZY: dict[str, Any] = {
+    "NO_ANSWER_LABELS": tables.no_answer_labels,
+    "SENIORITY": lambda: tables.label_table("seniority"),
+    "EDUCATION": lambda: tables.label_table("education"),
+    "ROLE": lambda: tables.label_table("role"),
+    "INDUSTRY": lambda: tables.label_table("industry"),
+    "COMPANY_SIZE": lambda: tables.label_table("company_size"),
+    "REMOTE": lambda: tables.label_table("remote"),
+    "LEVELS": tables.levels,
+    "AIJOBS_TITLE_ROLES": tables.aijobs_titles,
+    "COUNTRY_ALIASES": tables.country_aliases,
+    "COUNTRY_DISPLAY_NAMES": tables.country_display_names,
+    "SKILL_CATEGORIES": tables.skill_categories,
+    "_SKILL_ROWS": tables.skill_rows,
+    "SKILLS": _skills,
+    "_SKILL_CATEGORY": _skill_categories,
+    "_FACTOR_TABLES": _factor_tables,
+    "FACTOR_VALUES": _factor_values,
+    "_NO_ANSWER_KEYS": _no_answer_keys,
+}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: a table is read when first asked for, then kept as a plain module attribute.
+    loader = _LAZY.get(name)
+    if loader is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = loader()
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+# --------------------------------------------------------------------------------------------
+# Seniority: numbered ladders (the level words are data/levels.csv)
+# --------------------------------------------------------------------------------------------
+
+# Numbered ladders, read by the same table's logic:
+#   * L/E/IC + number (Google L3-L10, Meta E3-E9): 3 and below entry (new grad), 4 mid,
+#     5-8 senior (senior, staff, senior staff, principal), 9 and up executive (distinguished,
+#     fellow). Companies whose numbers start elsewhere (Amazon's L4 = SDE I) read one level high.
+#   * Roman numerals at the end of a title ("ML Engineer II"): I entry, II mid, III-V senior.
+LADDER_LEVELS: tuple[tuple[int, str], ...] = ((3, "entry"), (4, "mid"), (8, "senior"))  # upper bounds
+ROMAN_LEVELS: dict[str, str] = {"i": "entry", "ii": "mid", "iii": "senior", "iv": "senior", "v": "senior"}
+_LADDER = re.compile(r"(?:l|e|ic)\s?(\d{1,2})")
+
+
+def ladder_level(key: str) -> str | None:
+    """Seniority of a ladder code ("L5", "e4", "IC6") or a Roman numeral ("II"); None otherwise."""
+    match = _LADDER.fullmatch(key)
+    if match:
+        number = int(match.group(1))
+        for upper, level in LADDER_LEVELS:
+            if number <= upper:
+                return level
+        return "executive"
+    return ROMAN_LEVELS.get(key)
+
+
+# --------------------------------------------------------------------------------------------
+# Role: keyword rules for job titles that data/aijobs_titles.csv does not list
+# --------------------------------------------------------------------------------------------
+
+# Ordered keyword rules for titles not in AIJOBS_TITLE_ROLES (newer aijobs files add titles).
+# The first rule whose regex matches the normalized (lower-case, '-'/'_' -> space) title wins;
+# the order encodes the same decisions as the explicit table: internships and executives first,
+# then management, then the most specific specialties, then generic words.
+KEYWORD_ROLE_RULES: tuple[tuple[str, str], ...] = (
+    (r"\b(intern|internship|trainee|apprentice|working student|werkstudent|stagiaire)\b", "student"),
+    (r"\b(chief|cto|ceo|cdo|cio|caio|vice president|vp|svp|evp)\b", "executive"),
+    (r"\bproduct (manager|owner|lead|director)\b|\bhead of product\b", "product-manager"),
+    (r"\b(project|program|programme|delivery) manager\b|\bscrum master\b", "project-manager"),
+    (r"\b(sales|account executive|account manager|business development|marketing manager)\b(?!.*\banalyst\b)", "sales-marketing"),
+    (r"\b(founder|co founder|cofounder)\b", "founder"),
+    (r"\b(head of|director|manager|team lead)\b", "engineering-manager"),
+    (r"\b(quant|quantitative|actuar\w*|risk analyst|pricing analyst)\b", "financial-analyst"),
+    (r"\bapplied (research |machine learning |ml |ai )?scientist\b", "applied-scientist"),
+    (r"\b(data scien\w*|decision scien\w*|statistician)\b", "data-scientist"),
+    (r"\b(postdoc\w*|postdoctoral|post doctoral|professor|research assistant|research associate|phd)\b", "academic-researcher"),
+    (r"\b(bioinformatic\w*|computational biolog\w*|biologist|chemist|physicist)\b", "scientist"),
+    (r"\bresearch analyst\b", "data-analyst"),
+    (r"\b(research scientist|research engineer|researcher|scientist)\b", "ml-researcher"),
+    (r"\b(prompt engineer|ai developer|ai programmer|ai software|chatbot|conversational ai|llm developer|genai developer)\b", "ai-developer"),
+    (r"\barchitect", "architect"),
+    (r"\b(analyst|analista|statistical programmer|sas)\b", "data-analyst"),
+    (r"\b(database|dba)\b", "dba"),
+    (r"\b(data engineer\w*|analytics engineer|etl|elt|data pipeline|big data|data platform|data infrastructure|dataops|data integration|data warehouse|data modeler|databricks|spark|hadoop|data (\w+ )?(engineer|developer))\b", "data-engineer"),
+    (r"\b(machine learning|ml|mlops|deep learning|computer vision|machine vision|nlp|natural language|llm|ai|artificial intelligence|genai|generative ai|reinforcement learning|algorithms?|member of technical staff)\b", "ml-engineer"),
+    (r"\b(analytics|business intelligence|bi|power bi|tableau|reporting|visuali[sz]ation|insights?)\b", "data-analyst"),
+    (r"\b(site reliability|sre)\b", "sre"),
+    (r"\b(devops|dev ops|platform engineer|build engineer|release engineer)\b", "devops"),
+    (r"\b(cloud|infrastructure)\b", "cloud"),
+    (r"\b(security|secops|infosec|cyber\w*|penetration tester|pentester)\b", "security"),
+    (r"\b(qa|quality assurance|test|tester|sdet)\b", "qa"),
+    (r"\bfront ?end\b", "frontend"),
+    (r"\bback ?end\b", "backend"),
+    (r"\bfull ?stack\b", "full-stack"),
+    (r"\b(mobile|ios|android)\b", "mobile"),
+    (r"\b(embedded|firmware|robotic\w*)\b", "embedded"),
+    (r"\b(game|gameplay|graphics)\b", "game"),
+    (r"\b(hardware|electrical|electronics|technician|fpga|asic|controls engineer)\b", "hardware"),
+    (r"\b(blockchain|web3|smart contract|solidity)\b", "blockchain"),
+    (r"\b(systems? (administrator|admin|engineer)|sysadmin|administrator)\b", "sysadmin"),
+    (r"\b(support|help ?desk|technical specialist)\b", "support"),
+    (r"\b(consultant|consulting|advisor|solutions? engineer)\b", "consultant"),
+    (r"\b(designer|ux|ui)\b", "designer"),
+    (r"\b(developer advocate|devrel|developer relations|evangelist)\b", "developer-relations"),
+    (r"\b(teacher|instructor|lecturer|educator|trainer)\b", "educator"),
+    (r"\bdata\b", "data-analyst"),
+    (r"\b(engineer|developer|programmer|software|swe|sde|coder|tech lead|technical lead)\b", "software-engineer"),
+    (r"\b(lead|head)\b", "engineering-manager"),
+    (r"\bwriter\b", "other"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Company size: a plain employee count
+# --------------------------------------------------------------------------------------------
+
+
+# Employee-count bands for a plain number typed by a user ("250" -> medium).
+COMPANY_SIZE_BANDS: tuple[tuple[int, str], ...] = (
+    (10, "micro"),
+    (100, "small"),
+    (1_000, "medium"),
+    (10_000, "large"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+_MAX_LISTED = 10
+
+
+class UnknownLabel(ValueError):
+    """A label that no table maps. ``str(e)`` is one line that names the closest values."""
+
+    def __init__(self, factor: str, value: str, suggestions: list[str] | None = None, valid: Iterable[str] = ()):
+        self.factor = factor
+        self.value = value
+        self.suggestions = list(suggestions or [])[:3]
+        noun = "skill" if factor == "skills" else factor
+        head = f"unknown {noun} {_show(value)}"
+        if self.suggestions:
+            quoted = [f"'{s}'" for s in self.suggestions]
+            options = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+            message = f"{head}; did you mean {options}?"
+        else:
+            listed = list(valid)
+            if not listed:
+                message = f"{head}; see `mlsalary options {factor}`"
+            elif len(listed) > _MAX_LISTED:
+                message = f"{head}; valid values: {', '.join(listed[:_MAX_LISTED])}, …, see `mlsalary options {factor}`"
+            else:
+                message = f"{head}; valid values: {', '.join(listed)}"
+        super().__init__(message)
+
+
+_MAX_SHOWN = 60
+
+
+def _show(value: object) -> str:
+    # repr() keeps the message on one line and escapes control characters and lone surrogates
+    # (they must not reach a terminal); a long value is cut, so a message stays one short line.
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _MAX_SHOWN:
+        return repr(text[: _MAX_SHOWN - 3])[:-1] + "...'"
+    return repr(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Matching keys
+# --------------------------------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-"})
+
+
+def _key(label: str) -> str:
+    """Comparison key: case, accents, apostrophes, '-'/'_' vs space and thousands commas ignored."""
+    text = unicodedata.normalize("NFKD", label.translate(_APOSTROPHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
+    text = re.sub(r"[-_\s]+", " ", text)
+    return text.strip()
+
+
+def _as_text(label: object) -> str | None:
+    """The label as text, or None for a missing value (None, float NaN)."""
+    if label is None:
+        return None
+    if isinstance(label, float):
+        if math.isnan(label):
+            return None
+        return str(int(label)) if label.is_integer() else str(label)
+    return label if isinstance(label, str) else str(label)
+
+
+def _build_index(name: str, table: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    # Every canonical value matches itself; a key claimed by two values is a bug in the tables.
+    index: dict[str, str] = {}
+    for canonical, labels in table.items():
+        for label in (canonical, *labels):
+            key = _key(label)
+            if index.get(key, canonical) != canonical:
+                raise RuntimeError(f"taxonomy {name}: {label!r} maps to both {index[key]!r} and {canonical!r}")
+            index[key] = canonical
+    return index
+
+
+def _role_table() -> dict[str, list[str]]:
+    table = {canonical: list(labels) for canonical, labels in tables.label_table("role").items()}
+    for title, role in tables.aijobs_titles().items():
+        table[role].append(title)
+    return table
+
+
+# The look-up indexes are built on first use: `mlsalary --help` and `options` never need them.
+
+
+@functools.cache
+def _indexes() -> dict[str, dict[str, str]]:
+    indexes = {name: _build_index(name, _role_table() if name == "role" else table) for name, table in _factor_tables().items()}
+    for name, index in indexes.items():
+        clash = _no_answer_keys() & set(index)
+        if clash:
+            raise RuntimeError(f"taxonomy {name}: {sorted(clash)} are both no-answer and a value")
+    return indexes
+
+
+@functools.cache
+def _skill_index() -> dict[str, str]:
+    return _build_index("skills", {slug: (display, *labels) for slug, display, _category, labels in tables.skill_rows()})
+
+
+@functools.cache
+def _title_index() -> dict[str, str]:
+    return {_key(title): role for title, role in tables.aijobs_titles().items()}
+
+
+@functools.cache
+def _keyword_rules() -> tuple:
+    return tuple((re.compile(pattern), role) for pattern, role in KEYWORD_ROLE_RULES)
+
+
+def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[str]:
+    """Up to three canonical values whose labels are closest to key, best first."""
+    if not key or len(key) > 100:
+        return []  # no label is that long; fuzzy matching it would only cost time
+    import difflib  # only an unknown label needs it
+
+    scored = []
+    size = len(key)
+    for candidate, value in index.items():
+        # Cheap upper bounds of ratio() first (the lengths, then the shared characters): a
+        # candidate they rule out could not reach 0.75, so the result is the same, only faster.
+        if 2.0 * min(size, len(candidate)) / (size + len(candidate)) < 0.75:
+            continue
+        matcher = difflib.SequenceMatcher(None, key, candidate)
+        if matcher.quick_ratio() < 0.75:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= 0.75:
+            scored.append((ratio, value))
+    scored.sort(key=lambda item: -item[0])
+    suggestions: list[str] = []
+    best = scored[0][0] if scored else 0.0
+    for ratio, value in scored:
+        # Keep only matches about as good as the best: a clear typo gets one answer.
+        if ratio < best - 0.1:
+            break
+        shown = show(value)
+        if shown not in suggestions:
+            suggestions.append(shown)
+        if len(suggestions) == 3:
+            break
+    return suggestions
+
+
+# --------------------------------------------------------------------------------------------
+# Public API: categorical factors
+# --------------------------------------------------------------------------------------------
+
+
+def normalize(factor: str, label: object) -> str | None:
+    """Canonical value of ``label`` for ``factor``; None for a non-answer.
+
+    ``factor`` is one of _factor_values(), "country" (ISO alpha-2 result) or "skills" (slug).
+    Raises UnknownLabel when nothing maps.
+    """
+    if factor == "country":
+        return normalize_country(label)
+    if factor == "skills":
+        text = _as_text(label)
+        if text is None or _key(text) in _no_answer_keys():
+            return None
+        return normalize_skill(text)
+    if factor not in _factor_tables():
+        raise ValueError(f"unknown factor {factor!r}; factors: {', '.join([*_factor_values(), 'country', 'skills'])}")
+    text = _as_text(label)
+    if text is None:
+        return None
+    key = _key(text)
+    if key in _no_answer_keys():
+        return None
+    index = _indexes()[factor]
+    if key in index:
+        return index[key]
+    if factor == "remote":
+        value = _remote_from_ratio(key)
+        if value is not None:
+            return value
+    if factor == "company_size":
+        value = _company_size_from_count(key)
+        if value is not None:
+            return value
+    if factor == "seniority":
+        value = ladder_level(key)
+        if value is not None:
+            return value
+    raise UnknownLabel(factor, text, _suggest(key, index), _factor_values()[factor])
+
+
+def _remote_from_ratio(key: str) -> str | None:
+    # aijobs remote_ratio is a percentage; only 0/50/100 occur, but any share in between is
+    # hybrid by definition.
+    try:
+        ratio = float(key.rstrip("%").strip())
+    except ValueError:
+        return None
+    if ratio == 0:
+        return "in-person"
+    if ratio == 100:
+        return "remote"
+    if 0 < ratio < 100:
+        return "hybrid"
+    return None
+
+
+def _company_size_from_count(key: str) -> str | None:
+    # A plain employee count typed by a user ("250"): banded like the canonical values.
+    # isascii: str.isdigit accepts digits (U+1369, U+10A40) that int() rejects.
+    if not (key.isascii() and key.isdigit()) or int(key) < 1:
+        return None
+    count = int(key)
+    for upper, value in COMPANY_SIZE_BANDS:
+        if count < upper:
+            return value
+    return "enterprise"
+
+
+def role_from_job_title(title: object) -> str | None:
+    """aijobs.net free-text job title -> canonical role; None when no rule matches.
+
+    The explicit AIJOBS_TITLE_ROLES table decides first, then KEYWORD_ROLE_RULES in order.
+    """
+    text = _as_text(title)
+    if text is None:
+        return None
+    key = _key(text)
+    if not key or key in _no_answer_keys():
+        return None
+    titles = _title_index()
+    if key in titles:
+        return titles[key]
+    words = re.sub(r"[^\w&/+ ]", " ", key)
+    for pattern, role in _keyword_rules():
+        if pattern.search(words):
+            return role
+    return None
+
+
+# Specialisations with too few rows in the data to be told apart: a title naming one is read as
+# its nearest role, and the reading says so. (aijobs has e.g. ~100 computer-vision and ~50 NLP
+# rows among 33,000, and SO has no such role; the training data files them as below.)
+SPECIALISATIONS: tuple[tuple[str, str], ...] = (
+    (r"computer vision|machine vision|\bcv\b", "computer vision"),
+    (r"\bnlp\b|natural language", "NLP"),
+    (r"\bspeech\b|\basr\b", "speech"),
+    (r"\bllm\b|\bgenai\b|generative ai|\bgen ai\b", "generative AI"),
+    (r"deep learning", "deep learning"),
+    (r"reinforcement learning|\brl\b", "reinforcement learning"),
+    (r"recommend\w*|\brecsys\b|\bsearch\b|\branking\b", "recommendation and search"),
+    (r"\bmlops\b|ml platform|ml infra\w*", "MLOps"),
+    (r"robotic\w*|autonomous|self driving", "robotics"),
+)
+# The role a specialisation title is read as, by its last word.
+_SPECIALIST_ROLE = (
+    (r"\b(scientist|researcher|research)\b", "ml-researcher"),
+    (r"\b(engineer|developer|specialist|expert|programmer)\b", "ml-engineer"),
+)
+
+
+# Level words that name a kind of job as well: the training rules give these titles their role
+# (intern -> student; head, director -> engineering-manager; VP, chief -> executive).
+_ROLE_BEARING_LEVELS = frozenset({"intern", "internship", "trainee", "apprentice", "head", "director", "vp", "svp", "evp", "vice", "president", "chief"})
+
+
+class TitleReading:
+    """What a --role value or a title column said: a role, maybe a level, and how it was read."""
+
+    __slots__ = ("text", "role", "seniority", "level_word", "note", "is_plain")
+
+    def __init__(self, text: str, role: str, seniority: str | None = None, level_word: str | None = None,
+                 note: str | None = None, *, is_plain: bool = False):
+        self.text, self.role, self.seniority, self.level_word, self.note = text, role, seniority, level_word, note
+        self.is_plain = is_plain  # the text is a role's own label: nothing to report
+
+
+def _level_words(words: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """(seniority, the level words found, the other words) of a tokenised title.
+
+    Two-word levels ("senior staff", "vice president") are matched first; Roman numerals count
+    only as the last word; with several levels ("Senior Director") the highest wins.
+    """
+    order = _factor_values()["seniority"]
+    levels = tables.levels()
+    found: list[tuple[str, str]] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = " ".join(words[i:i + 2]) if i + 1 < len(words) else None
+        if pair is not None and pair in levels:
+            found.append((pair, levels[pair]))
+            i += 2
+            continue
+        word = words[i]
+        level = levels.get(word)
+        if level is None and (word not in ROMAN_LEVELS or i == len(words) - 1 and i > 0):
+            level = ladder_level(word)
+        if level is not None:
+            found.append((word, level))
+        else:
+            rest.append(word)
+        i += 1
+    if not found:
+        return None, None, rest
+    best = max((level for _, level in found), key=order.index)
+    return best, " ".join(word for word, _ in found), rest
+
+
+def read_title(label: object) -> TitleReading | None:
+    """A role (and a level when the text carries one) from a role value or a job title.
+
+    "ml-engineer" -> ml-engineer; "Senior ML Engineer" -> ml-engineer, senior; "NLP Engineer"
+    -> ml-engineer with a note that NLP is too thin in the data to be its own role. Titles are
+    read with the rules that labelled the training rows (AIJOBS_TITLE_ROLES, then
+    KEYWORD_ROLE_RULES), after the level words of LEVELS are set aside. A near miss of a known
+    role ("data scientst") raises UnknownLabel with a suggestion instead of a guess.
+    """
+    text = _as_text(label)
+    if text is None:
+        return None
+    key = _key(text)
+    if not key or key in _no_answer_keys():
+        return None
+    index = _indexes()["role"]
+    if key in _role_alias_keys():
+        # A role's own label (canonical value, survey label, short form) carries no level, even
+        # when it holds a level word ("Senior Executive (C-Suite, VP, etc.)", "intern"): the
+        # surveys that use these labels have no seniority, and training left it unknown.
+        return TitleReading(text, index[key], is_plain=True)
+    words = re.sub(r"[^\w&/+.]|(?<!\w)\.|\.(?!\w)", " ", key).split()
+    seniority, level_word, rest = _level_words(words)
+    core = " ".join(rest)
+    role = index.get(key)
+    if role is None and (set(level_word.split()) & _ROLE_BEARING_LEVELS if level_word else False):
+        # "Head of ML", "VP of Engineering", "ML Intern": the level word decides the role too,
+        # as the rules that labelled the training titles say (managers, executives, students).
+        role = role_from_job_title(text)
+    if role is None and core:
+        role = index.get(core)
+    specialty = next((name for pattern, name in SPECIALISATIONS if re.search(pattern, " ".join(words))), None)
+    if role is None and specialty is not None:
+        role = next((r for pattern, r in _SPECIALIST_ROLE if re.search(pattern, core)), "ml-engineer")
+    if role is None and len(core) >= 6:
+        suggestions = _suggest(core, index)
+        if suggestions:  # a near miss of a known role: ask rather than guess from keywords
+            raise UnknownLabel("role", text, suggestions, _factor_values()["role"])
+    if role is None:
+        role = role_from_job_title(text)
+    if role is None:
+        if seniority is not None and not core:
+            error = UnknownLabel("role", text, [], _factor_values()["role"])
+            error.args = (f"role {_show(text)} names a level, not a role: give it as --seniority, and a role such as ml-engineer",)
+            raise error
+        raise UnknownLabel("role", text, _suggest(key, index), _factor_values()["role"])
+    note = None
+    if role == "student" and seniority == "entry" and key not in _role_alias_keys():
+        note = "an internship is read as role student (the data files interns with students)"
+    if specialty is not None and role in ("ml-engineer", "ml-researcher", "data-scientist", "ai-developer"):
+        note = f"{specialty} has too few rows in the data to be a role of its own; nearest role used"
+    return TitleReading(text, role, seniority, level_word, note)
+
+
+@functools.cache
+def _role_alias_keys() -> frozenset[str]:
+    # Keys of the ROLE table proper (canonical values, SO labels, short forms): no reading shown.
+    return frozenset(_key(label) for canonical, labels in tables.label_table("role").items() for label in (canonical, *labels))
+
+
+def aliases(factor: str) -> dict[str, list[str]]:
+    """Canonical value -> accepted labels (source labels and short forms), for `mlsalary options`."""
+    if factor in _factor_tables():
+        table = _role_table() if factor == "role" else _factor_tables()[factor]
+        return {canonical: _unique(table[canonical]) for canonical in _factor_values()[factor]}
+    if factor == "skills":
+        return {slug: _unique([display, *labels]) for slug, display, _category, labels in tables.skill_rows()}
+    if factor == "country":
+        return _country_aliases()
+    raise ValueError(f"unknown factor {factor!r}; factors: {', '.join([*_factor_values(), 'country', 'skills'])}")
+
+
+def _unique(labels: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for label in labels:
+        if label not in seen:
+            seen.add(label)
+            out.append(label)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public API: country
+# --------------------------------------------------------------------------------------------
+
+@functools.cache
+def _country_alias_index() -> dict[str, str | None]:
+    return {_key(label): code for label, code in tables.country_aliases().items()}
+
+
+def _country_names(country: Mapping[str, str]) -> list[str]:
+    names = [country["name"]]
+    for field in ("common_name", "official_name"):
+        value = country.get(field)
+        if value and value not in names:
+            names.append(value)
+    return names
+
+
+@functools.cache
+def _country_name_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for country in tables.countries():
+        for label in _country_names(country):
+            index.setdefault(_key(label), country["alpha_2"])
+    return index
+
+
+@functools.cache
+def _country_fields() -> dict[str, dict[str, str]]:
+    """pycountry's own indexes, rebuilt from the country index: field -> lower-cased value ->
+    alpha-2, in the order pycountry.countries.lookup() tries them (a later duplicate replaces an
+    earlier one within a field, as in pycountry)."""
+    indexes: dict[str, dict[str, str]] = {field: {} for field in tables.country_index()["fields"]}
+    for country in tables.countries():
+        for field, value in country.items():
+            indexes[field][value.lower()] = country["alpha_2"]
+    return indexes
+
+
+def _country_lookup(value: str) -> str | None:
+    # What pycountry.countries.lookup(value).alpha_2 gives: any field (code, numeric code, flag,
+    # name, official or common name), case-insensitively; None where it raises LookupError.
+    value = value.lower()
+    for index in _country_fields().values():
+        if value in index:
+            return index[value]
+    return None
+
+
+@functools.cache
+def _country_display_index() -> dict[str, str]:
+    return {country["alpha_2"]: country.get("common_name") or country["name"] for country in tables.countries()}
+
+
+@functools.cache
+def _pycountry_fallback():
+    """pycountry, imported only when its installed ISO 3166-1 database is not the one
+    data/countries.json was made from (a newer pycountry): then a label the index does not
+    resolve is looked up there too. None when the index is pycountry's database, as shipped."""
+    import hashlib
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("pycountry")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(list(spec.submodule_search_locations)[0], "databases", "iso3166-1.json")
+    try:
+        with open(path, "rb") as file:
+            digest = hashlib.sha256(file.read()).hexdigest()
+    except OSError:
+        digest = None
+    if digest == tables.country_index()["iso3166_1_sha256"]:
+        return None
+    import pycountry
+
+    return pycountry
+
+
+def normalize_country(label: object) -> str | None:
+    """ISO 3166-1 alpha-2 code ("DE") of a country name or code; None for a non-answer.
+
+    Resolves SO spellings, pycountry names/official names/common names, alpha-2 and alpha-3
+    codes, and the aliases in COUNTRY_ALIASES. Raises UnknownLabel with name suggestions.
+    """
+    text = _as_text(label)
+    if text is None:
+        return None
+    key = _key(text)
+    if key in _no_answer_keys():
+        return None
+    alias_index, name_index = _country_alias_index(), _country_name_index()
+    if key in alias_index:
+        return alias_index[key]
+    if key in name_index:
+        return name_index[key]
+    compact = key.replace(".", "").replace(" ", "")
+    if compact.isalpha() and len(compact) in (2, 3):
+        # pycountry.countries.get(alpha_2=compact.upper()) lower-cases the value it is given.
+        code = _country_fields()["alpha_2" if len(compact) == 2 else "alpha_3"].get(compact.upper().lower())
+        if code is not None:
+            return code
+    code = _country_lookup(text.strip())
+    if code is not None:
+        return code
+    pycountry = _pycountry_fallback()
+    if pycountry is not None:
+        if compact.isalpha() and len(compact) in (2, 3):
+            found = pycountry.countries.get(**{"alpha_2" if len(compact) == 2 else "alpha_3": compact.upper()})
+            if found is not None:
+                return found.alpha_2
+        try:
+            return pycountry.countries.lookup(text.strip()).alpha_2
+        except LookupError:
+            pass
+    code = _country_by_words(key)
+    if code is not None:
+        return code
+    raise UnknownLabel("country", text, list(_country_suggestions(key)))
+
+
+@functools.lru_cache(maxsize=256)
+def _country_suggestions(key: str) -> tuple[str, ...]:
+    # Remembered: a typo is looked up twice (as a country, then as a place in a country).
+    index = {**_country_name_index(), **{k: v for k, v in _country_alias_index().items() if v is not None}}
+    return tuple(_suggest(key, index, country_name))
+
+
+def _country_by_words(key: str) -> str | None:
+    # Safe fuzzy search: accept a country when the label is a whole-word part of exactly one
+    # country's names ("Micronesia", "Vatican City"). pycountry.search_fuzzy also matches
+    # subdivisions ("Georgia" the US state), so it is not used. Ambiguous labels ("Congo",
+    # "Guinea") and very short ones get no answer.
+    if len(key) < 4:
+        return None
+    pattern = re.compile(rf"(^|\W){re.escape(key)}($|\W)")
+    codes = {code for name, code in _country_name_index().items() if pattern.search(name)}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def country_name(code: str) -> str:
+    """Display name of a country code ("DE" -> "Germany"); also accepts any country label."""
+    text = _as_text(code)
+    alpha_2 = text.strip().upper() if text else ""
+    display_names = tables.country_display_names()
+    if alpha_2 in display_names:
+        return display_names[alpha_2]
+    found = _country_fields()["alpha_2"].get(alpha_2.lower()) if len(alpha_2) == 2 else None
+    if found is None:
+        resolved = normalize_country(code)
+        if resolved is None:
+            raise UnknownLabel("country", text or "", [], ())
+        if resolved in display_names:
+            return display_names[resolved]
+        found = resolved
+    names = _country_display_index()
+    if found in names:
+        return names[found]
+    country = _pycountry_fallback().countries.get(alpha_2=found)  # only pycountry knows it
+    return getattr(country, "common_name", None) or country.name
+
+
+def _country_aliases() -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for country in tables.countries():
+        table[country["alpha_2"]] = _unique([*_country_names(country), country["alpha_3"]])
+    table.setdefault("XK", [])
+    for label, code in tables.country_aliases().items():
+        if code is not None and label != code:
+            table[code].append(label)
+    return {code: _unique(labels) for code, labels in sorted(table.items())}
+
+
+# --------------------------------------------------------------------------------------------
+# Public API: skills
+# --------------------------------------------------------------------------------------------
+
+
+# Labels already resolved (batch files repeat the same few hundred skill spellings).
+_SKILL_LABELS: dict[str, str] = {}
+
+
+def normalize_skill(label: object) -> str:
+    """Canonical skill slug ("Torch/PyTorch" -> "pytorch"); raises UnknownLabel("skills", …)."""
+    if type(label) is str:
+        known = _SKILL_LABELS.get(label)
+        if known is not None:
+            return known
+    text = _as_text(label)
+    key = _key(text) if text is not None else ""
+    index = _skill_index()
+    if key in index:
+        if type(label) is str and len(label) <= 100:
+            if len(_SKILL_LABELS) >= 10_000:
+                _SKILL_LABELS.clear()  # bounded, whatever the input
+            _SKILL_LABELS[label] = index[key]
+        return index[key]
+    raise UnknownLabel("skills", text if text is not None else "", _suggest(key, index), _skills())
+
+
+def normalize_skills(labels: Iterable[object] | str) -> tuple[str, ...]:
+    """Sorted unique slugs of several labels. A single string is split on ';' (SO cell format).
+
+    Non-answers ("", "NA", NaN) are skipped; an unknown label raises UnknownLabel.
+    """
+    if isinstance(labels, str):
+        labels = labels.split(";")
+    slugs = set()
+    for label in labels:
+        known = _SKILL_LABELS.get(label) if type(label) is str else None
+        if known is not None:
+            slugs.add(known)
+            continue
+        text = _as_text(label)
+        if text is None or _key(text) in _no_answer_keys():
+            continue
+        slugs.add(normalize_skill(text))
+    return tuple(sorted(slugs))
+
+
+def skill_category(slug: str) -> str:
+    """SO column category of a skill slug (one of SKILL_CATEGORIES); accepts any skill label."""
+    if slug in _skill_categories():
+        return _skill_categories()[slug]
+    return _skill_categories()[normalize_skill(slug)]
