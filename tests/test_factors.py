@@ -86,3 +86,104 @@ def test_a_location_can_come_from_the_environment():
     import json
 
     assert json.loads(result.stdout)["profile"]["location"].startswith("Austin")
+
+
+# -- adding a factor touches the registry, a taxonomy table and a reader, nowhere else ---------
+
+DUMMY_FACTOR = '''    Factor(
+        "team_size", "category", "solo | small | large team.", "TEAM", "Team size",
+        aliases=("team", "team members"),
+    ),
+'''
+DUMMY_TABLE = "value,label,note\nsolo,Just me,\nsmall,Small team,\nsmall,2-9,\nlarge,Large team,\nlarge,10+,\n"
+DUMMY_READER = ('''            "industry": raw["Industry"] if "Industry" in raw.columns else None,\n''',
+                '''            "team_size": raw["TeamSize"] if "TeamSize" in raw.columns else None,\n''')
+
+DUMMY_CHECKS = r'''
+import io, json, shutil, sys
+from pathlib import Path
+import numpy as np
+from typer.testing import CliRunner
+
+from mlsalary import explanations, factors, sources
+from mlsalary.batch import map_header
+from mlsalary.cli import app
+from mlsalary.model import SalaryModel
+from mlsalary.profile import Profile
+sys.path.insert(0, sys.argv[2])
+from synthetic import synthetic_table
+
+assert "team_size" in factors.FACTORS and "team_size" in factors.CATEGORICAL_FACTORS
+profile = Profile.from_mapping({"team_size": "Small team", "country": "DE", "experience": 5})
+assert profile.team_size == "small", profile
+help_text = CliRunner().invoke(app, ["estimate", "--help"], terminal_width=200).output
+assert "--team-size" in help_text and "MLSALARY_TEAM_SIZE" in help_text
+assert "--team-size" in CliRunner().invoke(app, ["compare", "--help"], terminal_width=200).output
+assert map_header(["Team Members"])[0] == {"team_size": 0}
+assert "team_size" in factors.VALUE_FACTORS
+
+# A reader that carries it: the 2024 subset fixture with a TeamSize column.
+data = Path(sys.argv[3])
+table = sources.load_training_data(data).table
+assert set(table["team_size"].dropna()) == {"small", "large"}, table["team_size"].value_counts(dropna=False)
+assert table.loc[table["source"] != "stackoverflow-2024", "team_size"].isna().all()
+
+# The model learns it and explains it: a contribution row of its own, adding up.
+def rows(n, seed):
+    t = synthetic_table(n, seed)
+    rng = np.random.default_rng(seed + 10)
+    team = rng.choice(["solo", "small", "large"], n)
+    t["team_size"] = team
+    t["comp_usd"] = t["comp_usd"] * np.where(team == "large", 1.3, 1.0)
+    return t
+model = SalaryModel(max_iter=30, min_samples_leaf=10, background_size=16).fit(rows(2500, 1), rows(600, 2))
+x = model.schema_.encode_profiles([Profile.from_mapping({"team_size": "large", "country": "DE", "experience": 5})])
+contributions, baseline = explanations.contributions(model, x[0])
+assert "team_size" in contributions and contributions["team_size"] > 0, contributions
+print("ok", json.dumps({k: round(v) for k, v in contributions.items()}))
+'''
+
+
+def test_a_new_factor_needs_the_registry_a_table_and_a_reader(tmp_path):
+    """CONTRIBUTING's recipe, applied to a copy of the package: a dummy factor `team_size`
+    added in the registry, its taxonomy table and the 2024 reader reaches Profile, the CLI
+    options, batch headers, the training table, the model and the contributions."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    package = tmp_path / "src" / "mlsalary"
+    shutil.copytree(root / "mlsalary", package, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = {}
+    registry = package / "factors.py"
+    text = registry.read_text()
+    anchor = '    Factor(\n        "location", "place",'
+    assert anchor in text
+    registry.write_text(text.replace(anchor, DUMMY_FACTOR + anchor))
+    changed["mlsalary/factors.py"] = DUMMY_FACTOR.count("\n")
+    (package / "taxonomy" / "data" / "team_size.csv").write_text(DUMMY_TABLE)
+    changed["mlsalary/taxonomy/data/team_size.csv"] = DUMMY_TABLE.count("\n")
+    reader = package / "sources.py"
+    text = reader.read_text()
+    assert DUMMY_READER[0] in text
+    reader.write_text(text.replace(DUMMY_READER[0], DUMMY_READER[0] + DUMMY_READER[1]))
+    changed["mlsalary/sources.py"] = 1
+    assert sum(changed.values()) <= 12  # the whole change: see CONTRIBUTING.md
+
+    data = tmp_path / "data"
+    data.mkdir()
+    fixture = (root / "sample_data" / "fixtures" / "so2024_comp_workexp_subset.csv").read_text().splitlines()
+    teams = ["Small team", "10+"]
+    lines = [fixture[0] + ",TeamSize"] + [line + "," + teams[i % 2] for i, line in enumerate(fixture[1:])]
+    (data / "so2024.csv").write_text("\n".join(lines) + "\n")
+    shutil.copy(root / "sample_data" / "fixtures" / "aijobs_salaries.csv", data / "aijobs.csv")
+
+    result = subprocess.run(
+        [sys.executable, "-c", DUMMY_CHECKS, str(package.parent), str(root / "tests"), str(data)],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(package.parent), "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("ok"), result.stdout
