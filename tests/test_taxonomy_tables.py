@@ -33,17 +33,17 @@ def test_the_index_answers_as_pycountry_lookup_and_get():
     for country in pycountry.countries:
         for field, value in country._fields.items():
             for text in (value, value.lower(), value.upper()):
-                assert taxonomy._country_lookup(text) == pycountry.countries.lookup(text).alpha_2, (field, text)
+                assert taxonomy.countries._country_lookup(text) == pycountry.countries.lookup(text).alpha_2, (field, text)
                 checked += 1
             if field in ("alpha_2", "alpha_3"):
-                assert taxonomy._country_fields()[field][value.lower()] == pycountry.countries.get(**{field: value}).alpha_2
+                assert taxonomy.countries._country_fields()[field][value.lower()] == pycountry.countries.get(**{field: value}).alpha_2
     assert checked > 4000
     for text in ("Germny", "Narnia", "", "Berlin", "99", "Bavaria", "Korea", "Türkiye", "TÜRKIYE"):
         try:
             expected = pycountry.countries.lookup(text).alpha_2
         except LookupError:
             expected = None
-        assert taxonomy._country_lookup(text) == expected, text
+        assert taxonomy.countries._country_lookup(text) == expected, text
 
 
 def test_country_names_come_from_the_index_as_from_pycountry():
@@ -75,8 +75,8 @@ def stale_index(monkeypatch):
     index = tables.country_index()
     fields = index["fields"]
     stale = {**index, "iso3166_1_sha256": "0" * 64, "countries": [r for r in index["countries"] if r[fields.index("alpha_2")] != "DE"]}
-    caches = [tables.countries, taxonomy._country_fields, taxonomy._country_name_index, taxonomy._country_display_index,
-              taxonomy._pycountry_fallback, taxonomy._country_suggestions]
+    caches = [tables.countries, taxonomy.countries._country_fields, taxonomy.countries._country_name_index, taxonomy.countries._country_display_index,
+              taxonomy.countries._pycountry_fallback, taxonomy.countries._country_suggestions]
     for cache in caches:
         cache.cache_clear()
     monkeypatch.setattr(tables, "country_index", lambda: stale)
@@ -87,7 +87,7 @@ def stale_index(monkeypatch):
 
 
 def test_a_stale_index_falls_back_to_pycountry(stale_index):
-    assert taxonomy._pycountry_fallback() is pycountry
+    assert taxonomy.countries._pycountry_fallback() is pycountry
     assert taxonomy.normalize_country("Germany") == "DE"
     assert taxonomy.normalize_country("DEU") == "DE"
     assert taxonomy.country_name("DE") == "Germany"
@@ -95,7 +95,7 @@ def test_a_stale_index_falls_back_to_pycountry(stale_index):
 
 
 def test_the_shipped_index_needs_no_fallback():
-    assert taxonomy._pycountry_fallback() is None
+    assert taxonomy.countries._pycountry_fallback() is None
 
 
 # --------------------------------------------------------------------------------------------

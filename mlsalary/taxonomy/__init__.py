@@ -30,12 +30,19 @@ any heavy library.
 from __future__ import annotations
 
 import functools
-import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 
 from mlsalary.taxonomy import tables
+from mlsalary.taxonomy.countries import (  # noqa: F401  (re-exported: the taxonomy's public API)
+    _country_alias_index,
+    _country_aliases,
+    _country_name_index,
+    _pycountry_fallback,
+    country_name,
+    normalize_country,
+)
+from mlsalary.taxonomy.labels import _MAX_LISTED, _MAX_SHOWN, UnknownLabel, _as_text, _key, _no_answer_keys, _show, _suggest, _unique  # noqa: F401
 
 # typing.TYPE_CHECKING without importing typing (a few milliseconds when nothing else has yet);
 # mypy reads any name TYPE_CHECKING so.
@@ -120,11 +127,6 @@ def _skills() -> dict[str, str]:
 @functools.cache
 def _skill_categories() -> dict[str, str]:
     return {slug: category for slug, _display, category, _labels in tables.skill_rows()}
-
-
-@functools.cache
-def _no_answer_keys() -> frozenset[str]:
-    return frozenset(_key(label) for label in tables.no_answer_labels())
 
 
 _LAZY: dict[str, Any] = {
@@ -259,75 +261,7 @@ COMPANY_SIZE_BANDS: tuple[tuple[int, str], ...] = (
 )
 
 
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-_MAX_LISTED = 10
-
-
-class UnknownLabel(ValueError):
-    """A label that no table maps. ``str(e)`` is one line that names the closest values."""
-
-    def __init__(self, factor: str, value: str, suggestions: list[str] | None = None, valid: Iterable[str] = ()):
-        self.factor = factor
-        self.value = value
-        self.suggestions = list(suggestions or [])[:3]
-        noun = "skill" if factor == "skills" else factor
-        head = f"unknown {noun} {_show(value)}"
-        if self.suggestions:
-            quoted = [f"'{s}'" for s in self.suggestions]
-            options = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-            message = f"{head}; did you mean {options}?"
-        else:
-            listed = list(valid)
-            if not listed:
-                message = f"{head}; see `mlsalary options {factor}`"
-            elif len(listed) > _MAX_LISTED:
-                message = f"{head}; valid values: {', '.join(listed[:_MAX_LISTED])}, …, see `mlsalary options {factor}`"
-            else:
-                message = f"{head}; valid values: {', '.join(listed)}"
-        super().__init__(message)
-
-
-_MAX_SHOWN = 60
-
-
-def _show(value: object) -> str:
-    # repr() keeps the message on one line and escapes control characters and lone surrogates
-    # (they must not reach a terminal); a long value is cut, so a message stays one short line.
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > _MAX_SHOWN:
-        return repr(text[: _MAX_SHOWN - 3])[:-1] + "...'"
-    return repr(text)
-
-
-# --------------------------------------------------------------------------------------------
-# Matching keys
-# --------------------------------------------------------------------------------------------
-
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-"})
-
-
-def _key(label: str) -> str:
-    """Comparison key: case, accents, apostrophes, '-'/'_' vs space and thousands commas ignored."""
-    text = unicodedata.normalize("NFKD", label.translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
-    text = re.sub(r"[-_\s]+", " ", text)
-    return text.strip()
-
-
-def _as_text(label: object) -> str | None:
-    """The label as text, or None for a missing value (None, float NaN)."""
-    if label is None:
-        return None
-    if isinstance(label, float):
-        if math.isnan(label):
-            return None
-        return str(int(label)) if label.is_integer() else str(label)
-    return label if isinstance(label, str) else str(label)
-
+# Errors and matching keys: labels.py.
 
 def _build_index(name: str, table: Mapping[str, Iterable[str]]) -> dict[str, str]:
     # Every canonical value matches itself; a key claimed by two values is a bug in the tables.
@@ -374,40 +308,6 @@ def _title_index() -> dict[str, str]:
 @functools.cache
 def _keyword_rules() -> tuple:
     return tuple((re.compile(pattern), role) for pattern, role in KEYWORD_ROLE_RULES)
-
-
-def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[str]:
-    """Up to three canonical values whose labels are closest to key, best first."""
-    if not key or len(key) > 100:
-        return []  # no label is that long; fuzzy matching it would only cost time
-    import difflib  # only an unknown label needs it
-
-    scored = []
-    size = len(key)
-    for candidate, value in index.items():
-        # Cheap upper bounds of ratio() first (the lengths, then the shared characters): a
-        # candidate they rule out could not reach 0.75, so the result is the same, only faster.
-        if 2.0 * min(size, len(candidate)) / (size + len(candidate)) < 0.75:
-            continue
-        matcher = difflib.SequenceMatcher(None, key, candidate)
-        if matcher.quick_ratio() < 0.75:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= 0.75:
-            scored.append((ratio, value))
-    scored.sort(key=lambda item: -item[0])
-    suggestions: list[str] = []
-    best = scored[0][0] if scored else 0.0
-    for ratio, value in scored:
-        # Keep only matches about as good as the best: a clear typo gets one answer.
-        if ratio < best - 0.1:
-            break
-        shown = show(value)
-        if shown not in suggestions:
-            suggestions.append(shown)
-        if len(suggestions) == 3:
-            break
-    return suggestions
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,188 +544,7 @@ def aliases(factor: str) -> dict[str, list[str]]:
     raise ValueError(f"unknown factor {factor!r}; factors: {', '.join([*_factor_values(), 'country', 'skills'])}")
 
 
-def _unique(labels: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for label in labels:
-        if label not in seen:
-            seen.add(label)
-            out.append(label)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Public API: country
-# --------------------------------------------------------------------------------------------
-
-@functools.cache
-def _country_alias_index() -> dict[str, str | None]:
-    return {_key(label): code for label, code in tables.country_aliases().items()}
-
-
-def _country_names(country: Mapping[str, str]) -> list[str]:
-    names = [country["name"]]
-    for field in ("common_name", "official_name"):
-        value = country.get(field)
-        if value and value not in names:
-            names.append(value)
-    return names
-
-
-@functools.cache
-def _country_name_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for country in tables.countries():
-        for label in _country_names(country):
-            index.setdefault(_key(label), country["alpha_2"])
-    return index
-
-
-@functools.cache
-def _country_fields() -> dict[str, dict[str, str]]:
-    """pycountry's own indexes, rebuilt from the country index: field -> lower-cased value ->
-    alpha-2, in the order pycountry.countries.lookup() tries them (a later duplicate replaces an
-    earlier one within a field, as in pycountry)."""
-    indexes: dict[str, dict[str, str]] = {field: {} for field in tables.country_index()["fields"]}
-    for country in tables.countries():
-        for field, value in country.items():
-            indexes[field][value.lower()] = country["alpha_2"]
-    return indexes
-
-
-def _country_lookup(value: str) -> str | None:
-    # What pycountry.countries.lookup(value).alpha_2 gives: any field (code, numeric code, flag,
-    # name, official or common name), case-insensitively; None where it raises LookupError.
-    value = value.lower()
-    for index in _country_fields().values():
-        if value in index:
-            return index[value]
-    return None
-
-
-@functools.cache
-def _country_display_index() -> dict[str, str]:
-    return {country["alpha_2"]: country.get("common_name") or country["name"] for country in tables.countries()}
-
-
-@functools.cache
-def _pycountry_fallback():
-    """pycountry, imported only when its installed ISO 3166-1 database is not the one
-    data/countries.json was made from (a newer pycountry): then a label the index does not
-    resolve is looked up there too. None when the index is pycountry's database, as shipped."""
-    import hashlib
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("pycountry")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = os.path.join(list(spec.submodule_search_locations)[0], "databases", "iso3166-1.json")
-    try:
-        with open(path, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()
-    except OSError:
-        digest = None
-    if digest == tables.country_index()["iso3166_1_sha256"]:
-        return None
-    import pycountry
-
-    return pycountry
-
-
-def normalize_country(label: object) -> str | None:
-    """ISO 3166-1 alpha-2 code ("DE") of a country name or code; None for a non-answer.
-
-    Resolves SO spellings, pycountry names/official names/common names, alpha-2 and alpha-3
-    codes, and the aliases in COUNTRY_ALIASES. Raises UnknownLabel with name suggestions.
-    """
-    text = _as_text(label)
-    if text is None:
-        return None
-    key = _key(text)
-    if key in _no_answer_keys():
-        return None
-    alias_index, name_index = _country_alias_index(), _country_name_index()
-    if key in alias_index:
-        return alias_index[key]
-    if key in name_index:
-        return name_index[key]
-    compact = key.replace(".", "").replace(" ", "")
-    if compact.isalpha() and len(compact) in (2, 3):
-        # pycountry.countries.get(alpha_2=compact.upper()) lower-cases the value it is given.
-        code = _country_fields()["alpha_2" if len(compact) == 2 else "alpha_3"].get(compact.upper().lower())
-        if code is not None:
-            return code
-    code = _country_lookup(text.strip())
-    if code is not None:
-        return code
-    pycountry = _pycountry_fallback()
-    if pycountry is not None:
-        if compact.isalpha() and len(compact) in (2, 3):
-            found = pycountry.countries.get(**{"alpha_2" if len(compact) == 2 else "alpha_3": compact.upper()})
-            if found is not None:
-                return found.alpha_2
-        try:
-            return pycountry.countries.lookup(text.strip()).alpha_2
-        except LookupError:
-            pass
-    code = _country_by_words(key)
-    if code is not None:
-        return code
-    raise UnknownLabel("country", text, list(_country_suggestions(key)))
-
-
-@functools.lru_cache(maxsize=256)
-def _country_suggestions(key: str) -> tuple[str, ...]:
-    # Remembered: a typo is looked up twice (as a country, then as a place in a country).
-    index = {**_country_name_index(), **{k: v for k, v in _country_alias_index().items() if v is not None}}
-    return tuple(_suggest(key, index, country_name))
-
-
-def _country_by_words(key: str) -> str | None:
-    # Safe fuzzy search: accept a country when the label is a whole-word part of exactly one
-    # country's names ("Micronesia", "Vatican City"). pycountry.search_fuzzy also matches
-    # subdivisions ("Georgia" the US state), so it is not used. Ambiguous labels ("Congo",
-    # "Guinea") and very short ones get no answer.
-    if len(key) < 4:
-        return None
-    pattern = re.compile(rf"(^|\W){re.escape(key)}($|\W)")
-    codes = {code for name, code in _country_name_index().items() if pattern.search(name)}
-    return codes.pop() if len(codes) == 1 else None
-
-
-def country_name(code: str) -> str:
-    """Display name of a country code ("DE" -> "Germany"); also accepts any country label."""
-    text = _as_text(code)
-    alpha_2 = text.strip().upper() if text else ""
-    display_names = tables.country_display_names()
-    if alpha_2 in display_names:
-        return display_names[alpha_2]
-    found = _country_fields()["alpha_2"].get(alpha_2.lower()) if len(alpha_2) == 2 else None
-    if found is None:
-        resolved = normalize_country(code)
-        if resolved is None:
-            raise UnknownLabel("country", text or "", [], ())
-        if resolved in display_names:
-            return display_names[resolved]
-        found = resolved
-    names = _country_display_index()
-    if found in names:
-        return names[found]
-    country = _pycountry_fallback().countries.get(alpha_2=found)  # only pycountry knows it
-    return getattr(country, "common_name", None) or country.name
-
-
-def _country_aliases() -> dict[str, list[str]]:
-    table: dict[str, list[str]] = {}
-    for country in tables.countries():
-        table[country["alpha_2"]] = _unique([*_country_names(country), country["alpha_3"]])
-    table.setdefault("XK", [])
-    for label, code in tables.country_aliases().items():
-        if code is not None and label != code:
-            table[code].append(label)
-    return {code: _unique(labels) for code, labels in sorted(table.items())}
-
+# Countries: countries.py.
 
 # --------------------------------------------------------------------------------------------
 # Public API: skills
