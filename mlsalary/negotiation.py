@@ -8,19 +8,27 @@ so an offer far outside the range still gets a sensible, bounded percentile.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
-from statistics import NormalDist
 from typing import Any, Sequence
 
 from mlsalary.errors import InputError
 from mlsalary.factors import FIELDS
 from mlsalary.profile import Profile
+from mlsalary.quantiles import QUANTILES as LEVELS
 
-_NORMAL = NormalDist()
-LEVELS = (0.10, 0.25, 0.50, 0.75, 0.90)
-_Z = tuple(_NORMAL.inv_cdf(p) for p in LEVELS)
+
+@functools.cache
+def _normal():
+    # statistics is imported only when an offer is checked (it costs every estimate otherwise).
+    from statistics import NormalDist
+
+    normal = NormalDist()
+    return normal, tuple(normal.inv_cdf(p) for p in LEVELS)
+
+
 MAX_OFFER = 100_000_000.0
 
 
@@ -161,17 +169,18 @@ def offer_percentile(quantiles: Sequence[float], offer: float) -> float:
     tied = [level for level, value in zip(LEVELS, logs) if abs(value - x) < 1e-12]
     if tied:  # the offer sits on one or more (collapsed) quantiles: the middle of their levels
         return round(100 * (tied[0] + tied[-1]) / 2, 1)
+    normal, z_levels = _normal()
     if x < logs[0]:
-        slope = _segment_slope(logs, _Z, 0)
-        z = _Z[0] - (logs[0] - x) * slope
+        slope = _segment_slope(logs, z_levels, 0)
+        z = z_levels[0] - (logs[0] - x) * slope
     elif x > logs[-1]:
-        slope = _segment_slope(logs, _Z, len(logs) - 2)
-        z = _Z[-1] + (x - logs[-1]) * slope
+        slope = _segment_slope(logs, z_levels, len(logs) - 2)
+        z = z_levels[-1] + (x - logs[-1]) * slope
     else:
         i = max(j for j in range(len(logs) - 1) if logs[j] <= x)
         span = logs[i + 1] - logs[i]
-        z = _Z[i] + (0.0 if span <= 0 else (x - logs[i]) / span * (_Z[i + 1] - _Z[i]))
-    return round(100 * min(max(_NORMAL.cdf(z), 0.001), 0.999), 1)
+        z = z_levels[i] + (0.0 if span <= 0 else (x - logs[i]) / span * (z_levels[i + 1] - z_levels[i]))
+    return round(100 * min(max(normal.cdf(z), 0.001), 0.999), 1)
 
 
 def _segment_slope(logs: Sequence[float], zs: Sequence[float], i: int) -> float:

@@ -172,10 +172,10 @@ PerOption = Annotated[str, typer.Option("--per", metavar="year|month", help="Amo
 
 
 def _conversion(estimator, currency: Optional[str], per: str):
-    from mlsalary import currency as currency_module
-
     if currency is None and per == "year":
         return None
+    from mlsalary import currency as currency_module  # its rate tables only when asked
+
     year = int((estimator.metadata.get("reference") or {}).get("year", 2025))
     return currency_module.conversion(currency or "USD", year, per)
 
