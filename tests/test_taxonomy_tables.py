@@ -142,6 +142,14 @@ def test_a_malformed_file_fails_with_its_name_and_line(tmp_path, monkeypatch):
     assert tables.rows("remote.csv", ("value", "label", "note")) == [["remote", "wfh", ""]]
 
 
+def test_each_category_factor_of_the_registry_has_a_table_file():
+    from mlsalary.factors import CATEGORICAL_FACTORS
+
+    assert tables.FACTOR_FILES == CATEGORICAL_FACTORS
+    assert all(os.path.isfile(os.path.join(tables.DATA, f"{name}.csv")) for name in tables.FACTOR_FILES)
+    assert list(taxonomy.FACTOR_VALUES) == list(CATEGORICAL_FACTORS)
+
+
 def test_the_module_attributes_are_the_tables():
     assert taxonomy.EDUCATION == tables.label_table("education")
     assert taxonomy.FACTOR_VALUES["education"][0] == "primary"

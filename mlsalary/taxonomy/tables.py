@@ -20,8 +20,22 @@ if TYPE_CHECKING:
 # Beside this module, installed as package data (pyproject.toml [tool.setuptools.package-data]).
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
-# The categorical factors whose tables are files named after them, in display order.
-from mlsalary.factors import CATEGORICAL_FACTORS as FACTOR_FILES  # noqa: E402, F401  (the registry: each category factor has a file)
+if TYPE_CHECKING:
+    # The categorical factors whose tables are files named after them: the registry's category
+    # factors (mlsalary.factors.CATEGORICAL_FACTORS), in its order.
+    FACTOR_FILES: tuple[str, ...]
+
+
+def __getattr__(name: str) -> Any:
+    # FACTOR_FILES is read from the registry when first asked for, not when this module is
+    # imported: the registry imports dataclasses and typing, ~9 ms that `import
+    # mlsalary.taxonomy` would pay (python -X importtime, with bytecode) before any table is used.
+    if name == "FACTOR_FILES":
+        from mlsalary.factors import CATEGORICAL_FACTORS
+
+        globals()[name] = CATEGORICAL_FACTORS
+        return CATEGORICAL_FACTORS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TableError(RuntimeError):
