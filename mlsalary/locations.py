@@ -321,7 +321,7 @@ def _index_of(table: Table) -> _Index:
 # -- resolution ---------------------------------------------------------------------------------
 
 
-def resolve(text: str, table: Table | None = None) -> Resolved:
+def resolve(text: str, table: Table | None = None, *, other_names: bool = True) -> Resolved:
     """A place name -> a US area (with the reading), or a country outside the US.
 
     Raises InputError("location", one line) for an unknown or ambiguous name, or when the model
@@ -358,7 +358,7 @@ def resolve(text: str, table: Table | None = None) -> Resolved:
     found = _resolve_us(raw, key, table) if table is not None else None
     if found is not None:
         return found
-    abroad = _resolve_abroad(raw, key)
+    abroad = _resolve_abroad(raw, key, other_names)
     if abroad is not None:
         return abroad
     if table is None:
@@ -527,10 +527,10 @@ def _quote(text: str) -> str:
     return show_value(text)
 
 
-def _resolve_abroad(raw: str, key: str) -> Resolved | None:
+def _resolve_abroad(raw: str, key: str, other_names: bool = True) -> Resolved | None:
     from mlsalary import taxonomy
 
-    places = _world_names().get(key) or _world_other_names().get(key) or []
+    places = _world_names().get(key) or (_world_other_names().get(key) if other_names else None) or []
     if not places:
         return None
     city = max(places, key=lambda c: c["population"])

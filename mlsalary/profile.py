@@ -239,7 +239,9 @@ def _country_of_place(value: Any, error: InputError) -> str:
     from mlsalary.errors import MlsalaryError
 
     try:
-        place = locations.resolve(value)
+        # A near-miss of a country ("Germny") is a typo, not a city's other name ("Munich" for
+        # München), whose index takes most of a second to build: look up only cities' own names.
+        place = locations.resolve(value, other_names="did you mean" not in str(error))
     except MlsalaryError:
         raise error from None
     if place.location is not None:
