@@ -286,13 +286,17 @@ def _role_table() -> dict[str, list[str]]:
 
 
 @functools.cache
+def _index(name: str) -> dict[str, str]:
+    """One factor's index, built when a value of it is first read (a profile names few)."""
+    index = _build_index(name, _role_table() if name == "role" else _factor_tables()[name])
+    clash = _no_answer_keys() & set(index)
+    if clash:
+        raise RuntimeError(f"taxonomy {name}: {sorted(clash)} are both no-answer and a value")
+    return index
+
+
 def _indexes() -> dict[str, dict[str, str]]:
-    indexes = {name: _build_index(name, _role_table() if name == "role" else table) for name, table in _factor_tables().items()}
-    for name, index in indexes.items():
-        clash = _no_answer_keys() & set(index)
-        if clash:
-            raise RuntimeError(f"taxonomy {name}: {sorted(clash)} are both no-answer and a value")
-    return indexes
+    return {name: _index(name) for name in _factor_tables()}
 
 
 @functools.cache
@@ -336,7 +340,7 @@ def normalize(factor: str, label: object) -> str | None:
     key = _key(text)
     if key in _no_answer_keys():
         return None
-    index = _indexes()[factor]
+    index = _index(factor)
     if key in index:
         return index[key]
     if factor == "remote":
@@ -487,7 +491,7 @@ def read_title(label: object) -> TitleReading | None:
     key = _key(text)
     if not key or key in _no_answer_keys():
         return None
-    index = _indexes()["role"]
+    index = _index("role")
     if key in _role_alias_keys():
         # A role's own label (canonical value, survey label, short form) carries no level, even
         # when it holds a level word ("Senior Executive (C-Suite, VP, etc.)", "intern"): the
