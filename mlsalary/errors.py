@@ -16,9 +16,10 @@ class InputError(MlsalaryError, ValueError):
 
     exit_status = ExitStatus.USAGE
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, suggestions: tuple[str, ...] = ()):
         super().__init__(message)
         self.field = field
+        self.suggestions = suggestions  # the near values the message offers, if any
 
 
 class DataError(MlsalaryError):

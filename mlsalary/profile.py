@@ -241,7 +241,7 @@ def _country_of_place(value: Any, error: InputError) -> str:
     try:
         # A near-miss of a country ("Germny") is a typo, not a city's other name ("Munich" for
         # München), whose index takes most of a second to build: look up only cities' own names.
-        place = locations.resolve(value, other_names="did you mean" not in str(error))
+        place = locations.resolve(value, other_names=not error.suggestions)
     except MlsalaryError:
         raise error from None
     if place.location is not None:
@@ -341,6 +341,6 @@ def _normalize(name: str, value: Any, normalize) -> Any:
     try:
         result = normalize(value)
     except taxonomy.UnknownLabel as error:
-        raise InputError(name, str(error)) from None
+        raise InputError(name, str(error), tuple(error.suggestions)) from None
     return result
 
