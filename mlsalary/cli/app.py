@@ -190,10 +190,9 @@ def _complete(name: str):
     def values(incomplete: str) -> list[str]:
         from mlsalary import taxonomy
 
-        if name == "country":
-            import pycountry
-
-            names = [c.name for c in pycountry.countries] + [c.alpha_2 for c in pycountry.countries]
+        if name == "country":  # the country index (pycountry's records, written at build time)
+            records = taxonomy.tables.countries()
+            names = [c["name"] for c in records] + [c["alpha_2"] for c in records]
         else:
             names = list(taxonomy.FACTOR_VALUES.get(name, ()))
         return [v for v in names if v.lower().startswith(incomplete.lower())]
@@ -226,6 +225,18 @@ def _parameters(command) -> list[inspect.Parameter]:
     return params
 
 
+def _replacing(command, placeholder: str, inserted: list[inspect.Parameter], wrapper):
+    """`wrapper` (which calls `command`) made to look to Typer like `command`, with its
+    `placeholder` parameter replaced by the `inserted` ones (the shared decorators below)."""
+    params: list[inspect.Parameter] = []
+    for param in _parameters(command):
+        params += inserted if param.name == placeholder else [param]
+    functools.update_wrapper(wrapper, command)  # (copies an inner decorator's __signature__: replaced next)
+    wrapper.__signature__ = inspect.signature(command).replace(parameters=params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
 def _value_type(factor: Factor) -> Any:
     return Optional[List[str]] if factor.kind == "skills" else Optional[str]  # skills: repeatable
 
@@ -239,20 +250,13 @@ def profile_options(*, places: bool = True):
     """
 
     def decorate(command):
-        signature = inspect.signature(command)
         factors = [f for f in REGISTRY if places or f.kind != "place"]
         options = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[_value_type(f), factor_option(f)]) for f in factors]
-        params: list[inspect.Parameter] = []
-        for param in _parameters(command):
-            params += options if param.name == "profile" else [param]
 
-        @functools.wraps(command)
         def wrapper(**kwargs):
             return command(profile=build_profile(**{f.name: kwargs.pop(f.name) for f in factors}), **kwargs)
 
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        return wrapper
+        return _replacing(command, "profile", options, wrapper)
 
     return decorate
 
@@ -266,8 +270,6 @@ def build_profile(**raw: Any):
     return Profile.from_mapping(raw)
 
 
-# -- compare and trend ------------------------------------------------------------------------
-
 OUTPUT_FLAGS = {
     "json": "Print JSON instead of tables (for scripts and jq).",
     "csv": "Print CSV (a header, then one row per line) instead of a table.",
@@ -280,25 +282,18 @@ def output_options(*formats: str):
     are a usage error (exit 2)."""
 
     def decorate(command):
-        signature = inspect.signature(command)
         flags = [
             inspect.Parameter(f"as_{name}", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[bool, typer.Option(f"--{name}", help=OUTPUT_FLAGS[name], rich_help_panel="Output")])
             for name in formats
         ]
-        params: list[inspect.Parameter] = []
-        for param in _parameters(command):
-            params += flags if param.name == "output" else [param]
 
-        @functools.wraps(command)
         def wrapper(**kwargs):
             chosen = [name for name in formats if kwargs.pop(f"as_{name}")]
             if len(chosen) > 1:
                 raise InputError("--" + chosen[1], "give one of " + ", ".join(f"--{name}" for name in chosen))
             return command(output=chosen[0] if chosen else "table", **kwargs)
 
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        return wrapper
+        return _replacing(command, "output", flags, wrapper)
 
     return decorate
 
