@@ -100,7 +100,7 @@ DUMMY_READER = ('''            "industry": raw["Industry"] if "Industry" in raw.
                 '''            "team_size": raw["TeamSize"] if "TeamSize" in raw.columns else None,\n''')
 
 DUMMY_CHECKS = r'''
-import io, json, shutil, sys
+import json, sys
 from pathlib import Path
 import numpy as np
 from typer.testing import CliRunner
