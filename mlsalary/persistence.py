@@ -191,7 +191,7 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
     if compiled and all(name in artifacts for name in COMPILED_FILES):
         from mlsalary.runtime.model import CompiledModel
 
-        return CompiledModel.load(folder, artifacts=artifacts), metadata
+        return CompiledModel.load(folder, artifacts=artifacts, shipped=shipped), metadata
     if not shipped and not trusted:
         raise ModelError(
             f"refusing to load '{folder}': model files are pickles, and unpickling runs code; "

@@ -244,6 +244,34 @@ def test_synthetic_salary_model_export_load(tmp_path):
     assert _sklearn.export(model, tmp_path / "again") == artifacts
 
 
+def test_the_shipped_model_passes_the_checks_its_load_skips():
+    # persistence.load() trusts the shipped folder once its sha256 matches and skips the
+    # structure and prediction checks; this is where they are run on it.
+    folder = shipped_model_dir()
+    artifacts = read_metadata(folder)["artifacts"]
+    checked = CompiledModel.load(folder, artifacts=artifacts)  # raises if a check fails
+    trusted, _ = persistence.load()
+    assert isinstance(trusted, CompiledModel)
+    X = np.vstack([checked.background_, checked.schema_.encode_profiles([Profile(), Profile(country="DE", experience=4.0)])])
+    np.testing.assert_array_equal(trusted.predict(X), checked.predict(X))
+    with pytest.raises(ValueError, match="hashes"):
+        CompiledModel.load(folder, shipped=True)
+
+
+def test_a_damaged_shipped_model_is_still_refused(tmp_path, monkeypatch):
+    # Skipping the checks rests on the hash: a changed byte must still stop the load.
+    import shutil
+
+    folder = tmp_path / "shipped"
+    shutil.copytree(shipped_model_dir(), folder)
+    data = bytearray((folder / FOREST_FILE).read_bytes())
+    data[len(data) // 3] ^= 0x01
+    (folder / FOREST_FILE).write_bytes(bytes(data))
+    monkeypatch.setattr(persistence, "shipped_model_dir", lambda: folder)
+    with pytest.raises(ModelError, match="sha256"):
+        persistence.load()
+
+
 def test_damaged_files_are_refused(shipped, tmp_path):
     artifacts = _sklearn.export(shipped, tmp_path)
     forest = tmp_path / FOREST_FILE
