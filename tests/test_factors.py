@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -59,6 +60,31 @@ def test_an_environment_passed_in_holds_the_streams():
         main(["estimate", "--country", "Germny"], env=Environment(stdout=out, stderr=err, environ={}))
     assert done.value.code == 2
     assert out.getvalue() == "" and "country" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_main_builds_the_named_command_alone_and_answers_as_the_whole_app(capsys, monkeypatch):
+    """main() gives Typer only the command its first argument names (building every command's
+    parameters is most of Typer's start-up); output, help and errors stay the whole app's."""
+    app_module = sys.modules["mlsalary.cli.app"]  # (mlsalary.cli.app, the attribute, is the Typer app)
+
+    assert [info.callback.__name__ for info in app_module._app_for(["estimate", "--json"]).registered_commands] == ["estimate"]
+    for args in (["--help", "estimate"], ["estimat"], []):
+        assert app_module._app_for(args) is app
+
+    def run(args):
+        with pytest.raises(SystemExit) as done:
+            main(args, env=Environment(stdout=sys.stdout, stderr=sys.stderr, environ={"NO_COLOR": "1"}))
+        captured = capsys.readouterr()
+        return done.value.code or 0, captured.out, captured.err
+
+    cases = (
+        ["estimate", "--country", "DE", "--experience", "5", "--json"], ["estimate", "--help"],
+        ["compare", "--by", "country=US,DE", "--csv"], ["estimate", "--bogus"], ["options", "--json", "remote"],
+    )
+    alone = [run(args) for args in cases]
+    monkeypatch.setattr(app_module, "_app_for", lambda args: app)
+    assert [run(args) for args in cases] == alone
+    assert [status for status, _out, _err in alone] == [0, 0, 0, 2, 0]
 
 
 def test_the_environment_decides_colour():

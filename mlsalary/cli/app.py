@@ -372,7 +372,7 @@ def main(args: list[str] | None = None, env: Environment | None = None) -> None:
     status = None
     try:
         try:
-            app(args=args, obj=env if env is not None else Environment())
+            _app_for(sys.argv[1:] if args is None else args)(args=args, obj=env if env is not None else Environment())
         except SystemExit as done:
             status = done.code
         # Output is buffered: a full disk shows up when it is flushed. Flush here, where the
@@ -401,6 +401,31 @@ def main(args: list[str] | None = None, env: Environment | None = None) -> None:
         )
         sys.exit(ExitStatus.ERROR)
     sys.exit(status)
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command that `args` run, when they name one.
+
+    Typer builds the Click parameters of every command before it parses the arguments, and a
+    run needs one command's. Anything but a command's name first (the group's --help, which
+    lists every command; an unknown name, for Click to suggest the nearest; no arguments, as
+    in shell completion) gets the whole app.
+    """
+    name = args[0] if args else None
+    chosen = [info for info in app.registered_commands if _command_name(info) == name]
+    if not chosen:
+        return app
+    import copy
+
+    single = copy.copy(app)  # the app's settings and callback, with one command
+    single.registered_commands = chosen
+    return single
+
+
+def _command_name(info: Any) -> str:
+    from typer.main import get_command_name
+
+    return info.name or get_command_name(info.callback.__name__)
 
 
 class _ClosedStdout(io.TextIOBase):
