@@ -16,7 +16,6 @@ import errno
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import warnings
 from pathlib import Path
@@ -98,6 +97,8 @@ def recompile(directory: str | Path | None = None, *, trusted: bool = False) -> 
 def _staged(directory: str | Path, write) -> ModelMetadata:
     """Run write(staging folder), then put the staging folder in the place of `directory`."""
     target = check_output_dir(directory)
+    import secrets  # only a model being written needs it
+
     staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ import os
 
 import pycountry
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlsalary import taxonomy
 from mlsalary.taxonomy import build, tables
@@ -156,3 +158,31 @@ def test_the_module_attributes_are_the_tables():
     assert taxonomy.SKILLS["pytorch"] == "PyTorch"
     with pytest.raises(AttributeError):
         taxonomy.NO_SUCH_TABLE  # noqa: B018
+
+
+# -- the matching key --------------------------------------------------------------------------
+
+
+def _reference_key(label: str) -> str:
+    # The key as first written: NFKD without combining marks, casefolded, thousands commas
+    # dropped, runs of '-', '_' and whitespace one space. labels._key must agree with it.
+    import re
+    import unicodedata
+
+    from mlsalary.taxonomy.labels import _APOSTROPHES
+
+    text = unicodedata.normalize("NFKD", label.translate(_APOSTROPHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    return re.sub(r"[-_\s]+", " ", text).strip()
+
+
+_KEY_ALPHABET = "aZ09,-_ '’–é\u0301ßİﬁ\t\n\x0b\x1c\x85\xa0\u2003\u3000"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_KEY_ALPHABET)) | st.text())
+def test_the_fast_key_matches_the_reference(label):
+    from mlsalary.taxonomy.labels import _key
+
+    assert _key(label) == _reference_key(label)

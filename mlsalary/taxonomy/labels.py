@@ -61,13 +61,22 @@ def _show(value: object) -> str:
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-"})
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
 def _key(label: str) -> str:
     """Comparison key: case, accents, apostrophes, '-'/'_' vs space and thousands commas ignored."""
-    text = unicodedata.normalize("NFKD", label.translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "10,000" -> "10000"
-    text = re.sub(r"[-_\s]+", " ", text)
-    return text.strip()
+    text = label.translate(_APOSTROPHES)
+    if text.isascii():  # most labels: no accents to strip, and casefold() is lower()
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if "," in text:
+        text = _THOUSANDS.sub("", text)  # "10,000" -> "10000"
+    # Runs of '-', '_' and whitespace become one space; str.split() and the regex \s agree on
+    # what whitespace is (Py_UNICODE_ISSPACE).
+    return " ".join(text.replace("-", " ").replace("_", " ").split())
 
 
 def _as_text(label: object) -> str | None:
