@@ -89,3 +89,25 @@ def test_installed_location_resolves_and_ambiguity_is_asked(tmp_path):
     ambiguous = run("estimate", "--location", "Columbus", cwd=tmp_path)
     assert ambiguous.returncode == 2 and ambiguous.stderr.count("\n") == 1
     assert "'Columbus, GA'" in ambiguous.stderr and "'Columbus, OH'" in ambiguous.stderr and "Traceback" not in ambiguous.stderr
+
+
+@pytest.mark.parametrize("given, expected", [(None, 1), ("2", 2)])
+def test_the_command_line_runs_one_blas_thread_unless_told(given, expected, tmp_path):
+    # OpenBLAS's idle threads spin beside the command's own work (mlsalary.__main__); a user's
+    # OPENBLAS_NUM_THREADS is kept.
+    pytest.importorskip("threadpoolctl")
+    code = (
+        "import atexit, sys\n"
+        "from threadpoolctl import threadpool_info\n"
+        "atexit.register(lambda: print([p['num_threads'] for p in threadpool_info() if p['internal_api'] == 'openblas']))\n"
+        "sys.argv = ['mlsalary', 'estimate', '--country', 'DE', '--json']\n"
+        "from mlsalary.__main__ import main\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert counts and set(counts) == {expected}
