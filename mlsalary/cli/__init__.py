@@ -4,6 +4,7 @@ Data goes to stdout, messages and progress to stderr. Every failure ends with a 
 message and an ExitStatus, never a traceback.
 
     app.py       the Typer app, errors, Environment, shared options, entry point `main`
+                 (the console script, mlsalary/__main__.py, readies the process and calls it)
     estimate.py  estimate, batch
     info.py      options, info
     training.py  train, evaluate
