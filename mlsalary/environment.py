@@ -61,18 +61,18 @@ class Environment:
     def stderr_isatty(self) -> bool:
         return _isatty(self.stderr)
 
-    @property
-    def color(self) -> bool:
-        if "NO_COLOR" in self.environ or self.environ.get("TERM") == "dumb":
-            return False
-        return self.stdout_isatty
+    def colour(self, stderr: bool = False) -> bool:
+        """Whether output to stdout (or stderr) may be coloured: only on a terminal, never with
+        NO_COLOR set or TERM=dumb."""
+        tty = self.stderr_isatty if stderr else self.stdout_isatty
+        return tty and "NO_COLOR" not in self.environ and self.environ.get("TERM") != "dumb"
 
     def console(self, stderr: bool = False):
         from rich.console import Console
 
         stream = self.stderr if stderr else self.stdout
         tty = self.stderr_isatty if stderr else self.stdout_isatty
-        colour = tty and "NO_COLOR" not in self.environ and self.environ.get("TERM") != "dumb"
+        colour = self.colour(stderr)
         console = Console(
             file=stream,
             force_terminal=tty,
