@@ -389,9 +389,10 @@ def resolve(text: str, table: Table | None = None, *, other_names: bool = True) 
     index = _index_of(table)
     import difflib
 
-    close = difflib.get_close_matches(key, list(index.suggestions), n=3, cutoff=0.8)
+    close = [index.suggestions[c] for c in difflib.get_close_matches(key, list(index.suggestions), n=3, cutoff=0.8)]
+    close += [name for name in _country_suggestions(raw) if name not in close]  # "Germny": Germany
     if close:
-        shown = " or ".join(f"'{index.suggestions[c]}'" for c in close)
+        shown = " or ".join(f"'{name}'" for name in close)
         raise InputError("location", f"unknown location {show_value(raw)}; did you mean {shown}?")
     raise InputError(
         "location",
@@ -415,6 +416,17 @@ def _country(text: str) -> str | None:
         return taxonomy.normalize_country(text)
     except taxonomy.UnknownLabel:
         return None
+
+
+def _country_suggestions(text: str) -> list[str]:
+    """The countries whose names are close to `text` (the taxonomy's own suggestions)."""
+    from mlsalary import taxonomy
+
+    try:
+        taxonomy.normalize_country(text)
+    except taxonomy.UnknownLabel as error:
+        return list(error.suggestions)
+    return []
 
 
 def _abroad(raw: str, country: str, city: str | None) -> Resolved:

@@ -77,6 +77,11 @@ def test_state_codes_that_are_country_codes_are_asked():
 def test_a_typo_gets_did_you_mean():
     with pytest.raises(InputError, match="did you mean 'San Francisco, CA'"):
         locations.resolve("San Fransisco", TINY)
+    # A country's typo is offered the country, once, beside any US name close to it.
+    with pytest.raises(InputError, match=r"^unknown location 'Germny'; did you mean 'Germany'\?$"):
+        locations.resolve("Germny", TINY)
+    with pytest.raises(InputError, match=r"^unknown location 'Georgiaa'; did you mean 'Georgia'\?$"):
+        locations.resolve("Georgiaa", locations.shipped_table())
 
 
 def test_adjustment_uses_the_occupation_nearest_the_role_with_fallback():
