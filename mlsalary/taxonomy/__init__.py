@@ -42,7 +42,7 @@ from mlsalary.taxonomy.countries import (  # noqa: F401  (re-exported: the taxon
     country_name,
     normalize_country,
 )
-from mlsalary.taxonomy.labels import _MAX_LISTED, _MAX_SHOWN, UnknownLabel, _as_text, _key, _no_answer_keys, _show, _suggest, _unique  # noqa: F401
+from mlsalary.taxonomy.labels import _MAX_LISTED, _MAX_SHOWN, UnknownLabel, _answer, _as_text, _key, _no_answer_keys, _show, _suggest, _unique  # noqa: F401
 
 # typing.TYPE_CHECKING without importing typing (a few milliseconds when nothing else has yet);
 # mypy reads any name TYPE_CHECKING so.
@@ -328,18 +328,14 @@ def normalize(factor: str, label: object) -> str | None:
     if factor == "country":
         return normalize_country(label)
     if factor == "skills":
-        text = _as_text(label)
-        if text is None or _key(text) in _no_answer_keys():
-            return None
-        return normalize_skill(text)
+        answer = _answer(label)
+        return None if answer is None else normalize_skill(answer[0])
     if factor not in _factor_tables():
         raise ValueError(f"unknown factor {factor!r}; factors: {', '.join([*_factor_values(), 'country', 'skills'])}")
-    text = _as_text(label)
-    if text is None:
+    answer = _answer(label)
+    if answer is None:
         return None
-    key = _key(text)
-    if key in _no_answer_keys():
-        return None
+    text, key = answer
     index = _index(factor)
     if key in index:
         return index[key]
@@ -391,12 +387,10 @@ def role_from_job_title(title: object) -> str | None:
 
     The explicit AIJOBS_TITLE_ROLES table decides first, then KEYWORD_ROLE_RULES in order.
     """
-    text = _as_text(title)
-    if text is None:
+    answer = _answer(title)
+    if answer is None:
         return None
-    key = _key(text)
-    if not key or key in _no_answer_keys():
-        return None
+    key = answer[1]
     titles = _title_index()
     if key in titles:
         return titles[key]
@@ -485,12 +479,10 @@ def read_title(label: object) -> TitleReading | None:
     KEYWORD_ROLE_RULES), after the level words of LEVELS are set aside. A near miss of a known
     role ("data scientst") raises UnknownLabel with a suggestion instead of a guess.
     """
-    text = _as_text(label)
-    if text is None:
+    answer = _answer(label)
+    if answer is None:
         return None
-    key = _key(text)
-    if not key or key in _no_answer_keys():
-        return None
+    text, key = answer
     index = _index("role")
     if key in _role_alias_keys():
         # A role's own label (canonical value, survey label, short form) carries no level, even
@@ -590,10 +582,9 @@ def normalize_skills(labels: Iterable[object] | str) -> tuple[str, ...]:
         if known is not None:
             slugs.add(known)
             continue
-        text = _as_text(label)
-        if text is None or _key(text) in _no_answer_keys():
-            continue
-        slugs.add(normalize_skill(text))
+        answer = _answer(label)
+        if answer is not None:
+            slugs.add(normalize_skill(answer[0]))
     return tuple(sorted(slugs))
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from mlsalary.taxonomy import tables
-from mlsalary.taxonomy.labels import UnknownLabel, _as_text, _key, _no_answer_keys, _suggest, _unique
+from mlsalary.taxonomy.labels import UnknownLabel, _answer, _as_text, _key, _suggest, _unique
 
 # --------------------------------------------------------------------------------------------
 # Public API: country
@@ -98,12 +98,10 @@ def normalize_country(label: object) -> str | None:
     Resolves SO spellings, pycountry names/official names/common names, alpha-2 and alpha-3
     codes, and the aliases in COUNTRY_ALIASES. Raises UnknownLabel with name suggestions.
     """
-    text = _as_text(label)
-    if text is None:
+    answer = _answer(label)
+    if answer is None:
         return None
-    key = _key(text)
-    if key in _no_answer_keys():
-        return None
+    text, key = answer
     alias_index, name_index = _country_alias_index(), _country_name_index()
     if key in alias_index:
         return alias_index[key]

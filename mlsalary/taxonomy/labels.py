@@ -129,6 +129,16 @@ def _no_answer_keys() -> frozenset[str]:
     return frozenset(_key(label) for label in tables.no_answer_labels())
 
 
+def _answer(label: object) -> tuple[str, str] | None:
+    """(text, matching key) of a label, or None for a non-answer: None, NaN, or a label of
+    no_answer.csv ("", "NA", "Prefer not to say", ...)."""
+    text = _as_text(label)
+    if text is None:
+        return None
+    key = _key(text)
+    return None if key in _no_answer_keys() else (text, key)
+
+
 def _unique(labels: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out = []
