@@ -252,6 +252,10 @@ def model_card_renderable(card: dict[str, Any]):
 STRIP_GLYPHS = {"unicode": ("─", "█", "┃", "▼", " "), "ascii": ("-", "=", "|", "v", " ")}
 
 
+# The strip of a table row: at most this wide, and left out when the terminal leaves less.
+STRIP_WIDTH, MIN_STRIP_WIDTH = 28, 12
+
+
 def strip(q: list[float], lo: float, hi: float, width: int = 40, *, ascii: bool = False, offer: float | None = None) -> str:
     """One line picturing a range on a shared scale lo..hi (log scale: pay ratios look alike)."""
     import math
@@ -273,28 +277,24 @@ def strip(q: list[float], lo: float, hi: float, width: int = 40, *, ascii: bool 
     return "".join(cells)
 
 
-def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, title: str, ascii: bool = False, change: bool = True, currency: str = "USD"):
+def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, title: str, ascii: bool = False, change: bool = True, currency: str = "USD", width: int | None = None):
     """Rows with p10..p90 as a table with a strip per row on one shared scale; `columns`
-    are the (header, row key) pairs that name each row."""
+    are the (header, row key) pairs that name each row.
+
+    With `width` (the console's), no number is cut: the strip takes the room the other columns
+    leave (at most STRIP_WIDTH), and is left out when less than MIN_STRIP_WIDTH is left.
+    """
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
-    for header, _ in columns:
-        table.add_column(header)
-    for name in ("p10", "p50", "p90"):
-        table.add_column(name, justify="right")
-    if change:
-        table.add_column("p50 vs first", justify="right")
-    table.add_column("Support", justify="right")
     estimated = [r for r in rows if "p50" in r]
     lo = min((r["p10"] for r in estimated), default=1.0)
     hi = max((r["p90"] for r in estimated), default=2.0)
-    table.add_column(f"{money(lo, currency)} .. {money(hi, currency)}", no_wrap=True)
+    body: list[tuple[list[str], Any]] = []  # (text cells, the strip's picture or note)
     for row in rows:
         cells = [str(row.get(key, "")) for _, key in columns]
         if "p50" not in row:
-            table.add_row(*cells, "", "", "", *([""] if change else []), str(row.get("rows", "")), Text(row.get("note") or "", style="dim"))
+            body.append(([*cells, "", "", "", *([""] if change else []), str(row.get("rows", ""))], Text(row.get("note") or "", style="dim")))
             continue
         q = [row[k] for k in ("p10", "p25", "p50", "p75", "p90")]
         moved = ""
@@ -302,11 +302,48 @@ def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, t
             moved = "" if row is rows[0] else f"{row['change_p50_pct']:+.1f}%"
         support = row.get("support", row.get("rows"))
         thin = " (thin)" if row.get("thin") else ""
-        table.add_row(
-            *cells, money(q[0], currency), money(q[2], currency), money(q[4], currency), *([moved] if change else []),
-            f"{support if support is not None else '?'}{thin}", strip(q, lo, hi, width=28, ascii=ascii),
-        )
-    return table
+        body.append(([*cells, money(q[0], currency), money(q[2], currency), money(q[4], currency), *([moved] if change else []), f"{support if support is not None else '?'}{thin}"], q))
+    headers = [header for header, _ in columns] + ["p10", "p50", "p90"] + (["p50 vs first"] if change else []) + ["Support"]
+    scale = f"{money(lo, currency)} .. {money(hi, currency)}"
+
+    # Numbers and support never wrap; names and the "p50 vs first" header may, at word breaks.
+    wraps = [header not in ("p10", "p50", "p90", "Support") for header in headers]
+    texts = [[header, *(cells[i] for cells, _ in body)] for i, header in enumerate(headers)]
+    natural = [max(len(text) for text in column) for column in texts]
+    narrow = [max(len(word) for text in column for word in text.split() or [""]) if wrap else full for column, wrap, full in zip(texts, wraps, natural)]
+
+    def build(strip_width: int, fixed: list[int] | None = None) -> Table:
+        table = Table(title=title, title_justify="left")
+        for i, header in enumerate(headers):
+            # A name longer than its column folds onto the next line rather than being cut.
+            table.add_column(header, justify="left" if i < len(columns) else "right", no_wrap=not wraps[i], width=fixed[i] if fixed else None, overflow="fold" if wraps[i] else "ellipsis")
+        if strip_width:
+            table.add_column(scale if len(scale) <= strip_width else "range", no_wrap=True)
+        for cells, picture in body:
+            row: list[str | Text] = [*cells]
+            if strip_width:
+                row.append(picture if isinstance(picture, Text) else strip(picture, lo, hi, width=strip_width, ascii=ascii))
+            table.add_row(*row)
+        return table
+
+    if width is None:
+        return build(STRIP_WIDTH)
+    # The strip takes the room the other columns leave, unwrapped if it is enough, else with
+    # names and headers wrapped at their longest word.
+    def drawn(widths: list[int]) -> int:
+        return sum(widths) + 3 * len(widths) + 1  # each column: its text, padding and a border
+
+    for widths, fixed in ((natural, None), (narrow, narrow)):
+        room = width - drawn(widths) - 3  # the strip's column: its text, padding and a border
+        if room >= MIN_STRIP_WIDTH:
+            return build(min(STRIP_WIDTH, room), fixed)
+    for widths, fixed in ((natural, None), (narrow, narrow)):  # no room for a strip
+        if drawn(widths) <= width:
+            return build(0, fixed)
+    # Still too wide: the names give up the excess (folding onto more lines), the numbers none.
+    excess, named = drawn(narrow) - width, len(columns)
+    squeezed = [max(8, w - -(-excess // named)) if i < named else w for i, w in enumerate(narrow)]
+    return build(0, squeezed)
 
 
 def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, title: str, currency: str = "USD"):
@@ -315,7 +352,7 @@ def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, t
 
     columns = list(dict.fromkeys(r[column_key] for r in rows))
     table = Table(title=title, title_justify="left", caption="* thin: fewer than 30 respondents", caption_justify="left")
-    table.add_column(row_key.replace("_", " ").capitalize())
+    table.add_column(FACTOR_LABELS[row_key])
     for column in columns:
         table.add_column(str(column), justify="right")
     for key in dict.fromkeys(r[row_key] for r in rows):

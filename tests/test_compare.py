@@ -207,3 +207,37 @@ def test_compare_places_by_location_and_refuse_a_country_that_disagrees():
     assert medians[0] > medians[1] > medians[2]
     bad = invoke("compare", "--country", "DE", "--by", "location=Austin")
     assert bad.exit_code == 2 and bad.stderr.startswith("Error: location") and bad.stderr.count("\n") == 1
+
+
+def _render(table, width):
+    from rich.console import Console
+
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(table)
+    return out.getvalue()
+
+
+_METROS = ["New York-Newark-Jersey City, NY-NJ", "Washington-Arlington-Alexandria, DC-VA-MD-WV", "Boston-Cambridge-Newton, MA-NH"]
+
+
+@pytest.mark.parametrize("width", [64, 80, 100, 160])
+@pytest.mark.parametrize("names", [["remote", "hybrid"], _METROS])
+def test_range_tables_never_cut_a_number_or_a_name_and_fit_the_width(width, names):
+    # Synthetic rows: the table's layout, not the model, is under test.
+    from mlsalary.render import range_table
+
+    rows = [{"where": name, "p10": 71_603 + i, "p25": 90_000, "p50": 145_601 + i, "p75": 200_000, "p90": 253_787 + i, "support": 31844,
+             "thin": False, "change_p50_pct": 5.3 * i} for i, name in enumerate(names)]
+    table = range_table(rows, [("Where", "where")], title="T", width=width)
+    text = _render(table, width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "…" not in text
+    for row in rows:
+        for key in ("p10", "p50", "p90"):
+            assert f"${row[key]:,}" in text
+    # Each name, read back down the first column (a long one folds onto several lines).
+    first_column = "".join(line.split("│")[1] for line in text.splitlines() if line.startswith("│")).replace(" ", "")
+    for name in names:
+        assert name.replace(" ", "") in first_column
+    # The strip is drawn where the numbers leave room for it.
+    assert (len(table.columns) == 7) == (width >= (160 if names is _METROS else 80))

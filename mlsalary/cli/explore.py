@@ -79,8 +79,10 @@ def compare(
     env = get_env()
     console = env.console()
     code = "USD" if conversion is None else conversion.code
-    labelled = [(name.replace("_", " ").capitalize(), name) for name in names]
-    console.print(render.range_table(rows, labelled, title="Compare", ascii=not env.stdout_isatty, currency=code))
+    from mlsalary.factors import FACTOR_LABELS
+
+    labelled = [(FACTOR_LABELS[name], name) for name in names]
+    console.print(render.range_table(rows, labelled, title="Compare", ascii=not env.stdout_isatty, currency=code, width=console.width))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")
     if profile.role is None:
@@ -122,7 +124,7 @@ def trend(
         return
     env = get_env()
     console = env.console()
-    console.print(render.range_table(rows, [("Source", "source"), ("Year", "year")], title="Trend", ascii=not env.stdout_isatty, change=False))
+    console.print(render.range_table(rows, [("Source", "source"), ("Year", "year")], title="Trend", ascii=not env.stdout_isatty, change=False, width=console.width))
     console.print(sentence, soft_wrap=False)
 
 
@@ -183,7 +185,7 @@ def figures(
     for name, label, key in (("US metro", "Metro", "location"), ("experience", "Experience", "experience"), ("industry", "Industry", "industry"), ("education", "Education", "education"), ("skill", "Skills", "skills")):
         if name not in sections:
             continue
-        console.print(render.range_table(sections[name], [(label, key)], title=f"By {label.lower()}", ascii=ascii, currency=code))
+        console.print(render.range_table(sections[name], [(label, key)], title=f"By {label.lower()}", ascii=ascii, currency=code, width=console.width))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")
 
