@@ -346,20 +346,41 @@ def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, t
     return build(0, squeezed)
 
 
-def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, title: str, currency: str = "USD"):
-    """A grid of medians with their p10-p90 and support: rows x columns of a two-factor compare."""
+def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, title: str, currency: str = "USD", width: int | None = None):
+    """A grid of medians with their p10-p90 and support: rows x columns of a two-factor compare.
+
+    With `width` (the console's), the columns are split over as many tables as it takes for
+    each to fit, one under the other: no number is cut.
+    """
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     columns = list(dict.fromkeys(r[column_key] for r in rows))
-    table = Table(title=title, title_justify="left", caption="* thin: fewer than 30 respondents", caption_justify="left")
-    table.add_column(FACTOR_LABELS[row_key])
+    keys = list(dict.fromkeys(r[row_key] for r in rows))
+    cells: dict[tuple[Any, Any], str] = {}
+    for row in rows:
+        thin = "*" if row["thin"] else ""
+        p10, p90 = row["p10"] / 1000, row["p90"] / 1000
+        cells[row[row_key], row[column_key]] = f"{short_money(row['p50'], currency)}\n{p10:,.0f}-{p90:,.0f}k\nn={row['support']}{thin}"
+    label = FACTOR_LABELS[row_key]
+    first = max(len(text) for text in [label, *map(str, keys)])
+    widths = {column: max(len(line) for text in [str(column), *(cells[key, column] for key in keys)] for line in text.split("\n")) for column in columns}
+    chunks: list[list[Any]] = [[]]
+    used = first + 4  # a column is its text, padding and a border (3), and the table one border more
     for column in columns:
-        table.add_column(str(column), justify="right")
-    for key in dict.fromkeys(r[row_key] for r in rows):
-        cells = []
-        for column in columns:
-            row = next(r for r in rows if r[row_key] == key and r[column_key] == column)
-            thin = "*" if row["thin"] else ""
-            cells.append(f"{short_money(row['p50'], currency)}\n{row['p10'] / 1000:,.0f}-{row['p90'] / 1000:,.0f}k\nn={row['support']}{thin}")
-        table.add_row(str(key), *cells)
-    return table
+        if width is not None and chunks[-1] and used + widths[column] + 3 > width:
+            chunks.append([])
+            used = first + 4
+        chunks[-1].append(column)
+        used += widths[column] + 3
+    tables: list[Any] = []
+    for i, chunk in enumerate(chunks):
+        table = Table(title=title if i == 0 else None, title_justify="left")
+        table.add_column(label, no_wrap=True)
+        for column in chunk:
+            table.add_column(str(column), justify="right", no_wrap=True)
+        for key in keys:
+            table.add_row(str(key), *(cells[key, column] for column in chunk))
+        tables.append(table)
+    return Group(*tables, Text("* thin: fewer than 30 respondents"))

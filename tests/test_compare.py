@@ -241,3 +241,19 @@ def test_range_tables_never_cut_a_number_or_a_name_and_fit_the_width(width, name
         assert name.replace(" ", "") in first_column
     # The strip is drawn where the numbers leave room for it.
     assert (len(table.columns) == 7) == (width >= (160 if names is _METROS else 80))
+
+
+@pytest.mark.parametrize("width, tables", [(80, 2), (160, 1)])
+def test_the_seniority_by_country_grid_splits_rather_than_cuts(width, tables):
+    from mlsalary.render import matrix_table
+
+    countries = ["US", "GB", "CA", "DE", "FR", "IN", "UA", "BR"]
+    rows = [{"seniority": level, "country": country, "p10": 110_000 + i, "p50": 166_000, "p90": 283_000, "support": 1709, "thin": i % 2 == 0}
+            for level in ("entry", "executive") for i, country in enumerate(countries)]
+    text = _render(matrix_table(rows, "seniority", "country", title="T", width=width), width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "…" not in text and text.count("┃ Seniority") == tables
+    for country in countries:
+        assert f" {country} ┃" in text
+    assert text.count("110-283k") == text.count("$166k") == len(rows)
+    assert text.rstrip().endswith("* thin: fewer than 30 respondents")

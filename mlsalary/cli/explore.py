@@ -181,7 +181,7 @@ def figures(
     ascii = not env.stdout_isatty
     where = "" if profile.country is None else f" in {profile.country}"
     console.print(f"Role {profile.role}{where}: {estimator.describes}.")
-    console.print(render.matrix_table(sections["seniority x country"], "seniority", "country", title="By seniority and country (median, p10-p90, n)", currency=code))
+    console.print(render.matrix_table(sections["seniority x country"], "seniority", "country", title="By seniority and country (median, p10-p90, n)", currency=code, width=console.width))
     for name, label, key in (("US metro", "Metro", "location"), ("experience", "Experience", "experience"), ("industry", "Industry", "industry"), ("education", "Education", "education"), ("skill", "Skills", "skills")):
         if name not in sections:
             continue
