@@ -62,7 +62,9 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
     values = [q[k] for k in ("p10", "p25", "p50", "p75", "p90")]
     lo = min(values[0], estimate.offer or values[0]) / 1.1
     hi = max(values[4], estimate.offer or values[4]) * 1.1
-    picture = strip(values, lo, hi, width=44, ascii=ascii, offer=estimate.offer)
+    # The strip fills the value column, which the panel (4) and the widest label with its
+    # padding (24) leave, from MIN_STRIP_WIDTH to 44 columns.
+    picture = strip(values, lo, hi, width=max(MIN_STRIP_WIDTH, min(44, min(width, 88) - 28)), ascii=ascii, offer=estimate.offer)
     head.add_row("", Text(picture, style="cyan"))
     notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
     if estimate.offer is not None:
@@ -98,12 +100,14 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
         notes.append(Text(estimate.role_note, style="yellow"))
     parts: list = [head, Text(""), *notes]
     if estimate.contributions is not None:
-        parts += [Text(""), contributions_table(estimate)]
+        parts += [Text(""), contributions_table(estimate, bars=min(width, 88) >= 64)]
     # A fixed width (capped by the terminal) lets the notes wrap instead of being cropped.
     return Panel(Group(*parts), title="mlsalary estimate", title_align="left", width=min(width, 88))
 
 
-def contributions_table(estimate: Estimate):
+def contributions_table(estimate: Estimate, *, bars: bool = True):
+    """Each given factor's contribution to the median, from the baseline; `bars` draws each
+    one's size beside it (left out on a narrow terminal, where the words need the room)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -111,19 +115,21 @@ def contributions_table(estimate: Estimate):
     table = Table(title="Why: contributions to the median", title_justify="left", show_edge=False)
     table.add_column("Factor")
     table.add_column("Value", overflow="fold", max_width=36)
-    table.add_column("Contribution", justify="right")
-    table.add_column("", no_wrap=True)
+    table.add_column("Contribution", justify="right", no_wrap=True)  # a number is never cut
+    if bars:
+        table.add_column("", no_wrap=True)
+    bar: list[Any] = [""] if bars else []
     largest = max((abs(v) for v in estimate.contributions.values()), default=1.0) or 1.0
     cur = estimate.currency
-    table.add_row("Baseline", "nothing known", money(estimate.baseline, cur), "", style="dim")
+    table.add_row("Baseline", "nothing known", money(estimate.baseline, cur), *bar, style="dim")
     for name in FIELDS:
         if name not in estimate.contributions:
             continue  # not given: not a player, contributes nothing
         value = estimate.contributions[name]
-        width = round(12 * abs(value) / largest)
-        bar = Text(("█" * width) or "·", style="green" if value >= 0 else "red")
-        table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value, cur), bar)
-    table.add_row("Median", "", Text(money(estimate.quantiles["p50"], cur), style="bold"), "")
+        size = round(12 * abs(value) / largest)
+        drawn = [Text(("█" * size) or "·", style="green" if value >= 0 else "red")] if bars else []
+        table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value, cur), *drawn)
+    table.add_row("Median", "", Text(money(estimate.quantiles["p50"], cur), style="bold"), *bar)
     return table
 
 
