@@ -242,3 +242,20 @@ def test_survey_non_answers_and_year_phrases_are_accepted():
 def test_skill_labels_with_commas_survive_splitting():
     data = json.loads(invoke("estimate", "--skills", "Linode, now Akamai;Python", "--json", "--no-explain").stdout)
     assert data["profile"]["skills"] == ["linode", "python"]
+
+
+@pytest.mark.parametrize("columns", ["50", "60", "80"])
+def test_estimate_fits_a_narrow_terminal_without_cutting_a_number(columns):
+    from typer.testing import CliRunner
+
+    from mlsalary.cli import app
+
+    args = ["estimate", "--location", "San Francisco", "--experience", "5", "--skills", "python,pytorch", "--offer", "200k"]
+    result = CliRunner().invoke(app, args, env={"NO_COLOR": "1", "COLUMNS": columns})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= int(columns)
+    assert "…" not in result.stdout
+    data = json.loads(invoke(*args, "--json").stdout)
+    for value in (*data["range"].values(), data["baseline"]):
+        assert f"${value:,.0f}" in result.stdout
