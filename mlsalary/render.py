@@ -218,7 +218,7 @@ def model_card_renderable(card: dict[str, Any]):
     held = card["held_out"]
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(overflow="fold")  # a hash too long for the line folds, whole
     facts.add_row("Model", f"{card['model_version']} (created {card['created']})")
     facts.add_row("Estimates", f"{card['estimates']}")
     facts.add_row("Pay window", "{:,.0f}-{:,.0f} USD a year".format(*card["comp_window_usd"]))
@@ -236,7 +236,9 @@ def model_card_renderable(card: dict[str, Any]):
     facts.add_row("Model file sha256", artifact.get("sha256", "?"))
     sources = Table(title="Training data", title_justify="left")
     for column in ("Source", "Years", "Rows used", "Licence", "Pay"):
-        sources.add_column(column, justify="right" if column == "Rows used" else "left")
+        # A source's name and its rows stay whole; the descriptions wrap.
+        whole = column in ("Source", "Rows used")
+        sources.add_column(column, justify="right" if column == "Rows used" else "left", no_wrap=whole, overflow="ellipsis" if whole else "fold")
     for s in card["sources"]:
         sources.add_row(s["source"], ", ".join(s["years"]), f"{s['rows_used']:,}", s["licence"], s["pay"])
     notices = [Text(s["attribution"], style="dim") for s in card["sources"]]

@@ -259,3 +259,18 @@ def test_estimate_fits_a_narrow_terminal_without_cutting_a_number(columns):
     data = json.loads(invoke(*args, "--json").stdout)
     for value in (*data["range"].values(), data["baseline"]):
         assert f"${value:,.0f}" in result.stdout
+
+
+def test_info_on_80_columns_cuts_nothing_and_shows_the_whole_hash():
+    from typer.testing import CliRunner
+
+    from mlsalary.cli import app
+
+    result = CliRunner().invoke(app, ["info"], env={"NO_COLOR": "1", "COLUMNS": "80"})
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout and max(len(line) for line in result.stdout.splitlines()) <= 80
+    card = json.loads(invoke("info", "--json").stdout)
+    sha = card["artifacts"]["model.joblib"]["sha256"]
+    assert sha in "".join(result.stdout.split())  # folded over two lines, whole
+    for source in card["sources"]:
+        assert source["source"] in result.stdout
