@@ -49,6 +49,8 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
     from rich.table import Table
     from rich.text import Text
 
+    # A fixed width (capped by the terminal) lets the notes wrap instead of being cropped.
+    panel_width = min(width, 88)
     q = estimate.quantiles
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
@@ -64,7 +66,7 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
     hi = max(values[4], estimate.offer or values[4]) * 1.1
     # The strip fills the value column, which the panel (4) and the widest label with its
     # padding (24) leave, from MIN_STRIP_WIDTH to 44 columns.
-    picture = strip(values, lo, hi, width=max(MIN_STRIP_WIDTH, min(44, min(width, 88) - 28)), ascii=ascii, offer=estimate.offer)
+    picture = strip(values, lo, hi, width=max(MIN_STRIP_WIDTH, min(44, panel_width - 28)), ascii=ascii, offer=estimate.offer)
     head.add_row("", Text(picture, style="cyan"))
     notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
     if estimate.offer is not None:
@@ -100,9 +102,8 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
         notes.append(Text(estimate.role_note, style="yellow"))
     parts: list = [head, Text(""), *notes]
     if estimate.contributions is not None:
-        parts += [Text(""), contributions_table(estimate, bars=min(width, 88) >= 64)]
-    # A fixed width (capped by the terminal) lets the notes wrap instead of being cropped.
-    return Panel(Group(*parts), title="mlsalary estimate", title_align="left", width=min(width, 88))
+        parts += [Text(""), contributions_table(estimate, bars=panel_width >= 64)]
+    return Panel(Group(*parts), title="mlsalary estimate", title_align="left", width=panel_width)
 
 
 def contributions_table(estimate: Estimate, *, bars: bool = True):
@@ -338,20 +339,23 @@ def range_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], *, t
         return build(STRIP_WIDTH)
     # The strip takes the room the other columns leave, unwrapped if it is enough, else with
     # names and headers wrapped at their longest word.
-    def drawn(widths: list[int]) -> int:
-        return sum(widths) + 3 * len(widths) + 1  # each column: its text, padding and a border
-
     for widths, fixed in ((natural, None), (narrow, narrow)):
-        room = width - drawn(widths) - 3  # the strip's column: its text, padding and a border
+        room = width - _table_width([*widths, 0])  # the strip's column, empty: what is left
         if room >= MIN_STRIP_WIDTH:
             return build(min(STRIP_WIDTH, room), fixed)
     for widths, fixed in ((natural, None), (narrow, narrow)):  # no room for a strip
-        if drawn(widths) <= width:
+        if _table_width(widths) <= width:
             return build(0, fixed)
     # Still too wide: the names give up the excess (folding onto more lines), the numbers none.
-    excess, named = drawn(narrow) - width, len(columns)
+    excess, named = _table_width(narrow) - width, len(columns)
     squeezed = [max(8, w - -(-excess // named)) if i < named else w for i, w in enumerate(narrow)]
     return build(0, squeezed)
+
+
+def _table_width(widths: list[int]) -> int:
+    """The width Rich draws a table at whose columns hold text this wide: each column adds
+    its padding and a border (3), and the table one border more."""
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, title: str, currency: str = "USD", width: int | None = None):
@@ -375,13 +379,10 @@ def matrix_table(rows: list[dict[str, Any]], row_key: str, column_key: str, *, t
     first = max(len(text) for text in [label, *map(str, keys)])
     widths = {column: max(len(line) for text in [str(column), *(cells[key, column] for key in keys)] for line in text.split("\n")) for column in columns}
     chunks: list[list[Any]] = [[]]
-    used = first + 4  # a column is its text, padding and a border (3), and the table one border more
     for column in columns:
-        if width is not None and chunks[-1] and used + widths[column] + 3 > width:
+        if width is not None and chunks[-1] and _table_width([first, *(widths[c] for c in chunks[-1]), widths[column]]) > width:
             chunks.append([])
-            used = first + 4
         chunks[-1].append(column)
-        used += widths[column] + 3
     tables: list[Any] = []
     for i, chunk in enumerate(chunks):
         table = Table(title=title if i == 0 else None, title_justify="left")
