@@ -396,7 +396,7 @@ def resolve(text: str, table: Table | None = None, *, other_names: bool = True) 
     if len(key) > 200:
         raise InputError("location", f"unknown location {show_value(text)}: too long for a place name")
     # A country name or code (one that is not also a state code, like DE, CA or IN).
-    country = _country(raw)
+    country, near = _country_or_near(raw)
     state = _states().get(key)
     if country is not None and state is not None and country != "US":
         if len(key) == 2:
@@ -426,7 +426,7 @@ def resolve(text: str, table: Table | None = None, *, other_names: bool = True) 
     import difflib
 
     close = [index.suggestions[c] for c in difflib.get_close_matches(key, list(index.suggestions), n=3, cutoff=0.8)]
-    close += [name for name in _country_suggestions(raw) if name not in close]  # "Germny": Germany
+    close += [name for name in near if name not in close]  # "Germny": Germany
     if close:
         shown = " or ".join(f"'{name}'" for name in close)
         raise InputError("location", f"unknown location {show_value(raw)}; did you mean {shown}?")
@@ -446,23 +446,18 @@ def _us_place(key: str) -> bool:
 
 
 def _country(text: str) -> str | None:
+    return _country_or_near(text)[0]
+
+
+def _country_or_near(text: str) -> tuple[str | None, list[str]]:
+    """The country `text` names, or None and the countries whose names are close to it (the
+    taxonomy's own suggestions)."""
     from mlsalary import taxonomy
 
     try:
-        return taxonomy.normalize_country(text)
-    except taxonomy.UnknownLabel:
-        return None
-
-
-def _country_suggestions(text: str) -> list[str]:
-    """The countries whose names are close to `text` (the taxonomy's own suggestions)."""
-    from mlsalary import taxonomy
-
-    try:
-        taxonomy.normalize_country(text)
+        return taxonomy.normalize_country(text), []
     except taxonomy.UnknownLabel as error:
-        return list(error.suggestions)
-    return []
+        return None, list(error.suggestions)
 
 
 def _abroad(raw: str, country: str, city: str | None) -> Resolved:
