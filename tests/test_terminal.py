@@ -75,3 +75,38 @@ def test_value_completion_and_environment_defaults():
 
     profile = json.loads(result.stdout)["profile"]
     assert profile["country"] == "DE" and profile["role"] == "ml-engineer"
+
+
+def test_batch_redirected_to_a_file_writes_every_row_while_stderr_is_a_terminal(tmp_path):
+    # `mlsalary batch people.csv > out.csv` typed in a terminal: stdout is the file, stderr the
+    # terminal (where the row counter runs). Every row must reach the file, none the terminal.
+    import pty
+    import subprocess
+
+    rows = 2000  # enough rows that the counter is live while rows are written
+    source = tmp_path / "people.csv"
+    source.write_text("country,experience,role\n" + "".join(f"DE,{i % 30},ml-engineer\n" for i in range(rows)))
+    out = tmp_path / "out.csv"
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "COLUMNS", "FORCE_COLOR")}
+    env["TERM"] = "xterm-256color"
+    controller, terminal = pty.openpty()
+    try:
+        with out.open("wb") as stdout:
+            proc = subprocess.Popen([MLSALARY, "batch", str(source)], stdin=subprocess.DEVNULL, stdout=stdout, stderr=terminal, env=env)
+            os.close(terminal)
+            screen = b""
+            while True:  # drain the terminal so the child never blocks on a full buffer
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # EIO: the child closed its end
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            assert proc.wait(timeout=120) == 0
+    finally:
+        os.close(controller)
+    lines = out.read_text().splitlines()
+    assert len(lines) == rows + 1, screen[-500:]
+    assert lines[0].startswith("country,experience,role,p10")
+    assert b"DE,5,ml-engineer," not in screen  # data never on the terminal

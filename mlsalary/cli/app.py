@@ -341,7 +341,9 @@ class _progress:
             columns = [SpinnerColumn(), TextColumn("{task.completed:,} " + self.unit), TimeElapsedColumn()]
         else:
             columns = [TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-        self.bar = Progress(*columns, console=env.console(stderr=True), transient=self.total is None)
+        # Rich's default would swap sys.stdout for a proxy printing to the progress console while
+        # it is live: `batch f > out.csv` would draw its rows on the terminal and leave out.csv empty.
+        self.bar = Progress(*columns, console=env.console(stderr=True), transient=self.total is None, redirect_stdout=False, redirect_stderr=False)
         self.bar.start()
         task = self.bar.add_task("starting", total=self.total)
 
