@@ -41,7 +41,7 @@ COMPILED_ESTIMATE = """
 import sys
 from mlsalary import explanations
 from mlsalary.profile import Profile
-from mlsalary.runtime.model import CompiledModel
+from mlsalary.runtime.compiled_model import CompiledModel
 model = CompiledModel.load(sys.argv[1])
 profile = Profile.from_mapping({"experience": 5, "country": "Germany", "skills": "python,pytorch", "education": "master"})
 x = model.schema_.encode_profiles([profile])
@@ -94,7 +94,7 @@ def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, all
     import numpy as np
     import pandas as pd
 
-    from mlsalary import sources
+    from mlsalary.train import sources
 
     table = sources.load_training_data(data_dir).table
     profiles = table[list(FACTOR_COLUMNS)].copy()
@@ -247,11 +247,12 @@ def compiled_micro(compiled_dir: Path, repeat: int) -> None:
     """In-process: CompiledModel vs the sklearn SalaryModel on the same rows."""
     import numpy as np
 
-    from mlsalary import explanations, persistence
+    from mlsalary import explanations
+    from mlsalary.train import store
     from mlsalary.profile import Profile
-    from mlsalary.runtime.model import CompiledModel
+    from mlsalary.runtime.compiled_model import CompiledModel
 
-    model, _ = persistence.load(compiled=False)
+    model, _ = store.load_trained()
     fast = CompiledModel.load(compiled_dir)
     rng = np.random.default_rng(0)
     background = model.background_
@@ -306,7 +307,7 @@ def forest_micro(data_dir: Path | None, repeat: int, rows: int = ALL_DIFFERENT_R
     forest = model.forest
     rng = np.random.default_rng(0)
     if data_dir is not None:
-        from mlsalary import sources
+        from mlsalary.train import sources
 
         table = sources.load_training_data(data_dir).table
         profiles = table[list(FACTOR_COLUMNS)].drop_duplicates()
@@ -361,10 +362,10 @@ def main(argv=None) -> int:
     if args.prepare:
         # Runs in a child process, so the parent stays small: a child's ru_maxrss starts from
         # its parent's RSS at fork.
-        from mlsalary import persistence
-        from mlsalary.runtime import _sklearn
+        from mlsalary.train import store
+        from mlsalary.train import export
 
-        _sklearn.export(persistence.load(compiled=False)[0], args.prepare / "compiled")
+        export.export(store.load_trained()[0], args.prepare / "compiled")
         folder = args.inputs or args.prepare
         stamp = folder / "inputs.txt"  # the sizes the inputs were built with: reuse only those
         sizes = f"rows={args.rows} all_different_rows={args.all_different_rows} explain_rows={args.explain_rows}\n"

@@ -62,9 +62,10 @@ def location_options(folder) -> dict[str, Any]:
     """What `--location` accepts, from the model folder's locations.json (no place database)."""
     from pathlib import Path
 
-    from mlsalary import locations, persistence
+    from mlsalary import locations
+    from mlsalary.runtime.format import read_metadata
 
-    metadata = persistence.read_metadata(folder)
+    metadata = read_metadata(folder)
     table = locations.Table.load(Path(folder), metadata.get("artifacts", {}))
     if table is None:
         raise ModelError(locations.NO_TABLE)

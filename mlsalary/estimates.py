@@ -14,11 +14,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mlsalary import explanations, negotiation, persistence
-from mlsalary.errors import InputError
+from mlsalary import explanations, negotiation
+from mlsalary.errors import InputError, ModelError
 from mlsalary.factors import FACTORS
 from mlsalary.profile import Profile
-from mlsalary.quantiles import QUANTILE_NAMES
+from mlsalary.runtime.quantiles import QUANTILE_NAMES
 from mlsalary.runtime.format import ModelMetadata
 
 # Below this many training respondents with the same country and role, a range rests on thin
@@ -132,8 +132,18 @@ class Estimator:
     def load(cls, directory=None, *, trusted: bool = False) -> "Estimator":
         from pathlib import Path
 
-        model, metadata = persistence.load(directory, trusted=trusted)
-        folder = persistence.shipped_model_dir() if directory is None else Path(directory)
+        from mlsalary.runtime import format, load
+
+        folder = format.shipped_model_dir() if directory is None else Path(directory)
+        metadata = format.read_metadata(folder)
+        if load.is_compiled(metadata):
+            model, metadata = load.load(directory, metadata)
+        else:  # a trained model not yet compiled: its pickle, for the shipped or a trusted folder
+            if directory is not None and not trusted:
+                raise ModelError(format.UNTRUSTED.format(folder=folder))
+            from mlsalary.train.store import load_trained
+
+            model, metadata = load_trained(directory, trusted=trusted)
         return cls(model, metadata, folder=folder)
 
     @property

@@ -2,7 +2,7 @@
 
 Method: exact Shapley values over the factors the person *gave* (each factor is one player;
 skills is one player however many skill columns it has). The model has learned what "not
-given" means (see model.py), so the value of a coalition S is simply the model's own median
+given" means (see train/salary_model.py), so the value of a coalition S is simply the model's own median
 estimate with only the factors in S given: no background sample, no made-up values for the
 rest. With k given factors that is 2^k queries, evaluated in one batched prediction.
 

@@ -1,9 +1,9 @@
 """The factor registry: every input a profile can have, written down once.
 
-`Profile` (profile.py), the profile options of `estimate`, `compare` and `trend` (cli.py), the
-batch columns and their header aliases (batch.py), rendering labels (render.py), `mlsalary
-options` (catalog.py), training counts and the source readers' canonical columns (sources.py,
-training.py) all read this list. Its order is the display order, and the order of
+`Profile` (profile.py), the profile options of every command (cli/app.py), the batch columns
+and their header aliases (batch/readers.py), rendering labels (cli/render.py), `mlsalary
+options` (catalog.py), the model's columns (runtime/features.py), training counts and the source
+readers' canonical columns (train/sources.py, train/pipeline.py) all read this list. Its order is the display order, and the order of
 contributions in every output.
 
 How to add a factor
@@ -12,7 +12,7 @@ How to add a factor
    help, metavar, display label, and the batch header aliases people use for it.
 2. For a `category` factor, add its canonical values and the survey labels that map to them in
    the taxonomy tables (`taxonomy.FACTOR_VALUES` and the label map of that factor).
-3. Make the source readers that carry it fill its column (sources.py); a source that does not
+3. Make the source readers that carry it fill its column (train/sources.py); a source that does not
    ask leaves it None, which the model learns as "not given".
 4. Retrain (`mlsalary train --data ...`): the model, its contributions, `options`, the CLI
    options and the batch columns pick the factor up from here.

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from mlsalary.errors import InputError
 from mlsalary.factors import FIELDS
 from mlsalary.profile import Profile
-from mlsalary.quantiles import QUANTILES as LEVELS
+from mlsalary.runtime.quantiles import QUANTILES as LEVELS
 
 
 @functools.cache

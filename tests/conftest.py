@@ -28,7 +28,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def training_data(data_dir):
-    from mlsalary import sources
+    from mlsalary.train import sources
 
     return sources.load_training_data(data_dir)
 

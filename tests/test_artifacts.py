@@ -28,14 +28,15 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from mlsalary import persistence
+from mlsalary.runtime import format, load
+from mlsalary.train import store
 from mlsalary.cli import app
 from mlsalary.errors import ModelError
 from mlsalary.status import ExitStatus
 
 from conftest import ROOT
 
-SHIPPED = persistence.shipped_model_dir()
+SHIPPED = format.shipped_model_dir()
 MODEL_EXIT = int(ModelError.exit_status)
 COMPILED = ("forest.npz", "forest.json")
 JOBLIB = "model.joblib"
@@ -451,7 +452,7 @@ def test_library_load_refuses_a_tampered_copy(tmp_path):
     path = folder / "forest.json"
     path.write_bytes(truncate_to_half(path.read_bytes()))
     with pytest.raises(ModelError, match="forest.json' does not match the sha256"):
-        persistence.load(folder)
+        load.load(folder)
 
 
 @pytest.mark.parametrize("artifact", [*COMPILED, JOBLIB])
@@ -461,9 +462,10 @@ def test_shipped_model_path_checks_sha256_too(tmp_path, monkeypatch, artifact):
     folder = model_copy(tmp_path / "model", compiled=compiled)
     path = folder / artifact
     path.write_bytes(flip_middle_byte(path.read_bytes()))
-    monkeypatch.setattr(persistence, "shipped_model_dir", lambda: folder)
+    for module in (format, load, store):  # every module that names the shipped folder
+        monkeypatch.setattr(module, "shipped_model_dir", lambda: folder)
     with pytest.raises(ModelError) as raised:
-        persistence.load(compiled=compiled)
+        load.load() if compiled else store.load_trained()
     message = str(raised.value)
     assert f"'{path}' does not match the sha256" in message and "\n" not in message
     assert_refused(invoke(*ESTIMATE), f"'{path}'", "does not match the sha256")
@@ -491,7 +493,7 @@ def test_joblib_without_a_recorded_sklearn_version_is_refused(tmp_path):
 def test_compiled_model_does_not_depend_on_the_sklearn_version(tmp_path):
     # The compiled form is plain numeric arrays and JSON evaluated by numpy (mlsalary/runtime/):
     # CompiledModel.load never imports scikit-learn nor reads metadata["versions"], and
-    # persistence.load checks the version only on the joblib path, where unpickling depends on
+    # store.load_trained checks the version: only the joblib path, where unpickling depends on
     # it. So a compiled folder whose metadata names another scikit-learn still loads, without
     # --trust-model, and gives exactly the shipped model's estimate.
     folder = model_copy(tmp_path / "model")

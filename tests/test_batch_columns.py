@@ -1,4 +1,4 @@
-"""The column path of `batch` (batch/encoder.py, batch/estimate.py) against the row path.
+"""The column path of `batch` (batch/encoder.py, batch/engine.py) against the row path.
 
 The row path, a Profile.from_mapping per distinct row, is the reference: the column path must
 encode every row it keeps exactly as FeatureSchema.encode_profiles encodes that row's Profile,
@@ -221,9 +221,9 @@ def test_a_bad_profile_leaves_no_reference_cycle():
 def test_what_bad_values_leave_behind_is_collected(estimator, monkeypatch):
     """Values that fail to parse can leave reference cycles (taxonomy, locations); batch collects
     the young objects every COLLECT_EVERY rows of the per-row path."""
-    from mlsalary.batch import estimate
+    from mlsalary.batch import engine
 
-    monkeypatch.setattr(estimate, "COLLECT_EVERY", 1)
+    monkeypatch.setattr(engine, "COLLECT_EVERY", 1)
     text = "experience,country,role,location\n" + "".join(f"{-i},Germny{i},data scientst {i},Austin{i}\n" for i in range(300))
     text += "".join(f"{i % 50},DE,ml-engineer,Austin TX\n" for i in range(300))  # place and country disagree
     batch_module.run(estimator, io.StringIO(text), io.StringIO())  # first use: lazy imports, tables
@@ -242,7 +242,7 @@ def test_what_bad_values_leave_behind_is_collected(estimator, monkeypatch):
 
 
 def _groups_row_by_row(schema, X):
-    from mlsalary.features import SENIORITY_BANDS, role_family, years_band
+    from mlsalary.runtime.features import SENIORITY_BANDS, role_family, years_band
 
     roles = {code: role_family(role) for role, code in schema.vocab_["role"].items()}
     family = np.array([roles.get(int(r), "other") if r == r else "unknown" for r in X[:, schema.groups_["role"][0]]], dtype=object)
@@ -261,7 +261,7 @@ def _groups_row_by_row(schema, X):
 
 
 def _widen_group_by_group(raw, groups, conformal):
-    from mlsalary.quantiles import INTERVALS, margins_for, uncross
+    from mlsalary.runtime.quantiles import INTERVALS, margins_for, uncross
 
     out = raw.copy()
     for group in set(groups):
@@ -275,7 +275,7 @@ def _widen_group_by_group(raw, groups, conformal):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_calibration_groups_and_widening_match_their_row_by_row_definitions(estimator, seed):
-    from mlsalary.quantiles import widen
+    from mlsalary.runtime.quantiles import widen
 
     model, rng = estimator.model, np.random.default_rng(seed)
     schema, background = model.schema_, model.background_

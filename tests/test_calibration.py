@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlsalary import evaluation, persistence, training
+from mlsalary.train import evaluation, pipeline, store
 from mlsalary.profile import Profile
 
 pytestmark = pytest.mark.data
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.data
 
 @pytest.fixture(scope="module")
 def report(estimator, training_data):
-    parts = training.split_data(training_data)
+    parts = pipeline.split_data(training_data)
     return evaluation.evaluate(estimator.model, parts["train"], parts["test"])
 
 
@@ -75,8 +75,8 @@ def test_metadata_figures_are_the_ones_evaluate_measures(estimator, report):
 def test_training_again_rebuilds_the_shipped_model(data_dir, estimator, tmp_path):
     # Pickle bytes depend on object identity inside the process, so compare the model itself:
     # the same predictions, calibration margins, baseline and reference background.
-    training.train(data_dir, tmp_path)
-    rebuilt, _ = persistence.load(tmp_path, trusted=True, compiled=False)
+    pipeline.train(data_dir, tmp_path)
+    rebuilt, _ = store.load_trained(tmp_path, trusted=True)
     shipped = estimator.model
     rng = np.random.default_rng(0)
     X = shipped.background_.copy()

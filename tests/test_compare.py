@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mlsalary import Estimator, Profile
-from mlsalary.render import strip
+from mlsalary.cli.render import strip
 
 from conftest import invoke
 
@@ -224,7 +224,7 @@ _METROS = ["New York-Newark-Jersey City, NY-NJ", "Washington-Arlington-Alexandri
 @pytest.mark.parametrize("names", [["remote", "hybrid"], _METROS])
 def test_range_tables_never_cut_a_number_or_a_name_and_fit_the_width(width, names):
     # Synthetic rows: the table's layout, not the model, is under test.
-    from mlsalary.render import range_table
+    from mlsalary.cli.render import range_table
 
     rows = [{"where": name, "p10": 71_603 + i, "p25": 90_000, "p50": 145_601 + i, "p75": 200_000, "p90": 253_787 + i, "support": 31844,
              "thin": False, "change_p50_pct": 5.3 * i} for i, name in enumerate(names)]
@@ -245,7 +245,7 @@ def test_range_tables_never_cut_a_number_or_a_name_and_fit_the_width(width, name
 
 @pytest.mark.parametrize("width, tables", [(80, 2), (160, 1)])
 def test_the_seniority_by_country_grid_splits_rather_than_cuts(width, tables):
-    from mlsalary.render import matrix_table
+    from mlsalary.cli.render import matrix_table
 
     countries = ["US", "GB", "CA", "DE", "FR", "IN", "UA", "BR"]
     rows = [{"seniority": level, "country": country, "p10": 110_000 + i, "p50": 166_000, "p90": 283_000, "support": 1709, "thin": i % 2 == 0}

@@ -9,15 +9,18 @@ import sys
 import numpy as np
 import pytest
 
-from mlsalary import explanations, persistence
+from mlsalary import explanations
+from mlsalary.runtime import load
+from mlsalary.train import store
 from mlsalary.errors import ModelError
-from mlsalary.model import SalaryModel, table_to_columns
+from mlsalary.train.salary_model import SalaryModel, table_to_columns
 from mlsalary.profile import CATEGORICAL_FACTORS, FACTORS, Profile
-from mlsalary.runtime import _sklearn, forest as forest_module
+from mlsalary.runtime import forest as forest_module
+from mlsalary.train import export
 from mlsalary.runtime.compile import compile_forest
 from mlsalary.runtime.format import FOREST_FILE, FORMAT_VERSION, SCHEMA_FILE, read_metadata, shipped_model_dir
 from mlsalary.runtime.forest import MASKS_FROM_ROWS, Forest, LeafMasks
-from mlsalary.runtime.model import CompiledModel
+from mlsalary.runtime.compiled_model import CompiledModel
 
 from synthetic import synthetic_table
 
@@ -28,14 +31,14 @@ def sklearn_raw(model, X):
 
 @pytest.fixture(scope="module")
 def shipped():
-    model, metadata = persistence.load(compiled=False)  # the scikit-learn model: the truth
+    model, metadata = store.load_trained()  # the scikit-learn model: the truth
     return model
 
 
 @pytest.fixture(scope="module")
 def shipped_compiled(shipped, tmp_path_factory):
     folder = tmp_path_factory.mktemp("compiled")
-    artifacts = _sklearn.export(shipped, folder)
+    artifacts = export.export(shipped, folder)
     return CompiledModel.load(folder, artifacts=artifacts)
 
 
@@ -44,7 +47,7 @@ METHODS = ("walk", "masks") + (("native",) if forest_module._native is not None 
 
 
 def forest_of(estimators) -> Forest:
-    return Forest(compile_forest([_sklearn.estimator_arrays(e) for e in estimators]))
+    return Forest(compile_forest([export.estimator_arrays(e) for e in estimators]))
 
 
 def assert_same_predictions(model, compiled_model, X):
@@ -226,7 +229,7 @@ def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(mon
 
 def test_synthetic_salary_model_export_load(tmp_path):
     model = SalaryModel(max_iter=30, min_samples_leaf=10, background_size=16).fit(synthetic_table(1500, 1), synthetic_table(400, 2))
-    artifacts = _sklearn.export(model, tmp_path)
+    artifacts = export.export(model, tmp_path)
     loaded = CompiledModel.load(tmp_path, artifacts=artifacts)
     schema = model.schema_
     # "other" country, roles/educations never seen in training, NaN everywhere
@@ -241,16 +244,16 @@ def test_synthetic_salary_model_export_load(tmp_path):
         np.testing.assert_allclose(list(got.values()), list(expected.values()), rtol=0, atol=1e-6)
         assert baseline == pytest.approx(expected_baseline, rel=1e-12)
     # exporting twice gives the same bytes (reproducible artifacts)
-    assert _sklearn.export(model, tmp_path / "again") == artifacts
+    assert export.export(model, tmp_path / "again") == artifacts
 
 
 def test_the_shipped_model_passes_the_checks_its_load_skips():
-    # persistence.load() trusts the shipped folder once its sha256 matches and skips the
+    # runtime.load.load() trusts the shipped folder once its sha256 matches and skips the
     # structure and prediction checks; this is where they are run on it.
     folder = shipped_model_dir()
     artifacts = read_metadata(folder)["artifacts"]
     checked = CompiledModel.load(folder, artifacts=artifacts)  # raises if a check fails
-    trusted, _ = persistence.load()
+    trusted, _ = load.load()
     assert isinstance(trusted, CompiledModel)
     X = np.vstack([checked.background_, checked.schema_.encode_profiles([Profile(), Profile(country="DE", experience=4.0)])])
     np.testing.assert_array_equal(trusted.predict(X), checked.predict(X))
@@ -267,13 +270,13 @@ def test_a_damaged_shipped_model_is_still_refused(tmp_path, monkeypatch):
     data = bytearray((folder / FOREST_FILE).read_bytes())
     data[len(data) // 3] ^= 0x01
     (folder / FOREST_FILE).write_bytes(bytes(data))
-    monkeypatch.setattr(persistence, "shipped_model_dir", lambda: folder)
+    monkeypatch.setattr(load, "shipped_model_dir", lambda: folder)
     with pytest.raises(ModelError, match="sha256"):
-        persistence.load()
+        load.load()
 
 
 def test_damaged_files_are_refused(shipped, tmp_path):
-    artifacts = _sklearn.export(shipped, tmp_path)
+    artifacts = export.export(shipped, tmp_path)
     forest = tmp_path / FOREST_FILE
     data = bytearray(forest.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -290,13 +293,13 @@ def test_damaged_files_are_refused(shipped, tmp_path):
 
 
 def test_query_path_imports_no_sklearn_pandas_joblib(shipped, tmp_path):
-    _sklearn.export(shipped, tmp_path)
+    export.export(shipped, tmp_path)
     code = f"""
 import sys
 import numpy as np
 from mlsalary import explanations
 from mlsalary.profile import Profile
-from mlsalary.runtime.model import CompiledModel
+from mlsalary.runtime.compiled_model import CompiledModel
 model = CompiledModel.load({str(tmp_path)!r})
 x = model.schema_.encode_profiles([Profile(country="Germany", experience=5.0, skills=("python",))])
 q = model.predict(x)
@@ -311,9 +314,9 @@ print(heavy)
 
 def test_the_shipped_compiled_files_are_the_export_of_its_model_joblib(shipped, tmp_path):
     # models/forest.npz and forest.json are regenerated from model.joblib by export
-    # (persistence.recompile), byte for byte, and are in the current format version.
+    # (store.recompile), byte for byte, and are in the current format version.
     metadata = read_metadata(shipped_model_dir())
-    exported = _sklearn.export(shipped, tmp_path)
+    exported = export.export(shipped, tmp_path)
     assert exported == {name: metadata["artifacts"][name] for name in (FOREST_FILE, SCHEMA_FILE)}
     assert metadata["format_version"] == FORMAT_VERSION
 

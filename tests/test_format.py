@@ -12,15 +12,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from mlsalary import persistence
+from mlsalary.runtime import load
+from mlsalary.train import store
 from mlsalary.cli import app
 from mlsalary.errors import ModelError
-from mlsalary.features import schema_to_json
+from mlsalary.runtime.features import schema_to_json
 from mlsalary.profile import Profile
-from mlsalary.runtime import _sklearn, format
-from mlsalary.runtime.model import CompiledModel
+from mlsalary.runtime import format
+from mlsalary.train import export
+from mlsalary.runtime.compiled_model import CompiledModel
 
-SHIPPED = persistence.shipped_model_dir()
+SHIPPED = format.shipped_model_dir()
 runner = CliRunner()
 
 
@@ -56,7 +58,7 @@ def test_the_policy_is_written_down():
 
 
 def test_the_shipped_folder_is_the_current_version():
-    metadata = persistence.read_metadata(SHIPPED)
+    metadata = format.read_metadata(SHIPPED)
     assert list(metadata)[0] == "format_version" and metadata["format_version"] == format.FORMAT_VERSION == 2
     assert json.loads((SHIPPED / "forest.json").read_text())["format_version"] == format.FORMAT_VERSION
 
@@ -67,7 +69,7 @@ def write_version_1(model, folder: Path) -> Path:
     folder.mkdir(parents=True)
     arrays = {"background": np.asarray(model.background_, dtype=float)}
     for k, estimator in enumerate(model.estimators_):
-        arrays.update({f"m{k}_{name}": array for name, array in _sklearn.estimator_arrays(estimator).items()})
+        arrays.update({f"m{k}_{name}": array for name, array in export.estimator_arrays(estimator).items()})
     format._write_npz(folder / format.FOREST_FILE, arrays)
     document = {
         "format": format.FORMAT_NAME, "format_version": 1, "n_models": len(model.estimators_), "baseline": float(model.baseline_),
@@ -83,15 +85,15 @@ def write_version_1(model, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def version_1(tmp_path_factory):
-    model, _ = persistence.load(compiled=False)  # the scikit-learn model the shipped files come from
+    model, _ = store.load_trained()  # the scikit-learn model the shipped files come from
     return write_version_1(model, tmp_path_factory.mktemp("v1") / "model")
 
 
 def test_a_version_1_folder_loads_and_estimates_exactly_as_the_shipped_one(version_1):
-    metadata = persistence.read_metadata(version_1)
+    metadata = format.read_metadata(version_1)
     assert "format_version" not in metadata and format.folder_version(metadata, version_1) == format.LEGACY_VERSION == 1
-    old, _ = persistence.load(version_1)
-    new, _ = persistence.load()
+    old, _ = load.load(version_1)
+    new, _ = load.load()
     X = np.vstack([new.background_, new.schema_.encode_profiles([Profile(), Profile(country="DE", experience=5.0, role="ml-engineer")])])
     for method in ("walk", "auto"):
         np.testing.assert_array_equal(old.forest.raw(X, method=method), new.forest.raw(X, method=method))
@@ -133,8 +135,8 @@ def test_save_writes_the_current_version_first(tmp_path, monkeypatch):
             (Path(directory) / name).write_bytes(b"{}")
         return {name: format.artifact(Path(directory) / name) for name in format.COMPILED_FILES}
 
-    monkeypatch.setattr(_sklearn, "export", fake_export)
-    persistence.save({"stand-in": "model"}, tmp_path / "model", {"format_version": 0, "note": 1})  # type: ignore[typeddict-unknown-key]
+    monkeypatch.setattr(export, "export", fake_export)
+    store.save({"stand-in": "model"}, tmp_path / "model", {"format_version": 0, "note": 1})  # type: ignore[typeddict-unknown-key]
     written = json.loads((tmp_path / "model" / "metadata.json").read_text())
     assert list(written)[0] == "format_version" and written["format_version"] == format.FORMAT_VERSION
-    assert persistence.read_metadata(tmp_path / "model")["format_version"] == format.FORMAT_VERSION
+    assert format.read_metadata(tmp_path / "model")["format_version"] == format.FORMAT_VERSION

@@ -130,7 +130,7 @@ def real_estimator():
 def cli(real_estimator):
     """CliRunner.invoke with the model loaded once (the CLI would reload it on every call)."""
     from mlsalary.cli import app
-    from mlsalary.environment import Environment
+    from mlsalary.cli.environment import Environment
 
     def invoke(args, input=None):
         # The Environment carries the loaded model: the CLI would reload it on every call.

@@ -68,9 +68,9 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_graph_sees_function_level_and_package_imports():
     graph = import_graph()
-    assert "mlsalary.runtime.model" in graph["mlsalary.persistence"]  # imported inside load()
-    assert "mlsalary.runtime._sklearn" in graph["mlsalary.persistence"]  # from mlsalary.runtime import _sklearn
-    assert "mlsalary.quantiles" in graph["mlsalary.model"]
+    assert "mlsalary.runtime.compiled_model" in graph["mlsalary.runtime.load"]  # imported inside load()
+    assert "mlsalary.train.export" in graph["mlsalary.train.store"]  # from mlsalary.train import export
+    assert "mlsalary.runtime.quantiles" in graph["mlsalary.train.salary_model"]
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
@@ -79,12 +79,33 @@ def test_no_import_cycle_in_mlsalary():
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
-def test_the_query_path_does_not_import_training_code():
-    graph = import_graph()
-    reached, todo = set(), ["mlsalary.runtime.model"]
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    reached, todo = set(), [start]
     while todo:
         name = todo.pop()
         if name not in reached:
             reached.add(name)
             todo += graph[name]
-    assert not reached & {"mlsalary.runtime._sklearn", "mlsalary.model", "mlsalary.training", "mlsalary.persistence"}
+    return reached
+
+
+def test_runtime_never_imports_train():
+    # The layers of docs/architecture.md: a model folder is read and evaluated without the
+    # training code, directly or through anything runtime/ imports.
+    graph = import_graph()
+    for name in graph:
+        if name.startswith("mlsalary.runtime"):
+            trained = sorted(m for m in reachable(graph, name) if m.startswith("mlsalary.train"))
+            assert not trained, f"{name} reaches {trained}"
+
+
+def test_only_the_command_line_imports_the_command_line():
+    graph = import_graph()
+    for name, targets in graph.items():
+        if not name.startswith("mlsalary.cli") and name != "mlsalary.__main__":
+            assert not [t for t in targets if t.startswith("mlsalary.cli")], name
+
+
+def test_the_layer_check_can_fail():
+    graph = {"mlsalary.runtime.x": {"mlsalary.y"}, "mlsalary.y": {"mlsalary.train.z"}, "mlsalary.train.z": set()}
+    assert reachable(graph, "mlsalary.runtime.x") == {"mlsalary.runtime.x", "mlsalary.y", "mlsalary.train.z"}

@@ -32,7 +32,7 @@ def test_installed_estimate_works_from_any_folder(tmp_path):
 
 
 def test_installed_model_is_the_package_copy(tmp_path):
-    code = "from mlsalary import persistence; print(persistence.shipped_model_dir())"
+    code = "from mlsalary.runtime import format; print(format.shipped_model_dir())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
     assert "site-packages" in out or str(ROOT / "models") in out
 

@@ -212,10 +212,10 @@ def test_options_location_and_model_card():
 def test_a_model_without_a_location_table_says_so(tmp_path):
     import shutil
 
-    from mlsalary import persistence
+    from mlsalary.runtime import format
 
     folder = tmp_path / "model"
-    shutil.copytree(persistence.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("locations.json", "__init__.py", "__pycache__"))
+    shutil.copytree(format.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("locations.json", "__init__.py", "__pycache__"))
     metadata = json.loads((folder / "metadata.json").read_text())
     del metadata["artifacts"]["locations.json"]
     (folder / "metadata.json").write_text(json.dumps(metadata))
@@ -227,10 +227,10 @@ def test_a_model_without_a_location_table_says_so(tmp_path):
 def test_a_tampered_location_table_is_refused(tmp_path):
     import shutil
 
-    from mlsalary import persistence
+    from mlsalary.runtime import format
 
     folder = tmp_path / "model"
-    shutil.copytree(persistence.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    shutil.copytree(format.shipped_model_dir(), folder, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     path = folder / "locations.json"
     path.write_text(path.read_text().replace("San Francisco", "San Franzisco"))
     result = invoke("estimate", "--location", "Austin, TX", "--model", str(folder))
@@ -250,7 +250,7 @@ def test_help_and_options_do_not_import_place_data():
 
 @pytest.mark.data
 def test_oews_reader_matches_the_published_medians(data_dir, training_data):
-    from mlsalary import sources
+    from mlsalary.train import sources
 
     path = sources.find_oews_areas(data_dir)
     assert path is not None and path.name == "oews_may2025_by_area.csv"

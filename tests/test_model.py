@@ -12,7 +12,7 @@ import pytest
 
 from mlsalary import explanations, taxonomy
 from mlsalary.estimates import Estimator
-from mlsalary.model import SalaryModel, assign_split
+from mlsalary.train.salary_model import SalaryModel, assign_split
 from mlsalary.profile import FACTORS, Profile
 
 from synthetic import synthetic_table
@@ -40,7 +40,7 @@ def test_quantiles_never_cross_even_for_odd_inputs(model):
 
 def test_intervals_are_calibrated_on_fresh_rows(model):
     test = synthetic_table(4000, 4)
-    from mlsalary.model import table_to_columns
+    from mlsalary.train.salary_model import table_to_columns
 
     q = model.predict_log(model.schema_.encode_columns(table_to_columns(test)))
     y = np.log(test["comp_usd"].to_numpy())

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlsalary import sources, taxonomy
+from mlsalary import taxonomy
+from mlsalary.train import sources
 from mlsalary.errors import DataError
 
 from conftest import FIXTURES

@@ -19,15 +19,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlsalary import persistence, training
-from mlsalary.runtime import _sklearn
+from mlsalary.runtime import format
+from mlsalary.train import pipeline, store
+from mlsalary.train import export
 from mlsalary.cli import app
 from mlsalary.errors import OutputError
 from mlsalary.status import ExitStatus
 
 from conftest import ROOT
 
-SHIPPED = persistence.shipped_model_dir()
+SHIPPED = format.shipped_model_dir()
 SAMPLE_CSV = ROOT / "sample_data" / "profiles.csv"
 ENV = {**{k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}, "NO_COLOR": "1", "OMP_NUM_THREADS": "1"}
 
@@ -55,13 +56,13 @@ def partial_folders(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.endswith(".partial") or p.name.endswith(".old"))
 
 
-# -- persistence.save on its own (a stand-in model: no training) -------------------------------
+# -- store.save on its own (a stand-in model: no training) -------------------------------
 
 
 def fake_export(model, directory):
     (Path(directory) / "forest.npz").write_bytes(b"new arrays")
     (Path(directory) / "forest.json").write_text('{"new": true}\n')
-    return {name: {"sha256": persistence.file_sha256(Path(directory) / name), "bytes": 1} for name in ("forest.npz", "forest.json")}
+    return {name: {"sha256": format.file_sha256(Path(directory) / name), "bytes": 1} for name in ("forest.npz", "forest.json")}
 
 
 def full_disk(*args, **kwargs):
@@ -69,22 +70,22 @@ def full_disk(*args, **kwargs):
 
 
 def test_save_into_a_new_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(_sklearn, "export", fake_export)
-    metadata = persistence.save({"stand-in": "model"}, tmp_path / "new" / "model", {"note": 1})
+    monkeypatch.setattr(export, "export", fake_export)
+    metadata = store.save({"stand-in": "model"}, tmp_path / "new" / "model", {"note": 1})
     folder = tmp_path / "new" / "model"
     assert sorted(p.name for p in folder.iterdir()) == ["forest.json", "forest.npz", "metadata.json", "model.joblib"]
-    assert persistence.read_metadata(folder)["model_version"] == metadata["model_version"]
+    assert format.read_metadata(folder)["model_version"] == metadata["model_version"]
     assert partial_folders(tmp_path / "new") == []
 
 
 def test_save_replaces_a_model_folder_whole_and_keeps_other_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(_sklearn, "export", fake_export)
+    monkeypatch.setattr(export, "export", fake_export)
     folder = shipped_copy(tmp_path / "models")
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "x.pyc").write_bytes(b"cache")
     folder.chmod(0o750)
     old = snapshot(folder)
-    persistence.save({"stand-in": "model"}, folder, {"note": 1})
+    store.save({"stand-in": "model"}, folder, {"note": 1})
     new = snapshot(folder)
     assert set(new) == set(old)
     assert new["__init__.py"] == old["__init__.py"] and new["__pycache__/x.pyc"] == old["__pycache__/x.pyc"]
@@ -98,13 +99,13 @@ def test_save_replaces_a_model_folder_whole_and_keeps_other_files(tmp_path, monk
 def test_a_failed_save_leaves_the_previous_model_as_it_was(tmp_path, monkeypatch, step):
     import joblib
 
-    monkeypatch.setattr(_sklearn, "export", full_disk if step == "export" else fake_export)
+    monkeypatch.setattr(export, "export", full_disk if step == "export" else fake_export)
     if step == "joblib":
         monkeypatch.setattr(joblib, "dump", full_disk)
     folder = shipped_copy(tmp_path / "models")
     before = snapshot(folder)
     with pytest.raises(OutputError) as raised:
-        persistence.save({"stand-in": "model"}, folder, {"note": 1})
+        store.save({"stand-in": "model"}, folder, {"note": 1})
     message = str(raised.value)
     assert message == f"cannot write the model to '{folder}': No space left on device; '{folder}' was left as it was"
     assert snapshot(folder) == before
@@ -113,10 +114,10 @@ def test_a_failed_save_leaves_the_previous_model_as_it_was(tmp_path, monkeypatch
 
 def test_save_without_an_atomic_exchange_still_replaces_the_folder(tmp_path, monkeypatch):
     # Where renameat2(RENAME_EXCHANGE) is missing, two renames do the swap.
-    monkeypatch.setattr(_sklearn, "export", fake_export)
-    monkeypatch.setattr(persistence, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(export, "export", fake_export)
+    monkeypatch.setattr(store, "_exchange", lambda a, b: False)
     folder = shipped_copy(tmp_path / "models")
-    persistence.save({"stand-in": "model"}, folder, {"note": 1})
+    store.save({"stand-in": "model"}, folder, {"note": 1})
     assert (folder / "forest.npz").read_bytes() == b"new arrays" and (folder / "__init__.py").is_file()
     assert partial_folders(tmp_path) == []
 
@@ -124,9 +125,9 @@ def test_save_without_an_atomic_exchange_still_replaces_the_folder(tmp_path, mon
 def test_save_refuses_a_folder_that_holds_no_model(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(OutputError, match="holds other files and no model"):
-        persistence.save({"stand-in": "model"}, tmp_path, {})
+        store.save({"stand-in": "model"}, tmp_path, {})
     with pytest.raises(OutputError, match="exists and is not a folder"):
-        persistence.save({"stand-in": "model"}, tmp_path / "notes.txt", {})
+        store.save({"stand-in": "model"}, tmp_path / "notes.txt", {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -134,7 +135,7 @@ def test_save_refuses_a_folder_that_holds_no_model(tmp_path):
 
 
 def test_train_refuses_a_bad_out_before_training(tmp_path, monkeypatch):
-    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained despite a bad --out"))
+    monkeypatch.setattr(pipeline, "train", lambda *a, **k: pytest.fail("trained despite a bad --out"))
     (tmp_path / "notes.txt").write_text("mine")
     result = CliRunner().invoke(app, ["train", "--data", str(tmp_path), "--out", str(tmp_path)], env={"NO_COLOR": "1"})
     assert result.exit_code == int(OutputError.exit_status) == 1
@@ -143,8 +144,8 @@ def test_train_refuses_a_bad_out_before_training(tmp_path, monkeypatch):
 
 
 def test_train_onto_a_full_disk_is_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(_sklearn, "export", full_disk)
-    monkeypatch.setattr(training, "train", lambda data, out, progress=None: persistence.save({"stand-in": "model"}, out, {}))
+    monkeypatch.setattr(export, "export", full_disk)
+    monkeypatch.setattr(pipeline, "train", lambda data, out, progress=None: store.save({"stand-in": "model"}, out, {}))
     folder = shipped_copy(tmp_path / "models")
     before = snapshot(folder)
     result = CliRunner().invoke(app, ["train", "--data", str(tmp_path), "--out", str(folder)], env={"NO_COLOR": "1"})
@@ -167,20 +168,20 @@ def _pause():
     time.sleep(600)
 
 if _stage == "training":
-    from mlsalary.model import SalaryModel
+    from mlsalary.train.salary_model import SalaryModel
     _fit = SalaryModel.fit
     def fit(self, *args, **kwargs):
         _pause()
         return _fit(self, *args, **kwargs)
     SalaryModel.fit = fit
 elif _stage == "writing":
-    from mlsalary.runtime import _sklearn
-    _export = _sklearn.export
-    def export(model, directory):
+    from mlsalary.train import export as export_module
+    _export = export_module.export
+    def paused_export(model, directory):
         written = _export(model, directory)  # model.joblib and forest.* are in the new folder
         _pause()
         return written
-    _sklearn.export = export
+    export_module.export = paused_export
 '''
 
 
@@ -241,11 +242,11 @@ def test_killed_train_leaves_the_previous_model_loadable(tmp_path, survey, stage
 
 def test_completed_train_replaces_the_model_folder(tmp_path, survey):
     folder = shipped_copy(tmp_path / "models")
-    old_version = persistence.read_metadata(folder)["model_version"]
+    old_version = format.read_metadata(folder)["model_version"]
     result = subprocess.run(train_command(survey, folder), env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert f"Wrote {folder}/" in result.stderr
-    metadata = persistence.read_metadata(folder)
+    metadata = format.read_metadata(folder)
     assert metadata["model_version"] != old_version and metadata["training_data"]["split_rows"]["train"] > 500
     assert (folder / "__init__.py").read_bytes() == (SHIPPED / "__init__.py").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["models"]  # no temporary folder left

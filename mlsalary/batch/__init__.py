@@ -17,7 +17,7 @@ from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
     _from_key, canonical_column, map_header, output_columns,
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
-from mlsalary.batch.estimate import Outcome, Pending, estimate_columns, estimate_rows
+from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
 from mlsalary.batch.writer import _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
 CHUNK_ROWS = 8192

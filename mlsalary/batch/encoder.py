@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mlsalary.errors import InputError
-from mlsalary.features import OTHER_COUNTRY
+from mlsalary.runtime.features import OTHER_COUNTRY
 from mlsalary.factors import NUMERIC_FACTORS
 from mlsalary.profile import _cached_field
 

@@ -16,7 +16,7 @@ from typing import IO, Any, Iterator
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS, FIELDS, REGISTRY
 from mlsalary.profile import show_value
-from mlsalary.quantiles import QUANTILE_NAMES
+from mlsalary.runtime.quantiles import QUANTILE_NAMES
 
 # Columns read from the input: the factors, a location, and an optional offer to check.
 INPUT_COLUMNS = FIELDS + ("offer",)

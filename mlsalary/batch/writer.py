@@ -12,7 +12,7 @@ from mlsalary import negotiation
 from mlsalary.batch.readers import SUPPORT_COLUMNS
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
-from mlsalary.quantiles import QUANTILE_NAMES
+from mlsalary.runtime.quantiles import QUANTILE_NAMES
 
 
 def _csv_row(cells: list, end: str = "\n") -> str:

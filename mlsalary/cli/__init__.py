@@ -3,12 +3,9 @@
 Data goes to stdout, messages and progress to stderr. Every failure ends with a one-line
 message and an ExitStatus, never a traceback.
 
-    app.py       the Typer app, errors, Environment, shared options, entry point `main`
-                 (the console script, mlsalary/__main__.py, readies the process and calls it)
-    estimate.py  estimate, batch
-    info.py      options, info
-    training.py  train, evaluate
-    explore.py   compare, trend, figures
+The modules are listed in docs/architecture.md (the command modules: estimate.py for estimate
+and batch, explore.py for compare, trend and figures, info.py for options and info,
+training.py for train and evaluate).
 
 Add a command in the module of its kind (or a new one imported below): `@app.command`, and
 the shared decorators `profile_options` (the registry's factors) and `output_options`.

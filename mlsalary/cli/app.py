@@ -16,8 +16,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from typer._click.exceptions import ClickException as _ClickException  # Typer >= 0.26 vendors Click
 
-from mlsalary.environment import Environment
-from mlsalary import output
+from mlsalary.cli.environment import Environment
+from mlsalary.cli import output
 from mlsalary.errors import InputError, MlsalaryError
 from mlsalary.factors import REGISTRY, Factor
 from mlsalary.status import ExitStatus

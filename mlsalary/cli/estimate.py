@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
-from mlsalary.environment import Environment
+from mlsalary.cli.environment import Environment
 from mlsalary.errors import InputError
 from mlsalary.status import ExitStatus
 
@@ -74,7 +74,8 @@ def estimate(
     given", and the range covers every answer people gave to it (it gets wider, never
     biased). Not given factors contribute nothing.
     """
-    from mlsalary import negotiation, render
+    from mlsalary import negotiation
+    from mlsalary.cli import render
 
     changes = [negotiation.parse_change(text) for text in what_if or ()]
     for change in changes:

@@ -62,12 +62,12 @@ def compare(
     the change of the median against the first row. Each row is exactly what `estimate`
     gives for that profile.
     """
-    from mlsalary import compare as compare_module
-    from mlsalary import render
+    from mlsalary import explore
+    from mlsalary.cli import render
 
-    varied = [compare_module.parse_by(text) for text in by]
+    varied = [explore.parse_by(text) for text in by]
     estimator = load_estimator(model, trust_model)
-    rows = compare_module.compare(estimator, profile, varied)
+    rows = explore.compare(estimator, profile, varied)
     conversion = _conversion(estimator, currency, per)
     if conversion is not None:
         from mlsalary.currency import convert_rows
@@ -111,12 +111,12 @@ def trend(
     year (Stack Overflow: total compensation; aijobs.net: salary), with the training rows
     behind the year; years with under 1,000 rows are marked thin. The past, not a forecast.
     """
-    from mlsalary import compare as compare_module
-    from mlsalary import render
+    from mlsalary import explore
+    from mlsalary.cli import render
 
     estimator = load_estimator(model, trust_model)
-    rows = compare_module.trend(estimator, profile)
-    sentence = compare_module.trend_sentence(rows)
+    rows = explore.trend(estimator, profile)
+    sentence = explore.trend_sentence(rows)
     if output == "json":
         write_data({"rows": rows, "summary": sentence})
         return
@@ -154,12 +154,12 @@ def figures(
     median, p90) with the training respondents behind it (n; thin under 30), exactly what
     `estimate` gives for that profile.
     """
-    from mlsalary import compare as compare_module
-    from mlsalary import render
+    from mlsalary import explore
+    from mlsalary.cli import render
 
     profile = build_profile(role=role, country=country)
     estimator = load_estimator(model, trust_model)
-    sections = compare_module.figures(estimator, profile)
+    sections = explore.figures(estimator, profile)
     conversion = _conversion(estimator, currency, per)
     if conversion is not None:
         from mlsalary.currency import convert_rows

@@ -37,13 +37,15 @@ def options(
 
     Reads only the model's metadata: instant, no model loading.
     """
-    from mlsalary import catalog, persistence, render
+    from mlsalary import catalog
+    from mlsalary.cli import render
+    from mlsalary.runtime.format import read_metadata, shipped_model_dir
 
-    metadata = persistence.read_metadata(persistence.shipped_model_dir())
+    metadata = read_metadata(shipped_model_dir())
     if factor is not None:
         factor = catalog.check_factor(factor, VALUE_FACTORS)
     if factor == "location":
-        data = catalog.location_options(persistence.shipped_model_dir())
+        data = catalog.location_options(shipped_model_dir())
     else:
         data = catalog.options(metadata, factor)
     env = get_env()
@@ -62,9 +64,11 @@ def info(output: str = "table", model: ModelOption = None):
     Every figure comes from the model's metadata, written when the model was trained and
     evaluated on its held-out split (`mlsalary evaluate` reproduces them).
     """
-    from mlsalary import catalog, persistence, render
+    from mlsalary import catalog
+    from mlsalary.cli import render
+    from mlsalary.runtime.format import read_metadata, shipped_model_dir
 
-    metadata = persistence.read_metadata(model if model is not None else persistence.shipped_model_dir())
+    metadata = read_metadata(model if model is not None else shipped_model_dir())
     card = catalog.model_card(metadata)
     env = get_env()
     if output == "json":

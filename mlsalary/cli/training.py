@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlsalary.output import json_text
+from mlsalary.cli.output import json_text
 
 
 from mlsalary.cli.app import (
@@ -42,12 +42,12 @@ def train(
     split, calibrates the ranges on the calibration split and records held-out metrics in
     the metadata. The same data always gives the same model.
     """
-    from mlsalary import persistence, training
+    from mlsalary.train import pipeline, store
 
-    persistence.check_output_dir(out)  # refuse a bad --out now, not after the training
+    store.check_output_dir(out)  # refuse a bad --out now, not after the training
     steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating"]
     with _progress(len(steps)) as advance:
-        metadata = training.train(data, out, progress=advance)
+        metadata = pipeline.train(data, out, progress=advance)
     unmapped = metadata["training_data"]["unmapped_labels"]
     if unmapped:
         print_note(f"[yellow]Warning:[/yellow] labels with no mapping (treated as unknown): {json.dumps(unmapped)[:500]}")
@@ -78,7 +78,7 @@ def evaluate(
     each source's bias against the reference estimate, and skill and industry effects beside
     the data's adjusted effects.
     """
-    from mlsalary import evaluation, sources, training
+    from mlsalary.train import evaluation, pipeline, sources
 
     estimator = load_estimator(model, trust_model)
     data_set = sources.load_training_data(data)
@@ -88,7 +88,7 @@ def evaluate(
             "[yellow]Warning:[/yellow] this data is not the data the model was trained on "
             "(fingerprints differ): the test split may overlap its training rows."
         )
-    parts = training.split_data(data_set)
+    parts = pipeline.split_data(data_set)
     report = evaluation.evaluate(estimator.model, parts["train"], parts["test"])
     report["model_version"] = estimator.version
     markdown = evaluation.to_markdown(report)

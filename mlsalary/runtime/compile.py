@@ -1,6 +1,6 @@
 """The forest's tables, built once when a model is exported (format version 2).
 
-Input: per quantile model, the node arrays that `_sklearn.estimator_arrays` makes and format
+Input: per quantile model, the node arrays that `train/export.estimator_arrays` makes and format
 version 1 stored (PER_NODE & co. below: children, thresholds, a 256-column go-left table per
 categorical split). Output: the arrays of a version 2 forest.npz (format.FOREST_ARRAYS),
 which runtime/forest.py evaluates as they are, so a load builds nothing:
@@ -26,7 +26,7 @@ import numpy as np
 from mlsalary.errors import ModelError
 from mlsalary.runtime.format import FOREST_ARRAYS, FOREST_FILE, N_CODES
 
-# The arrays of one compiled estimator in version 1 (see _sklearn.estimator_arrays): one entry per node.
+# The arrays of one compiled estimator in version 1 (see train/export.estimator_arrays): one entry per node.
 PER_NODE = ("value", "feature", "threshold", "missing_left", "left", "right", "is_leaf", "is_categorical", "cat_row")
 INTEGER = ("feature", "left", "right", "cat_row", "roots", "cat_columns", "cat_offsets", "n_features")
 REQUIRED = PER_NODE + ("baseline", "roots", "cat_table", "cat_columns", "cat_values", "cat_offsets", "n_features")

@@ -53,6 +53,12 @@ SCHEMA_FILE = "forest.json"
 COMPILED_FILES = (FOREST_FILE, SCHEMA_FILE)
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "retrain it with `mlsalary train --data DIR` (see README, section Data)"
+# A folder without compiled files holds only the pickle, which is opened for the shipped model
+# or a trusted folder only.
+UNTRUSTED = (
+    "refusing to load '{folder}': model files are pickles, and unpickling runs code; "
+    "pass --trust-model if you made this model yourself or trust whoever did"
+)
 
 FORMAT_NAME = "mlsalary-forest"
 N_MODELS = 5  # one per quantile, as in SalaryModel

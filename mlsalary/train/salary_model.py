@@ -19,7 +19,7 @@ too few calibration rows uses its role family's margins, and failing that everyo
 Quantiles never cross: the median is the p50 model itself, and every outer bound is clipped
 to be at least as wide as the bound inside it. Clipping only ever widens an interval, so the
 conformal coverage guarantee is kept. The quantile levels, uncrossing and widening live in
-quantiles.py, shared with the compiled model (runtime/model.py).
+runtime/quantiles.py, shared with the compiled model (runtime/compiled_model.py).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from mlsalary.features import FeatureSchema
+from mlsalary.runtime.features import FeatureSchema
 from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
 from mlsalary.profile import Profile
-from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
+from mlsalary.runtime.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
 
 SPLIT_FRACTIONS = {"train": 0.70, "calibration": 0.15, "test": 0.15}
 

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlsalary.features import BAND_EDGES, BAND_LABELS, ML_ROLES, role_family
-from mlsalary.model import table_to_columns
+from mlsalary.runtime.features import BAND_EDGES, BAND_LABELS, ML_ROLES, role_family
+from mlsalary.train.salary_model import table_to_columns
 from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
-from mlsalary.quantiles import INTERVALS, QUANTILES
+from mlsalary.runtime.quantiles import INTERVALS, QUANTILES
 
 MIN_CELL = 30
 MIN_SEGMENT = 100

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from mlsalary.errors import ModelError
-from mlsalary.features import FeatureSchema
-from mlsalary.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, widen
-from mlsalary.features import schema_from_json
+from mlsalary.runtime.features import FeatureSchema
+from mlsalary.runtime.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, widen
+from mlsalary.runtime.features import schema_from_json
 from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, one_line, parse_document, read_npz, read_verified
 from mlsalary.runtime.forest import Forest
 
@@ -94,7 +94,7 @@ class CompiledModel:
         Catches what the array checks cannot see, such as conformal margins missing for the
         groups queries fall in, or a schema that does not encode.
         """
-        from mlsalary.features import ML_ROLES
+        from mlsalary.runtime.features import ML_ROLES
         from mlsalary.profile import Profile
 
         if not np.isfinite(self.baseline_):

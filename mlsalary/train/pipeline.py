@@ -11,10 +11,11 @@ import platform
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from mlsalary import __version__, evaluation, locations, persistence, sources, taxonomy
-from mlsalary.model import SalaryModel, assign_split
+from mlsalary import __version__, locations, taxonomy
+from mlsalary.train import evaluation, sources, store
+from mlsalary.train.salary_model import SalaryModel, assign_split
 from mlsalary.factors import FACTORS, LABELLED_FACTORS
-from mlsalary.quantiles import QUANTILES
+from mlsalary.runtime.quantiles import QUANTILES
 from mlsalary.runtime.format import ModelMetadata
 
 Progress = Callable[[str], None]
@@ -49,7 +50,7 @@ def train(data_dir, out_dir, progress: Progress | None = None, **params) -> Mode
             "nearest the role (Software Developers when not released, top-coded or no role); all five quantiles shift alike",
             "validated": False,
         }
-    return persistence.save(model, out_dir, metadata, files)
+    return store.save(model, out_dir, metadata, files)
 
 
 def estimates_text(model: SalaryModel) -> str:

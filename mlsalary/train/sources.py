@@ -34,7 +34,7 @@ import pandas as pd
 from mlsalary import taxonomy
 from mlsalary.errors import DataError
 from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS
-from mlsalary.persistence import file_sha256
+from mlsalary.runtime.format import file_sha256
 from mlsalary.profile import YEARS_TEXT
 
 COMP_WINDOW = (5_000.0, 500_000.0)

@@ -1,13 +1,14 @@
-"""Saving and loading a trained model with the metadata that pins what it was trained on.
+"""Writing a model folder (and opening a trained model's pickle): the train-time half of the
+model folder format; the query-time half is runtime/load.py.
 
 A model folder holds `model.joblib` (the fitted SalaryModel, the source of truth),
 `forest.npz` + `forest.json` (the same model compiled to plain arrays: see runtime/) and
 `metadata.json` with the sha256 of each (the format and its versions: runtime/format.py).
 A folder is written whole or not at all (see save).
-Queries load the compiled form: no unpickling and no
-scikit-learn import, so loading is fast and a model folder is data, not code. A folder with
-only `model.joblib` is unpickled only if it is the shipped one or the user trusts it, after
-its sha256 and scikit-learn version are checked.
+Queries load the compiled form (runtime/load.py): no unpickling and no scikit-learn import, so
+loading is fast and a model folder is data, not code. A folder with only `model.joblib` is
+unpickled (load_trained) only if it is the shipped one or the user trusts it, after its sha256
+and scikit-learn version are checked.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import json
 import os
 import shutil
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
 from mlsalary.errors import ModelError, OutputError
-from mlsalary.runtime.format import (  # noqa: F401  (read_metadata, shipped_model_dir: re-exported)
-    COMPILED_FILES, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RETRAIN_HINT, ModelMetadata, artifact, file_sha256,
-    folder_version, one_line, read_metadata, shipped_model_dir,
+from mlsalary.runtime.format import (
+    COMPILED_FILES, FORMAT_VERSION, METADATA_FILE, MODEL_FILE, RETRAIN_HINT, UNTRUSTED, ModelMetadata, artifact, file_sha256,
+    one_line, read_metadata, shipped_model_dir,
 )
 # Optional data files a model folder may carry, listed with their sha256 in the artifacts like
 # the model files: the OEWS location table (see locations.py).
@@ -73,11 +75,11 @@ def recompile(directory: str | Path | None = None, *, trusted: bool = False) -> 
     """Rewrite a model folder's compiled files in this mlsalary's format, from its model.joblib.
 
     The same model, no retrain: model.joblib and the data files are kept byte for byte (so the
-    model_version stays), forest.npz and forest.json are exported again (runtime/_sklearn.py),
+    model_version stays), forest.npz and forest.json are exported again (train/export.py),
     and metadata.json gets the current format version and their sha256. Atomic, like save.
     Without `directory`, the shipped model (models/ in a checkout).
     """
-    model, metadata = load(directory, trusted=trusted, compiled=False)
+    model, metadata = load_trained(directory, trusted=trusted)
     folder = shipped_model_dir() if directory is None else Path(directory)
     artifacts = metadata.get("artifacts", {})
     files = {}
@@ -119,12 +121,12 @@ def _staged(directory: str | Path, write) -> ModelMetadata:
 
 def _write_rest(model, folder: Path, metadata: ModelMetadata, files: dict[str, bytes]) -> ModelMetadata:
     """Beside model.joblib in `folder`: the compiled files, the data files and metadata.json."""
-    from mlsalary.runtime import _sklearn
+    from mlsalary.train import export
 
     metadata = cast(ModelMetadata, {"format_version": FORMAT_VERSION, **metadata})
     metadata["format_version"] = FORMAT_VERSION  # first in the file, whatever was passed
     metadata["artifacts"] = {MODEL_FILE: artifact(folder / MODEL_FILE)}
-    metadata["artifacts"].update(_sklearn.export(model, folder))
+    metadata["artifacts"].update(export.export(model, folder))
     for name, content in files.items():
         (folder / name).write_bytes(content)
         metadata["artifacts"][name] = artifact(folder / name)
@@ -178,26 +180,19 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def load(directory: str | Path | None = None, *, trusted: bool = False, compiled: bool = True):
-    """Verify and load a model folder. Returns (model, metadata).
+def load_trained(directory: str | Path | None = None, *, trusted: bool = False):
+    """Verify and unpickle a model folder's SalaryModel (model.joblib). Returns (model, metadata).
 
-    By default the compiled form (plain arrays) is loaded when the folder has one; with
-    compiled=False, the pickled SalaryModel, which is unpickled only for the shipped model or
-    with trusted=True.
+    Unpickling runs code: only the shipped model, or a folder with trusted=True, is opened, and
+    only after its sha256 and scikit-learn version are checked. Queries load the compiled form
+    instead (runtime/load.py).
     """
     shipped = directory is None
     folder = shipped_model_dir() if directory is None else Path(directory)
     metadata = read_metadata(folder)
     artifacts = metadata.get("artifacts", {})
-    if compiled and all(name in artifacts for name in COMPILED_FILES):
-        from mlsalary.runtime.model import CompiledModel
-
-        return CompiledModel.load(folder, artifacts=artifacts, shipped=shipped), metadata
     if not shipped and not trusted:
-        raise ModelError(
-            f"refusing to load '{folder}': model files are pickles, and unpickling runs code; "
-            "pass --trust-model if you made this model yourself or trust whoever did"
-        )
+        raise ModelError(UNTRUSTED.format(folder=folder))
     path = folder / MODEL_FILE
     entry = artifacts.get(MODEL_FILE)
     expected = entry.get("sha256") if entry else None
@@ -220,14 +215,41 @@ def load(directory: str | Path | None = None, *, trusted: bool = False, compiled
         )
     import joblib
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _moved_modules():
         warnings.simplefilter("error")  # an InconsistentVersionWarning must not pass silently
         try:
             model = joblib.load(path)
         except Exception as error:  # a damaged pickle can raise nearly anything
             raise ModelError(f"cannot load '{path}': {one_line(error)}; {RETRAIN_HINT}") from None
-    from mlsalary.model import SalaryModel
+    from mlsalary.train.salary_model import SalaryModel
 
     if not isinstance(model, SalaryModel):
         raise ModelError(f"'{path}' does not hold an mlsalary model (it holds a {type(model).__name__}); {RETRAIN_HINT}")
     return model, metadata
+
+
+# A pickle names each class by the module that defined it when it was saved. Models saved before
+# the package took its train/ and runtime/ folders (mlsalary 0.1.0, format version 2, the
+# shipped model among them) name these modules; each is read as the module that now defines the
+# same class. A module moved again is added here, never removed while such folders load.
+MOVED_MODULES = {
+    "mlsalary.model": "mlsalary.train.salary_model",
+    "mlsalary.features": "mlsalary.runtime.features",
+    "mlsalary.quantiles": "mlsalary.runtime.quantiles",
+}
+
+
+@contextmanager
+def _moved_modules():
+    """While a pickle loads, the old module names stand for the modules now defining the classes."""
+    import importlib
+    import sys
+
+    added = [old for old in MOVED_MODULES if old not in sys.modules]
+    for old in added:
+        sys.modules[old] = importlib.import_module(MOVED_MODULES[old])
+    try:
+        yield
+    finally:
+        for old in added:
+            sys.modules.pop(old, None)

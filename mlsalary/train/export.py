@@ -5,7 +5,7 @@ model (`_predictors`, `_bin_mapper`, `_preprocessor`, `_baseline_prediction`, `_
 as skops keeps it in io/_sklearn.py: a new scikit-learn version is checked against this one
 module. `export(model, directory)` turns a fitted SalaryModel into `forest.npz` and
 `forest.json` (runtime/format.py), through the tables of runtime/compile.py; the query path
-(runtime/forest.py, runtime/model.py) never imports scikit-learn. Routing follows scikit-learn:
+(runtime/forest.py, runtime/compiled_model.py) never imports scikit-learn. Routing follows scikit-learn:
 
 - categorical columns are first ordinal-encoded (the estimator's internal OrdinalEncoder):
   a value is replaced by its index among the categories seen in training; an unseen value
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlsalary.features import schema_to_json
+from mlsalary.runtime.features import schema_to_json
 from mlsalary.runtime.compile import compile_forest
 from mlsalary.runtime.format import N_CODES, Artifact, write_compiled
 
