@@ -150,10 +150,10 @@ def _largest_metros(estimator: Estimator, n: int) -> list[str]:
     table = getattr(estimator, "locations", None)
     if table is None:
         return []
-    from mlsalary.locations import FALLBACK_OCCUPATION
+    from mlsalary.locations import OCCUPATION
 
     metros = [a for a in table.areas.values() if a["type"] == "metro"]
-    metros.sort(key=lambda a: -((a["occupations"].get(FALLBACK_OCCUPATION) or {}).get("employment") or 0))
+    metros.sort(key=lambda a: -((a["occupations"].get(OCCUPATION) or {}).get("employment") or 0))
     return [a["name"] for a in metros[:n]]
 
 __all__ = ["THIN_SUPPORT", "compare", "figures", "parse_by", "trend", "trend_sentence"]

@@ -2,9 +2,9 @@
 relative wage difference of that area.
 
 The surveys hold no US metro, so location is not a model feature. A US location shifts the
-model's US estimate by the ratio of the area's OEWS annual median wage to the national one, for
-the OEWS occupation nearest the role (ROLE_OCCUPATIONS). OEWS is employers' base wages (no bonus,
-no equity), May 2025: used only as a relative difference, and not validated against survey pay.
+model's US estimate by the ratio of the area's OEWS annual median wage to the national one, in
+the Software Developers cells for every role (OCCUPATION). OEWS is employers' base wages (no
+bonus, no equity), May 2025: used only as a relative difference.
 
 Accepted place names (`resolve`):
     - US states, by name or postal code ("Texas", "TX");
@@ -44,20 +44,20 @@ RETRAIN_HINT = (
 )
 NO_TABLE = "this model has no location table; " + RETRAIN_HINT
 
-# The OEWS occupations (SOC codes) and, written once, the one nearest each role. The first
-# occupation released for the area is used; Software Developers is the fallback of every role.
+# The OEWS occupations (SOC codes) locations.json keeps, and the one whose area ratios place
+# every role. The Software Developers cells are large everywhere, and their ratios match the
+# differences between states that the same employers offer in the H-1B filings better than the
+# Data Scientists or the Research Scientists cells do, for ML and data-science titles too (the
+# evidence, with its rows: README, section Location). The smaller cells are kept in the table
+# for comparison, not used.
 OCCUPATIONS = {
     "15-1252": "Software Developers",
     "15-2051": "Data Scientists",
     "15-1221": "Computer and Information Research Scientists",
 }
-FALLBACK_OCCUPATION = "15-1252"
-ROLE_OCCUPATIONS: dict[str, tuple[str, ...]] = {
-    "ml-engineer": ("15-1221", FALLBACK_OCCUPATION),
-    "ml-researcher": ("15-1221", FALLBACK_OCCUPATION),
-    "data-scientist": ("15-2051", FALLBACK_OCCUPATION),
-    "data-scientist-or-ml": ("15-2051", FALLBACK_OCCUPATION),
-}
+OCCUPATION = "15-1252"
+# An area cell with fewer employees than this is called small in the reading.
+SMALL_CELL = 1_000
 
 # Common names of places that are neither a metro's title nor a city of that name: one small
 # table. Values are OEWS area names (metros) or state names.
@@ -140,6 +140,8 @@ class Adjustment:
     @property
     def text(self) -> str:
         people = f"{self.employment:,}" if self.employment else "an unreleased number of"
+        if self.employment and self.employment < SMALL_CELL:
+            people = f"a small cell: {people}"
         return (
             f"Location: {self.location.label} pays {OCCUPATIONS[self.occupation]} "
             f"{self.ratio:.2f}x the national median wage (BLS OEWS May 2025, {people} employees); "
@@ -191,17 +193,16 @@ class Table:
             raise InputError("location", f"this model's location table has no area {code}; {RETRAIN_HINT}")
         return Location(code, area["name"], area["type"], area["states"][0])
 
-    def adjustment(self, location: Location, role: str | None) -> Adjustment:
-        """The area's ratio for the occupation nearest the role (Software Developers when the
-        occupation's cell is not released or top-coded, or the role is not given)."""
+    def adjustment(self, location: Location, role: str | None = None) -> Adjustment:
+        """The area's ratio: its Software Developers median over the national one, for every
+        role (OCCUPATION says why); `role` is accepted for the callers' symmetry and not used."""
         area = self.areas.get(location.code)
         if area is None:
             raise InputError("location", f"this model's location table has no area {location.code} ({location.name}); {RETRAIN_HINT}")
-        for soc in ROLE_OCCUPATIONS.get(role or "", (FALLBACK_OCCUPATION,)):
-            cell = area["occupations"].get(soc) or {}
-            national = self.national.get(soc) or {}
-            if cell.get("median") and national.get("median"):
-                return Adjustment(location, soc, cell["median"] / national["median"], cell["median"], national["median"], cell.get("employment"))
+        cell = area["occupations"].get(OCCUPATION) or {}
+        national = self.national.get(OCCUPATION) or {}
+        if cell.get("median") and national.get("median"):
+            return Adjustment(location, OCCUPATION, cell["median"] / national["median"], cell["median"], national["median"], cell.get("employment"))
         raise InputError("location", f"location {location.name}: OEWS releases no median wage there")  # (the table keeps only areas with one)
 
     def states(self) -> dict[str, str]:

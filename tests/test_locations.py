@@ -85,16 +85,30 @@ def test_a_typo_gets_did_you_mean():
         locations.resolve("Georgiaa", locations.shipped_table())
 
 
-def test_adjustment_uses_the_occupation_nearest_the_role_with_fallback():
+def test_every_role_is_placed_by_the_software_developers_cell():
     sf = TINY.location("0041860")
-    assert TINY.adjustment(sf, "ml-engineer").occupation == "15-1221"
-    assert TINY.adjustment(sf, "ml-engineer").ratio == pytest.approx(1.5)
-    assert TINY.adjustment(sf, "data-scientist").ratio == pytest.approx(1.5)
-    assert TINY.adjustment(sf, None).occupation == "15-1252"
-    assert TINY.adjustment(sf, "backend").ratio == pytest.approx(1.5)
-    portland = TINY.location("0038900")  # research scientists not released there: Software Developers
-    adjustment = TINY.adjustment(portland, "ml-engineer")
-    assert adjustment.occupation == "15-1252" and adjustment.ratio == pytest.approx(1.1)
+    for role in ("ml-engineer", "data-scientist", "backend", None):
+        adjustment = TINY.adjustment(sf, role)
+        assert adjustment.occupation == "15-1252" and adjustment.ratio == pytest.approx(1.5)
+    portland = TINY.location("0038900")
+    assert TINY.adjustment(portland, "ml-engineer").ratio == pytest.approx(1.1)
+
+
+def test_a_small_cell_is_called_small_in_the_reading():
+    adjustment = TINY.adjustment(TINY.location("0041860"))
+    assert "a small cell" not in adjustment.text
+    small = locations.Adjustment(adjustment.location, "15-1252", 1.2, 120_000, 100_000, 110)
+    assert "(BLS OEWS May 2025, a small cell: 110 employees)" in small.text
+
+
+def test_seattle_from_san_francisco_follows_the_large_cells():
+    # The better-supported cells (Software Developers: about 69,000 employees in San Francisco,
+    # 93,000 in Seattle) put Seattle below San Francisco, as the same employers' H-1B offers do.
+    table = locations.shipped_table()
+    sf = table.adjustment(locations.resolve("San Francisco", table).location, "ml-engineer")
+    seattle = table.adjustment(locations.resolve("Seattle", table).location, "ml-engineer")
+    assert min(sf.employment, seattle.employment) > 50_000
+    assert 0.85 < seattle.ratio / sf.ratio < 0.95
 
 
 def test_location_implies_us_and_conflicts_with_another_country():
@@ -134,7 +148,7 @@ def test_every_quantile_shifts_by_the_same_ratio():
     there = estimate_json("--location", "Seattle", "--role", "data-scientist", "--no-explain")
     ratio = there["location"]["ratio"]
     for name, value in plain["range"].items():
-        assert there["range"][name] == pytest.approx(value * ratio, abs=2)
+        assert there["range"][name] == pytest.approx(value * ratio, rel=1e-4, abs=2)  # the ratio is shown to 4 decimals
 
 
 def test_text_output_shows_the_reading_the_caveat_and_a_location_row():

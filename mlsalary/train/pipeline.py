@@ -45,9 +45,9 @@ def train(data_dir, out_dir, progress: Progress | None = None, **params) -> Mode
             **table["source"],
             "areas": {kind: sum(1 for a in table["areas"].values() if a["type"] == kind) for kind in ("metro", "state")},
             "occupations": dict(locations.OCCUPATIONS),
-            "role_occupations": {role: list(socs) for role, socs in locations.ROLE_OCCUPATIONS.items()},
-            "method": "US estimate x (area annual median wage / national annual median wage) of the OEWS occupation "
-            "nearest the role (Software Developers when not released, top-coded or no role); all five quantiles shift alike",
+            "occupation": locations.OCCUPATION,
+            "method": f"US estimate x (area annual median wage / national annual median wage) of {locations.OCCUPATIONS[locations.OCCUPATION]} "
+            f"({locations.OCCUPATION}), for every role; all five quantiles shift alike",
             "validated": False,
         }
     return store.save(model, out_dir, metadata, files)

@@ -477,7 +477,7 @@ def read_oews_areas(path: Path) -> dict:
         area["occupations"][soc] = cell
     if not all(national.get(soc, {}).get("median") for soc in locations.OCCUPATIONS):
         raise DataError(f"'{path}' lacks the national medians of {', '.join(locations.OCCUPATIONS)}")
-    usable = {code: a for code, a in sorted(areas.items()) if a["occupations"].get(locations.FALLBACK_OCCUPATION, {}).get("median")}
+    usable = {code: a for code, a in sorted(areas.items()) if a["occupations"].get(locations.OCCUPATION, {}).get("median")}
     info = dict(OEWS_INFO, file=path.name, sha256=file_sha256(path))
     return {"source": info, "national": national, "areas": usable}
 
