@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,11 @@ def test_training_again_rebuilds_the_shipped_model(data_dir, estimator, tmp_path
     assert rebuilt.baseline_ == shipped.baseline_
     assert np.array_equal(rebuilt.background_, shipped.background_, equal_nan=True)
     assert rebuilt.schema_.columns_ == shipped.schema_.columns_
+
+
+def test_evaluate_reports_what_moves_pay_for_every_recorded_factor(report):
+    rows = report["effects"]
+    assert {"seniority", "company_size", "remote", "industry", "skills"} <= {r["factor"] for r in rows}
+    assert all(r["rows"] >= 300 and math.isfinite(r["model_effect"]) for r in rows)
+    senior = next(r for r in rows if r["factor"] == "seniority" and r["level"] == "senior")
+    assert senior["data_effect"] > 0.2  # aijobs.net US: seniors earn clearly more than entry level

@@ -75,8 +75,8 @@ def evaluate(
     error, overall and per segment (roles, sources, experience bands, countries, estimated
     pay bands), for the model, a country x experience lookup table and a log-linear
     regression; then the same rows with each factor withheld (is "not given" marginalized?),
-    each source's bias against the reference estimate, and skill and industry effects beside
-    the data's adjusted effects.
+    each source's bias against the reference estimate, and what moves pay: each factor level's
+    effect on the reference estimate beside the data's adjusted effect, with the targets met.
     """
     from mlsalary.train import evaluation, pipeline, sources
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mlsalary.runtime.features import BAND_EDGES, BAND_LABELS, ML_ROLES, role_family
+from mlsalary.train import effects
 from mlsalary.train.salary_model import table_to_columns
 from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
 from mlsalary.runtime.quantiles import INTERVALS, QUANTILES
@@ -138,7 +139,8 @@ class LogLinearBaseline:
 
 def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     """Metrics overall and per segment for the model and both baselines, on `test`; the
-    withheld-factor table; and each source's bias against the reference estimate."""
+    withheld-factor table; each source's bias against the reference estimate; and what moves
+    pay, beside the data's adjusted effects in the training rows (train/effects.py)."""
     y = np.log(test["comp_usd"].to_numpy(float))
     X = model.schema_.encode_columns(table_to_columns(test))
     predictions = {
@@ -157,7 +159,7 @@ def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     report["improvement_over_loglinear_pinball"] = 1 - overall["model"]["pinball_p10_p50_p90"] / overall["loglinear"]["pinball_p10_p50_p90"]
     report["withheld"] = withheld_table(model, X, y)
     report["sources"] = source_table(model, X, y, test, predictions["model"])
-    report["effects"] = effects_table(model, train, test)
+    report["effects"] = effects.effects_table(model, train)
     return report
 
 
@@ -198,73 +200,6 @@ def source_table(model, X: np.ndarray, y: np.ndarray, test: pd.DataFrame, own_lo
             "own_log_bias": float(np.median(own[rows] - y[rows])),
             "reference_log_bias": float(np.median(ref[rows] - y[rows])),
         }
-    return out
-
-
-MIN_EFFECT_ROWS = 200
-CLEAR_EFFECT_SE = 0.02  # an adjusted effect with a standard error below this is "clear"
-
-
-def effects_table(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Skill and industry effects on log pay: the data's adjusted effect beside the model's.
-
-    Data: a least-squares regression of log pay on the skill (or industry) indicators with
-    experience, years coding, role, education, company size, industry and remote as controls,
-    on the training rows that report skills and industry (the Stack Overflow 2023 US rows).
-    Model: on the test rows of the same kind, the mean change of the log median when the
-    skill is set from "not listed" to "listed" (an industry: from the most common one to it).
-    """
-    has = lambda t: t["skills"].notna() & t["industry"].notna() & t["experience"].notna()  # noqa: E731
-    data, rows = train[has(train)], test[has(test)]
-    if len(data) < MIN_EFFECT_ROWS or len(rows) == 0:
-        return {}
-    schema = model.schema_
-    skills = [s for s in schema.skills_ if data["skills"].str.split(";").map(lambda cell, s=s: s in cell).sum() >= MIN_EFFECT_ROWS]
-    base_industry = data["industry"].value_counts().index[0]
-    industries = [i for i, n in data["industry"].value_counts().items() if n >= MIN_EFFECT_ROWS and i != base_industry]
-    parts, names = [], []
-    for name in NUMERIC_FACTORS:
-        values = data[name].astype(float).fillna(data[name].astype(float).median()).to_numpy()
-        parts += [np.log1p(values)]
-        names += [name]
-    # The controls: factors most sources ask (seniority is aijobs only, country differs by source).
-    for name in ("role", "education", "company_size", "remote", "industry"):
-        levels = data[name].fillna("?").value_counts().index[1:]  # the most common is the base
-        parts += [(data[name].fillna("?") == level).to_numpy(float) for level in levels]
-        names += [f"{name}={level}" for level in levels]
-    lists = data["skills"].str.split(";")
-    parts += [lists.map(lambda cell, s=s: s in cell).to_numpy(float) for s in skills]
-    names += [f"skill={s}" for s in skills]
-    design = np.column_stack([np.ones(len(data)), *parts])
-    y = np.log(data["comp_usd"].to_numpy(float))
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    residual = y - design @ coef
-    sigma2 = residual @ residual / max(1, len(y) - design.shape[1])
-    se = np.sqrt(np.diag(np.linalg.pinv(design.T @ design)) * sigma2)
-    index = {name: i + 1 for i, name in enumerate(names)}
-
-    X = schema.encode_columns(table_to_columns(rows))
-    out: dict[str, dict[str, float]] = {}
-
-    def model_effect(column: int, before: float, after: float) -> float:
-        X0, X1 = X.copy(), X.copy()
-        X0[:, column], X1[:, column] = before, after
-        return float(np.mean(np.log(model.predict_median(X1)) - np.log(model.predict_median(X0))))
-
-    for skill in skills:
-        column = schema.columns_.index(f"skill:{skill}")
-        i = index[f"skill={skill}"]
-        out[f"skill {skill}"] = {"rows": int(design[:, i].sum()), "data_effect": float(coef[i]), "data_se": float(se[i]), "model_effect": model_effect(column, 0.0, 1.0)}
-    column = schema.groups_["industry"][0]
-    vocab = schema.vocab_["industry"]
-    for industry in industries:
-        i = index[f"industry={industry}"]
-        out[f"industry {industry} vs {base_industry}"] = {
-            "rows": int(design[:, i].sum()), "data_effect": float(coef[i]), "data_se": float(se[i]),
-            "model_effect": model_effect(column, vocab[base_industry], vocab[industry]),
-        }
-    for entry in out.values():
-        entry["clear"] = bool(entry["data_se"] < CLEAR_EFFECT_SE and abs(entry["data_effect"]) > 2 * entry["data_se"])
     return out
 
 
@@ -334,22 +269,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     ]
     for source, m in report.get("sources", {}).items():
         lines.append(f"| {source} | {m['rows']:,} | {m['own_log_bias']:+.3f} | {m['reference_log_bias']:+.3f} |")
-    effects = report.get("effects", {})
-    if effects:
-        lines += [
-            "",
-            "Effects on log pay: the data's adjusted effect (regression with controls, training rows that",
-            "report skills and industry) beside the model's what-if effect (test rows of the same kind).",
-            "",
-            "| effect | rows | data (s.e.) | model | model / data | clear in the data |",
-            "|---|---:|---:|---:|---:|---|",
-        ]
-        for name, e in effects.items():
-            ratio = e["model_effect"] / e["data_effect"] if e["data_effect"] else float("nan")
-            lines.append(
-                f"| {name} | {e['rows']:,} | {e['data_effect']:+.3f} ({e['data_se']:.3f}) | {e['model_effect']:+.3f} | "
-                f"{ratio:.2f} | {'yes' if e['clear'] else 'no'} |"
-            )
+    if report.get("effects"):
+        lines += ["", *effects.to_markdown(report["effects"])]
     return "\n".join(lines) + "\n"
 
 
@@ -366,5 +287,6 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "ml_roles": report["segments"].get("ML roles", {}).get("model"),
         "withheld": report.get("withheld", {}),
         "sources": report.get("sources", {}),
+        "effects": report.get("effects", []),
     }
 
