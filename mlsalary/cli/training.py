@@ -45,7 +45,7 @@ def train(
     from mlsalary.train import pipeline, store
 
     store.check_output_dir(out)  # refuse a bad --out now, not after the training
-    steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating"]
+    steps = ["reading"] + [f"p{q}" for q in (10, 25, 50, 75, 90)] + ["calibrating", "background", "evaluating", "levels"]
     with _progress(len(steps)) as advance:
         metadata = pipeline.train(data, out, progress=advance)
     unmapped = metadata["training_data"]["unmapped_labels"]

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from mlsalary import __version__, locations, taxonomy
-from mlsalary.train import evaluation, sources, store
+from mlsalary.train import evaluation, levels, sources, store
 from mlsalary.train.salary_model import SalaryModel, assign_split
 from mlsalary.factors import FACTORS, LABELLED_FACTORS
 from mlsalary.runtime.quantiles import QUANTILES
@@ -50,6 +50,11 @@ def train(data_dir, out_dir, progress: Progress | None = None, **params) -> Mode
             f"({locations.OCCUPATION}), for every role; all five quantiles shift alike",
             "validated": False,
         }
+    h1b = levels.find_h1b(data_dir)
+    if h1b is not None:
+        # Levels above senior: the H-1B ratio to senior at the same employer (train/levels.py).
+        step("measuring levels above senior (H-1B filings)")
+        metadata["levels"] = levels.level_ratios(h1b)
     return store.save(model, out_dir, metadata, files)
 
 
