@@ -98,6 +98,14 @@ def _rows(metadata: ModelMetadata, factor: str) -> dict[str, int]:
 def _values(metadata: ModelMetadata, factor: str) -> list[dict[str, Any]]:
     aliases = taxonomy.aliases(factor)
     rows = _rows(metadata, factor)
+    if factor == "seniority":
+        # A level above senior has no survey rows: its step from senior (H-1B filings) is listed.
+        stepped = (metadata.get("levels") or {}).get("levels") or {}
+        above = taxonomy.above_senior()
+        return [
+            {"value": v, "rows": n, "aliases": aliases.get(v, []), **({"step": stepped.get(v)} if v in above else {})}
+            for v, n in rows.items()
+        ]
     if factor not in ("country", "skills"):
         return [{"value": v, "rows": n, "aliases": aliases.get(v, [])} for v, n in rows.items()]
     modelled = set(metadata["schema"]["countries_modelled" if factor == "country" else "skills_modelled"])
@@ -142,9 +150,10 @@ def model_card(metadata: ModelMetadata) -> dict[str, Any]:
             },
             "reproduce": "mlsalary evaluate --data DIR",
         },
-        "method": "gradient-boosted quantile regression (scikit-learn HistGradientBoostingRegressor, p10-p90) on log pay; "
-        "ranges calibrated by split-conformal quantile regression (Mondrian by survey and ML role); "
-        "contributions are exact Shapley values over factor groups",
+        # Written at training time by the code that fitted the model (SalaryModel.method); older
+        # models did not record it.
+        "method": metadata.get("method") or "not recorded by this model (trained by an older mlsalary)",
+        "levels": metadata.get("levels"),
         "versions": metadata.get("versions"),
         "locations": metadata.get("locations"),
         "artifacts": metadata.get("artifacts"),

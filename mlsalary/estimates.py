@@ -47,7 +47,9 @@ class Estimate:
     reference: dict[str, Any] | None = None  # the survey and year the figures are stated for
     location: Any = None  # locations.Adjustment applied to the US range, when a US location is given
     location_source: dict[str, Any] | None = None  # the OEWS file it came from (locations.json "source")
+    level: Any = None  # ladder.Step applied to a senior's range, for a level above senior
     conversion: Any = None  # a currency.Conversion when the figures are in another currency
+    levels_table: dict[str, Any] | None = None  # the metadata's "levels" the step came from
 
     @property
     def currency(self) -> str:
@@ -101,6 +103,8 @@ class Estimate:
             "readings": list(self.profile.readings),
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
+        if self.level is not None:
+            out["level"] = self.level.as_dict(self.levels_table or {})
         if self.location is not None:
             out["location"] = self.location.as_dict(self.location_source or {})
         if self.offer is not None:
@@ -168,6 +172,25 @@ class Estimator:
             raise InputError("location", NO_TABLE)
         return self.locations.adjustment(profile.location, profile.role)
 
+    def level_step(self, profile: Profile):
+        """The step of a level above senior (ladder.Step), or None."""
+        from mlsalary import ladder
+
+        return ladder.step(self.metadata, profile.seniority)  # type: ignore[arg-type]
+
+    def seniority_ladder(self) -> list[str]:
+        """The seniority values this model answers, low to high: the levels above senior only
+        where its metadata holds their step."""
+        from mlsalary import taxonomy
+
+        stepped = (self.metadata.get("levels") or {}).get("levels") or {}
+        return [v for v in taxonomy.FACTOR_VALUES["seniority"] if v not in taxonomy.above_senior() or v in stepped]
+
+    def ratio(self, profile: Profile) -> float:
+        """What multiplies the model's range: a level above senior's step and a US place's ratio."""
+        step, adjustment = self.level_step(profile), self.adjustment(profile)
+        return (1.0 if step is None else step.ratio) * (1.0 if adjustment is None else adjustment.ratio)
+
     @property
     def describes(self) -> str:
         return self.metadata.get("estimates", "annual total compensation, USD")
@@ -178,8 +201,8 @@ class Estimator:
 
     def estimate(self, profile: Profile, *, explain: bool = True, offer: float | None = None) -> Estimate:
         x = self.model.schema_.encode_profiles([profile])
-        adjustment = self.adjustment(profile)
-        ratio = 1.0 if adjustment is None else adjustment.ratio
+        adjustment, step = self.adjustment(profile), self.level_step(profile)
+        ratio = (1.0 if adjustment is None else adjustment.ratio) * (1.0 if step is None else step.ratio)
         quantiles = dict(zip(QUANTILE_NAMES, (q * ratio for q in self.model.predict(x)[0].tolist())))
         contributions = baseline = None
         if explain:
@@ -190,7 +213,8 @@ class Estimator:
         return Estimate(
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile, self.metadata.get("reference"),
-            adjustment, None if adjustment is None else self.locations.source,
+            adjustment, None if adjustment is None else self.locations.source, step,
+            levels_table=None if step is None else self.metadata.get("levels"),
         )
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
@@ -198,13 +222,18 @@ class Estimator:
         estimate when nothing is known). A given factor the model cannot use (e.g. only
         unmodelled skills) contributes 0; factors not given are absent.
 
-        A US location is its own last row, "location": the adjusted median minus the model's
-        median, so the baseline and the contributions still add up to the (adjusted) median."""
+        A level above senior adds its step to the seniority row (the model estimates a senior),
+        and a US location is its own last row, "location": the adjusted median minus the median
+        before it, so the baseline and the contributions still add up to the (adjusted) median."""
         if x is None:
             x = self.model.schema_.encode_profiles([profile])[0]
         found, baseline = explanations.contributions(self.model, x)
         given = [name for name in FACTORS if getattr(profile, name) is not None]
         out = {name: found.get(name, 0.0) for name in given}
+        step = self.level_step(profile)
+        if step is not None:
+            median = baseline + sum(out.values())
+            out["seniority"] += median * step.ratio - median
         adjustment = self.adjustment(profile)
         if adjustment is not None:
             median = baseline + sum(out.values())
@@ -290,8 +319,8 @@ class Estimator:
         if not profiles:
             return np.empty((0, len(QUANTILE_NAMES)))
         quantiles = self.model.predict(self.model.schema_.encode_profiles(list(profiles)))
-        if any(p.location is not None for p in profiles):
-            ratios = np.array([1.0 if p.location is None else self.adjustment(p).ratio for p in profiles])
+        ratios = np.array([self.ratio(p) for p in profiles])
+        if (ratios != 1.0).any():
             quantiles = quantiles * ratios[:, None]
         return quantiles
 

@@ -134,7 +134,7 @@ def figures(estimator: Estimator, profile: Profile) -> dict[str, list[dict[str, 
     base = replace(profile, seniority=None, country=profile.country, experience=None)
     metros = _largest_metros(estimator, FIGURE_COUNTRIES)
     sections = {
-        "seniority x country": compare(estimator, replace(base, country=None), [("country", countries), ("seniority", list(taxonomy.FACTOR_VALUES["seniority"]))]),
+        "seniority x country": compare(estimator, replace(base, country=None), [("country", countries), ("seniority", estimator.seniority_ladder())]),
         "experience": compare(estimator, profile, [("experience", list(CURVE_YEARS))]),
         "industry": compare(estimator, profile, [("industry", list(taxonomy.FACTOR_VALUES["industry"]))]),
         "education": compare(estimator, profile, [("education", list(taxonomy.FACTOR_VALUES["education"]))]),

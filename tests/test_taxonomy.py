@@ -308,7 +308,9 @@ def test_explicit_titles_map_to_canonical_roles():
 
 def test_factor_values_cover_required_factors():
     assert set(FACTOR_VALUES) == {"seniority", "education", "role", "industry", "company_size", "remote"}
-    assert FACTOR_VALUES["seniority"] == ("entry", "mid", "senior", "executive")
+    assert FACTOR_VALUES["seniority"] == (
+        "entry", "mid", "senior", "lead", "staff", "senior-staff", "principal", "senior-principal", "distinguished", "executive",
+    )
     assert FACTOR_VALUES["remote"] == ("remote", "hybrid", "in-person")
     assert FACTOR_VALUES["company_size"] == ("micro", "small", "medium", "large", "enterprise")
     assert FACTOR_VALUES["education"] == (

@@ -69,7 +69,7 @@ def test_value_completion_and_environment_defaults():
     from mlsalary.cli import _complete, app
 
     assert "Germany" in _complete("country")("Ger")
-    assert _complete("seniority")("s") == ["senior"]
+    assert _complete("seniority")("s") == ["senior", "staff", "senior-staff", "senior-principal"]
     result = CliRunner().invoke(app, ["estimate", "--json", "--no-explain"], env={"MLSALARY_COUNTRY": "DE", "MLSALARY_ROLE": "ml-engineer"})
     import json
 

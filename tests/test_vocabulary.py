@@ -38,10 +38,10 @@ def rows(text: str) -> list[dict]:
     "title,role,seniority",
     [
         ("Senior ML Engineer", "ml-engineer", "senior"),
-        ("Staff Machine Learning Engineer", "ml-engineer", "senior"),
-        ("Lead Data Scientist", "data-scientist", "senior"),
+        ("Staff Machine Learning Engineer", "ml-engineer", "staff"),
+        ("Lead Data Scientist", "data-scientist", "lead"),
         ("ML Intern", "student", "entry"),
-        ("Principal AI Engineer", "ml-engineer", "senior"),
+        ("Principal AI Engineer", "ml-engineer", "principal"),
         ("NLP Engineer", "ml-engineer", None),
         ("Computer Vision Engineer", "ml-engineer", None),
         ("ML Engineer II", "ml-engineer", "mid"),
@@ -89,10 +89,10 @@ def test_an_explicit_seniority_wins_over_the_title_with_a_note():
 
 @pytest.mark.parametrize(
     "level,seniority",
-    [("lead", "senior"), ("staff", "senior"), ("principal", "senior"), ("intern", "entry"), ("junior", "entry"),
-     ("associate", "mid"), ("L3", "entry"), ("L4", "mid"), ("E5", "senior"), ("L7", "senior"), ("L9", "executive"),
-     ("II", "mid"), ("III", "senior"), ("director", "executive"), ("head", "executive"), ("VP", "executive"),
-     ("distinguished", "executive"), ("SE", "senior"), ("mid", "mid")],
+    [("lead", "lead"), ("staff", "staff"), ("principal", "principal"), ("senior staff", "senior-staff"), ("intern", "entry"), ("junior", "entry"),
+     ("associate", "mid"), ("L3", "entry"), ("L4", "mid"), ("E5", "senior"), ("L6", "staff"), ("L7", "senior-staff"), ("L9", "distinguished"),
+     ("L10", "executive"), ("II", "mid"), ("III", "senior"), ("director", "executive"), ("head", "executive"), ("VP", "executive"),
+     ("distinguished", "distinguished"), ("SE", "senior"), ("mid", "mid")],
 )
 def test_seniority_takes_level_words_and_ladders(level, seniority):
     data = estimate_json("--seniority", level)

@@ -77,15 +77,15 @@ def estimate_columns(
     for i in np.flatnonzero(encoded.slow).tolist():
         try:
             profile = Profile.from_mapping(_from_key(encoder.factors, keys[i], json_values))
-            adjustment = estimator.adjustment(profile)  # a location the model has no table for: this row's error
+            ratio = estimator.ratio(profile)  # a place or level the model has no table for: this row's error
         except InputError as error:
             outcomes[i].set(None, [""] * (width - 1) + [str(error)], str(error))
             valid[i] = False
             continue
         rows.append(i)
         profiles.append(profile)
-        if adjustment is not None:
-            ratios[i] = adjustment.ratio
+        if ratio != 1.0:
+            ratios[i] = ratio
         tails[i] = _tail(estimator, estimator.support(profile))
     if profiles:
         X[rows] = estimator.model.schema_.encode_profiles(profiles)
@@ -100,7 +100,7 @@ def estimate_columns(
 
     def finish(quantiles: np.ndarray) -> None:
         if ratios:
-            # A US location shifts the whole range by the place's relative wage.
+            # A level above senior and a US location shift the whole range by their ratios.
             at = list(ratios)
             quantiles[at] = quantiles[at] * np.array(list(ratios.values()))[:, None]
         scaled = quantiles if conversion is None else conversion(quantiles)
@@ -163,7 +163,7 @@ def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, wid
     for key, outcome in new.items():
         try:
             profile = Profile.from_mapping(_from_key(factors, key, json_values))
-            estimator.adjustment(profile)  # a location the model has no table for: this row's error
+            estimator.ratio(profile)  # a place or level the model has no table for: this row's error
             profiles.append(profile)
             valid.append(outcome)
         except InputError as error:

@@ -77,6 +77,8 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
             "treat this range with caution.",
             style="bold yellow",
         ))
+    if estimate.level is not None:
+        notes.append(Text(estimate.level.text, style="cyan"))
     if estimate.location is not None:
         from mlsalary.locations import CAVEAT
 
@@ -177,7 +179,11 @@ def options_renderable(data: dict[str, Any], factor: str | None):
         cells = [entry["value"]]
         if factor in ("country", "skills"):
             cells.append(entry["name"])
-        cells.append(f"{entry['rows']:,}")
+        if "step" in entry:  # a level above senior: no survey rows, a step from senior
+            step = entry["step"]
+            cells.append(f"senior x {step['ratio']:.2f}" if step else "not in this model")
+        else:
+            cells.append(f"{entry['rows']:,}")
         if factor in ("country", "skills"):
             cells.append("yes" if entry["modelled"] else ("pooled as other" if factor == "country" else "too rare"))
         cells.append("; ".join(a for a in entry["aliases"] if a.lower() != entry["value"].lower())[:200])

@@ -57,6 +57,10 @@ class FeatureSchema:
     # Every skill reported by enough respondents to learn from: ML skills (pytorch ~600,
     # spark ~430) are far rarer than web tools, so a top-N cut would drop exactly them.
     min_skill_rows: int = 200
+    # "source:factor" pairs read as not recorded: a source whose answers mean something else
+    # (aijobs company_size S/M/L: <50, 50-250, >250 employees, 96% "M") would otherwise set the
+    # factor's effect for everyone, the reference included.
+    unrecorded: tuple[str, ...] = ()
     # Fitted attributes
     countries_: tuple[str, ...] = ()
     skills_: tuple[str, ...] = ()
@@ -78,7 +82,9 @@ class FeatureSchema:
                 if skill:
                     skill_counts[skill] = skill_counts.get(skill, 0) + 1
         self.skills_ = tuple(sorted(s for s, n in skill_counts.items() if n >= self.min_skill_rows))
-        self.vocab_ = {name: {v: i for i, v in enumerate(taxonomy.FACTOR_VALUES[name])} for name in CATEGORICAL_FACTORS}
+        # The levels above senior are no category of their own for the model (model_seniority).
+        values = {name: [v for v in taxonomy.FACTOR_VALUES[name] if name != "seniority" or taxonomy.model_seniority(v) == v] for name in CATEGORICAL_FACTORS}
+        self.vocab_ = {name: {v: i for i, v in enumerate(values[name])} for name in CATEGORICAL_FACTORS}
         self.vocab_["country"] = {c: i for i, c in enumerate(self.countries_ + (OTHER_COUNTRY,))}
         self.sources_ = tuple(sorted(table["source"].unique()))
         self.vocab_["source"] = {s: i for i, s in enumerate(self.sources_)}
@@ -129,7 +135,16 @@ class FeatureSchema:
                 X[:, column] = vocab[self.reference_source_]  # queries: the reference source
                 continue
             fallback = vocab.get(OTHER_COUNTRY) if name == "country" else None
-            X[:, column] = [_code(vocab, v, fallback) for v in data[name]]
+            labels: Sequence[Any] = data[name]
+            if name == "seniority":  # a level above senior is, for the model, a senior
+                labels = [taxonomy.model_seniority(v) if isinstance(v, str) else v for v in labels]
+            X[:, column] = [_code(vocab, v, fallback) for v in labels]
+        sources = data.get("source")
+        if sources is not None:  # training rows: what a source records in a sense of its own is unknown
+            for pair in self.unrecorded:
+                source, name = pair.split(":")
+                rows = np.flatnonzero([s == source for s in sources])
+                X[np.ix_(rows, np.asarray(self.groups_[name]))] = np.nan
         year = data.get("year")
         X[:, self.groups_["year"][0]] = self.reference_year_ if year is None else np.asarray(year, float)
         skill_columns = self.groups_["skills"]

@@ -124,6 +124,7 @@ class ModelMetadata(TypedDict, total=False):
     artifacts: dict[str, Artifact]  # file name -> sha256 and size
     model_version: str
     locations: dict[str, Any]  # the OEWS location table beside the model: source, date, areas
+    method: str  # the model's method in words, written by the code that fitted it
     levels: dict[str, Any]  # levels above senior: the H-1B ratio to senior at the same employer (train/levels.py)
 
 

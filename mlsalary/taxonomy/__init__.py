@@ -171,12 +171,30 @@ def __dir__() -> list[str]:
 
 # Numbered ladders, read by the same table's logic:
 #   * L/E/IC + number (Google L3-L10, Meta E3-E9): 3 and below entry (new grad), 4 mid,
-#     5-8 senior (senior, staff, senior staff, principal), 9 and up executive (distinguished,
-#     fellow). Companies whose numbers start elsewhere (Amazon's L4 = SDE I) read one level high.
+#     5 senior, 6 staff, 7 senior staff, 8 principal, 9 distinguished, 10 and up executive.
+#     Companies whose numbers start elsewhere (Amazon's L4 = SDE I) read one level high.
 #   * Roman numerals at the end of a title ("ML Engineer II"): I entry, II mid, III-V senior.
-LADDER_LEVELS: tuple[tuple[int, str], ...] = ((3, "entry"), (4, "mid"), (8, "senior"))  # upper bounds
+LADDER_LEVELS: tuple[tuple[int, str], ...] = (
+    (3, "entry"), (4, "mid"), (5, "senior"), (6, "staff"), (7, "senior-staff"), (8, "principal"), (9, "distinguished"),
+)  # upper bounds
 ROMAN_LEVELS: dict[str, str] = {"i": "entry", "ii": "mid", "iii": "senior", "iv": "senior", "v": "senior"}
 _LADDER = re.compile(r"(?:l|e|ic)\s?(\d{1,2})")
+
+
+def model_seniority(value: str | None) -> str | None:
+    """The level the model knows for a seniority value. No survey records a level above senior
+    (lead, staff, principal ...: the values between senior and executive in seniority.csv), so
+    the model reads them as senior; the step above senior comes from the H-1B filings."""
+    order = _factor_values()["seniority"]
+    if value in order and order.index("senior") < order.index(value) < order.index("executive"):
+        return "senior"
+    return value
+
+
+def above_senior() -> tuple[str, ...]:
+    """The seniority values between senior and executive, in ladder order."""
+    order = _factor_values()["seniority"]
+    return order[order.index("senior") + 1 : order.index("executive")]
 
 
 def ladder_level(key: str) -> str | None:

@@ -74,6 +74,7 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
         "mlsalary": __version__,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "estimates": estimates_text(model),
+        "method": model.method,
         "reference": {"source": schema.reference_source_, "year": schema.reference_year_},
         "comp_window_usd": list(sources.COMP_WINDOW),
         "quantiles": list(QUANTILES),
@@ -102,7 +103,7 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
             "split_rows": {name: int(len(part)) for name, part in parts.items()},
             "unmapped_labels": {k: dict(v) for k, v in data.unmapped.items()},
         },
-        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "masked_copies", "min_group_rows", "random_state")},
+        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "masked_copies", "min_group_rows", "random_state", "interaction", "unrecorded")},
         "schema": {
             "factors": list(FACTORS),
             "values": {name: list(values) for name, values in taxonomy.FACTOR_VALUES.items()},

@@ -11,6 +11,11 @@ The source (survey edition) and year stay as features, so a missing factor no lo
 which survey a row came from: the estimate for a partial profile is the pay of people who
 match what was given, whatever they would have answered for the rest.
 
+Factors interact only within INTERACTION_GROUPS: the source and year meet only the country,
+so a factor that some sources record (seniority, company size, remote, industry, skills) acts
+on the reference estimate with the size its own data shows, not with whatever the trees did
+inside the sources that record it. UNRECORDED lists answers read as not recorded.
+
 Raw quantile boosting under-covers, so both intervals (p10-p90, p25-p75) are widened by
 split-conformal quantile regression (CQR, Romano et al. 2019) on calibration rows withheld
 in the same way, separately per role family x experience band (Mondrian CQR). A group with
@@ -37,6 +42,24 @@ from mlsalary.profile import Profile
 from mlsalary.runtime.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
 
 SPLIT_FRACTIONS = {"train": 0.70, "calibration": 0.15, "test": 0.15}
+
+# Interaction groups (HistGradientBoosting interaction_cst, by factor name): a tree only combines
+# features of one group. The source and year meet only the country, so a factor recorded by some
+# sources acts the same for every source and carries to the reference estimate at its own size.
+# Company size, remote and industry (recorded by the same sources) meet the country but not the
+# role: the ML-engineer part of the data (mostly aijobs) records none of them. Skills, recorded by
+# SO 2023 US only, act on their own. "*" is every factor named in no other group (experience,
+# years coding, seniority, education, role, and any factor added later).
+INTERACTION_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("source", "year", "country"),
+    ("country", "company_size", "remote", "industry"),
+    ("country", "*"),
+    ("skills",),
+)
+# Factors a source records in a sense of its own, read as not recorded (FeatureSchema.unrecorded):
+# aijobs' company size S/M/L is <50, 50-250, >250 employees (96% "M"), and its remote ratio is
+# -3% where Stack Overflow, the reference, shows +16-18% with experience held fixed.
+UNRECORDED: tuple[str, ...] = ("aijobs:company_size", "aijobs:remote")
 
 
 def assign_split(table) -> np.ndarray:
@@ -81,6 +104,8 @@ class SalaryModel:
     masked_copies: int = 3
     min_group_rows: int = 300
     random_state: int = 0
+    interaction: tuple[tuple[str, ...], ...] = INTERACTION_GROUPS
+    unrecorded: tuple[str, ...] = UNRECORDED
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -88,13 +113,14 @@ class SalaryModel:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         step = progress or (lambda message: None)
-        self.schema_ = FeatureSchema().fit(train)
+        self.schema_ = FeatureSchema(unrecorded=tuple(self.unrecorded)).fit(train)
         X = self.schema_.encode_columns(table_to_columns(train))
         y = np.log(train["comp_usd"].to_numpy(float))
         X, y = withheld_copies(self.schema_, X, y, self.masked_copies, self.random_state)
         # A factor no training row reports (e.g. a data folder with aijobs.net only) becomes a
         # constant column: the trees cannot split on it, so it has no effect on estimates.
         X[:, np.isnan(X).all(axis=0)] = 0.0
+        cst = interaction_groups(self.schema_, self.interaction) if self.interaction else None
         self.estimators_ = []
         for q in QUANTILES:
             step(f"fitting quantile p{round(q * 100)}")
@@ -108,6 +134,7 @@ class SalaryModel:
                 l2_regularization=self.l2_regularization,
                 categorical_features=self.schema_.categorical_mask,
                 early_stopping=False,
+                interaction_cst=cst,
                 random_state=self.random_state,
             )
             self.estimators_.append(estimator.fit(X, y))
@@ -138,6 +165,19 @@ class SalaryModel:
         self.baseline_ = float(self.predict_median(nothing)[0])
         return self
 
+    @property
+    def method(self) -> str:
+        """The method of this model in words, for its model card (`mlsalary info`)."""
+        groups = "; ".join(" x ".join(g) for g in self.interaction) if self.interaction else "none"
+        return (
+            "gradient-boosted quantile regression (scikit-learn HistGradientBoostingRegressor, p10-p90) on log pay, "
+            f"trained with each row kept and {self.masked_copies} copies with random factors withheld; "
+            f"factors interact only within these groups: {groups} ('*': every other factor); "
+            f"read as not recorded: {', '.join(self.unrecorded) or 'nothing'}; "
+            "ranges widened by split-conformal quantile regression per role family x experience band (Mondrian CQR); "
+            "contributions are exact Shapley values over the factors given"
+        )
+
     # -- prediction ------------------------------------------------------------------------
 
     def predict_log(self, X: np.ndarray) -> np.ndarray:
@@ -161,11 +201,28 @@ class SalaryModel:
         return uncross(raw)
 
 
+def interaction_groups(schema: FeatureSchema, groups: Sequence[Sequence[str]]) -> list[list[int]]:
+    """interaction_cst for groups of factor names ("*": the factors named in no group), in the
+    order HistGradientBoosting reads it: its internal column order puts the categorical columns
+    first (scikit-learn 1.9), so column indices are remapped; a plain index would bind others."""
+    named = {name for group in groups for name in group}
+    rest = [name for name in schema.groups_ if name not in named]
+    mask = schema.categorical_mask
+    internal = np.argsort(np.r_[np.flatnonzero(mask), np.flatnonzero(~mask)])  # column -> internal
+    out = []
+    for group in groups:
+        names = [n for name in group for n in (rest if name == "*" else [name])]
+        out.append(sorted(int(internal[i]) for name in names for i in schema.groups_[name]))
+    return out
+
+
 def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies: int, seed: int):
     """X and y followed by `copies` copies in which random reported factors are withheld.
 
     Each copy of a row withholds each reported factor with a probability drawn uniformly per
-    row, so every number of withheld factors is well represented.
+    row, so every number of withheld factors is well represented. A copy that keeps the skills
+    keeps a random subset of the listed ones and reads every other skill as not stated (NaN),
+    as a query is encoded: so "python listed, aws not stated" is a pattern the trees learn.
     """
     if copies <= 0:
         return X, y
@@ -179,6 +236,10 @@ def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies:
         for j, name in enumerate(FACTORS):
             rows = np.flatnonzero(withhold[:, j])
             Xc[np.ix_(rows, np.asarray(schema.groups_[name]))] = np.nan
+        skills = np.asarray(schema.groups_["skills"])
+        keep = rng.random(len(X))[:, None]
+        listed = (Xc[:, skills] == 1.0) & (rng.random((len(X), len(skills))) < keep)
+        Xc[:, skills] = np.where(listed, 1.0, np.nan)
         Xs.append(Xc)
         ys.append(y)
     return np.vstack(Xs), np.concatenate(ys)
