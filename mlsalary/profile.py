@@ -22,6 +22,13 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 
 # The survey's own spellings at the ends of its year scales; accepted as input too.
 YEARS_TEXT = {"less than 1 year": 0.5, "more than 50 years": 51.0}
+# Years as people write them in spreadsheets: "6 years", "6 yrs", "10+" (read as 10), "5-7" or
+# "5 to 7 years" (read as the middle). Anchored, with bounded repeats: linear in the input.
+_YEARS_WRITTEN = re.compile(
+    r"(?P<low>[0-9]{1,3}(?:\.[0-9]{1,2})?) ?(?:(?P<plus>\+)|(?:-|–|—| - | to )(?P<high>[0-9]{1,3}(?:\.[0-9]{1,2})?))? ?"
+    r"(?:years?|yrs?\.?|y)?( of experience)?",
+    re.IGNORECASE,
+)
 # Non-answers in numeric survey columns: unknown, as an empty cell.
 NO_ANSWER_NUMBERS = frozenset({"na", "n/a", "nan", "none", "null"})
 
@@ -159,6 +166,13 @@ def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]
                     f"seniority {given} as given: the title {show_value(title.text)} says "
                     f"{title.level_word!r} ({title.seniority}), and an explicit seniority wins"
                 )
+    for name in NUMERIC_FACTORS:
+        given_text = raw.get(name)
+        if isinstance(given_text, str) and values.get(name) is not None and not _NUMBER.fullmatch(given_text.strip(" \t")):
+            match = _YEARS_WRITTEN.fullmatch(_spaced(given_text))
+            if match is not None:
+                how = " (at least that many)" if match["plus"] else " (the middle of the range)" if match["high"] else ""
+                readings.append(f"read {show_value(given_text.strip())} as {name} {values[name]:g} years{how}")
     for name in ("seniority", "education"):
         given_text = raw.get(name)
         value = values.get(name)
@@ -281,6 +295,22 @@ def _is_blank(value: Any) -> bool:
     return False
 
 
+def _spaced(text: str) -> str:
+    # ASCII spaces and tabs only: other white space ("5\u2028") is no way to write a number.
+    return re.sub(r"[ \t]+", " ", text.strip(" \t"))
+
+
+def years_written(text: str) -> float | None:
+    """The number of years in "6 years", "10+" or "5-7" (the middle); None for anything else."""
+    if len(text) > 40:
+        return None
+    match = _YEARS_WRITTEN.fullmatch(_spaced(text))
+    if match is None:
+        return None
+    low = float(match["low"])
+    return (low + float(match["high"])) / 2 if match["high"] else low
+
+
 def parse_years(name: str, value: Any) -> float:
     limit = NUMERIC_LIMITS[name]
     if isinstance(value, bool):
@@ -289,7 +319,10 @@ def parse_years(name: str, value: Any) -> float:
         return YEARS_TEXT[value.strip().lower()]
     # float() alone would also take "1_0", "٥" or "5\u2028": a number here is plain ASCII.
     if isinstance(value, str) and not _NUMBER.fullmatch(value.strip(" \t")):
-        raise InputError(name, f"{name} must be a number of years between 0 and {limit:g}, got {show_value(value)}")
+        written = years_written(value)
+        if written is None:
+            raise InputError(name, f"{name} must be a number of years between 0 and {limit:g} (or '6 years', '10+', '5-7'), got {show_value(value)}")
+        value = written
     try:
         number = float(value.strip(" \t")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError, OverflowError):

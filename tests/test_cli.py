@@ -87,8 +87,8 @@ def test_source_labels_and_short_forms_give_the_same_estimate():
     [
         (("--country", "Germny"), "Error: unknown country 'Germny'; did you mean 'Germany'?"),
         (("--experience", "-3"), "Error: experience must be a number of years between 0 and 60, got '-3'"),
-        (("--experience", "five"), "Error: experience must be a number of years between 0 and 60, got 'five'"),
-        (("--years-coding", "inf"), "Error: years_coding must be a number of years between 0 and 70, got 'inf'"),
+        (("--experience", "five"), "Error: experience must be a number of years between 0 and 60 (or '6 years', '10+', '5-7'), got 'five'"),
+        (("--years-coding", "inf"), "Error: years_coding must be a number of years between 0 and 70 (or '6 years', '10+', '5-7'), got 'inf'"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_field_with_exit_2(args, message):

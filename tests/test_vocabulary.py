@@ -302,3 +302,22 @@ def test_a_us_city_given_as_the_country_points_to_location():
     result = invoke("estimate", "--country", "Austin")
     assert result.exit_code == 2
     assert result.stderr.strip() == "Error: 'Austin' is a place in the US, not a country: give --location 'Austin' (or --country US)"
+
+
+@pytest.mark.parametrize(
+    "text,years,reading",
+    [("6 years", 6.0, "read '6 years' as experience 6 years"), ("6 yrs", 6.0, "read '6 yrs' as experience 6 years"),
+     ("10+", 10.0, "read '10+' as experience 10 years (at least that many)"),
+     ("5-7", 6.0, "read '5-7' as experience 6 years (the middle of the range)"),
+     ("5 to 7 years", 6.0, "read '5 to 7 years' as experience 6 years (the middle of the range)"), ("6", 6.0, None)],
+)
+def test_experience_as_people_write_it_is_read_and_the_reading_stated(text, years, reading):
+    data = estimate_json("--experience", text)
+    assert data["profile"]["experience"] == years
+    assert (reading in data["readings"]) if reading else not data["readings"]
+
+
+@pytest.mark.parametrize("text", ["five", "5-", "5-7-9", "61 years", "1e3 years", "5" + " " * 1000 + "years"])
+def test_years_that_cannot_be_read_are_still_one_line_errors(text):
+    result = invoke("estimate", "--experience", text)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "experience" in result.stderr
