@@ -233,8 +233,39 @@ def _parse_field(name: str, value: Any) -> Any:
 
         return locations.resolve(value)
     if name == "role":  # a job title may carry a level too
-        return _normalize(name, value, taxonomy.read_title)
+        return _qualified(name, value, taxonomy.read_title)
+    if name == "education":
+        return _qualified(name, value, lambda v: taxonomy.normalize(name, v))
     return _normalize(name, value, lambda v: taxonomy.normalize(name, v))
+
+
+# A qualifier in parentheses or brackets: "Staff Software Engineer (ML)", "BSc (Hons)", "PhD (CS)".
+_QUALIFIER = re.compile(r"\([^()]{0,80}\)|\[[^\[\]]{0,80}\]")
+
+
+def _qualified(name: str, value: Any, normalize) -> Any:
+    """A title or a degree as people write them: read whole, else without its qualifiers in
+    parentheses, else (a degree) by its first word ("MS CS", "B.Tech CSE"); how it was read is
+    said. Only a value that cannot be read any of these ways is an error."""
+    try:
+        return _normalize(name, value, normalize)
+    except InputError as error:
+        if not isinstance(value, str) or len(value) > 200:
+            raise
+        bare = " ".join(_QUALIFIER.sub(" ", value).split())
+        tries = [bare] if bare and bare != value.strip() else []
+        if name == "education" and len(bare.split()) > 1:
+            tries.append(bare.split()[0])
+        for text in tries:
+            try:
+                found = normalize(text)
+            except taxonomy.UnknownLabel:
+                continue
+            if isinstance(found, taxonomy.TitleReading):
+                note = f"without {show_value(' '.join(_QUALIFIER.findall(value)) or value.strip())}"
+                return taxonomy.TitleReading(value.strip(), found.role, found.seniority, found.level_word, "; ".join(n for n in (found.note, note) if n))
+            return found
+        raise error
 
 
 class PlaceCountry(str):

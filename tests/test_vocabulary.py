@@ -321,3 +321,21 @@ def test_experience_as_people_write_it_is_read_and_the_reading_stated(text, year
 def test_years_that_cannot_be_read_are_still_one_line_errors(text):
     result = invoke("estimate", "--experience", text)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "experience" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text,education",
+    [("BSc (Hons)", "bachelor"), ("PhD (CS)", "doctorate-or-professional"), ("MS CS", "master"), ("B.Tech (CSE)", "bachelor")],
+)
+def test_degrees_with_qualifiers_and_fields_read_as_their_level(text, education):
+    data = estimate_json("--education", text)
+    assert data["profile"]["education"] == education
+    assert f"read '{text}' as education {education}" in data["readings"]
+
+
+def test_a_title_with_a_qualifier_in_parentheses_is_read_without_it():
+    data = estimate_json("--role", "Staff Software Engineer (ML)", "--country", "US")
+    assert data["profile"]["role"] == "software-engineer" and data["profile"]["seniority"] == "staff"
+    assert any("without '(ML)'" in reading for reading in data["readings"])
+    result = invoke("estimate", "--education", "Hogwarts (Hons)")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: unknown education 'Hogwarts (Hons)'")
