@@ -941,3 +941,40 @@ def test_process_closed_pipe(big_csv):
             proc.kill()
     assert b"Traceback" not in err and b"Exception ignored" not in err, err.decode(errors="replace")
     assert proc.returncode in (0, 141, -signal.SIGPIPE), f"exit {proc.returncode}: the README's 'unexpected failure'"
+
+
+# -- hostile files at scale (issue 22): shapes that used to end the batch or leak onto stdout ------
+
+
+def test_jsonl_nested_thousands_deep_is_that_lines_error(cli):
+    deep = "[" * 3000 + "]" * 3000
+    data = ('{"id": 1, "experience": 5}\n{"id": 2, "x": %s}\n{"id": 3, "experience": 3}\n' % deep).encode()
+    rows = jsonl_rows(batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl"))
+    assert len(rows) == 3
+    assert rows[0]["id"] == 1 and rows[2]["id"] == 3 and not rows[0]["error"] and not rows[2]["error"]
+    assert "nested too deep" in rows[1]["error"]
+
+
+@pytest.mark.parametrize("digits", [13, 4301, 20_000])
+def test_a_company_size_of_thousands_of_digits_is_a_field_error(cli, digits):
+    result = cli(["estimate", "--company-size", "9" * digits, "--json", "--no-explain"])
+    assert result.exit_code == 2 and "company_size" in result.stderr and "internal error" not in result.stderr
+    data = ("id,company_size,experience\n1,%s,5\n2,250,5\n" % ("9" * digits)).encode()
+    rows = data_rows(batch_bytes(cli, data))
+    assert len(rows) == 2 and "company_size" in error_of(rows[0]) and error_of(rows[1]) == ""
+
+
+def test_with_stderr_closed_messages_never_reach_stdout(tmp_path):
+    # `mlsalary batch f 2>&-`: the notes (and row errors' summary) must not be appended to the CSV.
+    import shutil
+
+    mlsalary = shutil.which("mlsalary")
+    if mlsalary is None:
+        pytest.skip("the mlsalary entry point is not installed (pip install .)")
+    source = tmp_path / "people.csv"
+    source.write_text("experience,country,Unknown Column\n5,DE,x\n-1,DE,y\n")
+    result = subprocess.run([mlsalary, "batch", str(source)], capture_output=False, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            preexec_fn=lambda: os.close(2), timeout=120)
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 3 and all(line.count(",") >= 9 for line in lines), lines
+    assert source.read_text().count("\n") == 3  # nothing written into a file that took descriptor 2

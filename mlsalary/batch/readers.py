@@ -232,6 +232,8 @@ class JsonlInput:
                 record = json.loads(line, parse_int=_parse_int)
             except ValueError as bad:  # JSONDecodeError has .msg; the int-digits limit does not
                 record, error = {}, f"line {number}: not valid JSON ({getattr(bad, 'msg', 'number too long')})"
+            except RecursionError:  # nested thousands deep: this line's error, not the batch's end
+                record, error = {}, f"line {number}: not valid JSON (nested too deep)"
             else:
                 if not isinstance(record, dict):
                     record, error = {}, f"line {number}: expected a JSON object, got {type(record).__name__}"

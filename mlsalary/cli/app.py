@@ -371,6 +371,8 @@ def main(args: list[str] | None = None, env: Environment | None = None) -> None:
 
     if sys.stdout is None:  # started with stdout closed (`mlsalary ... >&-`): fail when writing
         sys.stdout = _ClosedStdout()
+    if sys.stderr is None:  # started with stderr closed (`2>&-`): messages are dropped, never sent to stdout
+        sys.stderr = open(os.devnull, "w")
     status = None
     try:
         try:

@@ -391,7 +391,8 @@ def _remote_from_ratio(key: str) -> str | None:
 def _company_size_from_count(key: str) -> str | None:
     # A plain employee count typed by a user ("250"): banded like the canonical values.
     # isascii: str.isdigit accepts digits (U+1369, U+10A40) that int() rejects.
-    if not (key.isascii() and key.isdigit()) or int(key) < 1:
+    # More than 12 digits is no company (and int() refuses 4,301+ digits): not a count.
+    if not (key.isascii() and key.isdigit()) or len(key) > 12 or int(key) < 1:
         return None
     count = int(key)
     for upper, value in COMPANY_SIZE_BANDS:
