@@ -978,3 +978,17 @@ def test_with_stderr_closed_messages_never_reach_stdout(tmp_path):
     lines = result.stdout.decode().splitlines()
     assert len(lines) == 3 and all(line.count(",") >= 9 for line in lines), lines
     assert source.read_text().count("\n") == 3  # nothing written into a file that took descriptor 2
+
+
+def test_an_output_encoding_without_the_bars_still_answers():
+    # PYTHONIOENCODING=latin-1 cannot encode the contribution bars: '?' for them, not an internal error.
+    import shutil
+
+    mlsalary = shutil.which("mlsalary")
+    if mlsalary is None:
+        pytest.skip("the mlsalary entry point is not installed (pip install .)")
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    result = subprocess.run([mlsalary, "estimate", "--experience", "0"], capture_output=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert b"Median" in result.stdout and b"internal error" not in result.stderr

@@ -373,6 +373,11 @@ def main(args: list[str] | None = None, env: Environment | None = None) -> None:
         sys.stdout = _ClosedStdout()
     if sys.stderr is None:  # started with stderr closed (`2>&-`): messages are dropped, never sent to stdout
         sys.stderr = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):
+        # An output encoding that lacks a character (PYTHONIOENCODING=latin-1 and a bar or a
+        # box-drawing line) shows '?' for it rather than ending the command.
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     status = None
     try:
         try:
