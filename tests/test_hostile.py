@@ -34,6 +34,7 @@ OpenMP is limited to one thread while these tests run: on a busy 2-core machine 
 
 from __future__ import annotations
 
+import codecs
 import collections
 import csv
 import io
@@ -992,3 +993,19 @@ def test_an_output_encoding_without_the_bars_still_answers():
     result = subprocess.run([mlsalary, "estimate", "--experience", "0"], capture_output=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert b"Median" in result.stdout and b"internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be", "utf-8-sig"])
+def test_a_file_with_a_byte_order_mark_is_read_in_its_encoding(cli, via, encoding):
+    text = "id,experience,country\n1,5,DE\n2,-1,DE\n"
+    data = text.encode(encoding) if encoding != "utf-16-be" else codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    rows = data_rows(batch_bytes(cli, data, tmp_path=via))
+    assert [row[0] for row in rows] == ["1", "2"]  # no phantom row, no NULs
+    assert error_of(rows[0]) == "" and "experience" in error_of(rows[1])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32-le"])
+def test_utf16_or_32_without_a_mark_is_refused_in_one_line(cli, via, encoding):
+    result = batch_bytes(cli, "id,experience\n1,5\n".encode(encoding), tmp_path=via)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "without a byte order mark" in result.stderr and "\x00" not in result.stderr

@@ -244,11 +244,33 @@ def _open_input(file: str, env: Environment):
             # chunked reader would wait for a second one.
             return io.StringIO(stream.read(), newline="")
         if hasattr(stream, "buffer"):
-            return io.TextIOWrapper(stream.buffer, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
+            buffer = stream.buffer if hasattr(stream.buffer, "peek") else io.BufferedReader(stream.buffer)
+            return io.TextIOWrapper(buffer, encoding=_encoding(buffer.peek(4)[:4], "-"), errors="mlsalary-replace", newline="")
         return stream
     try:
-        return open(file, encoding="utf-8-sig", errors="mlsalary-replace", newline="")
+        with open(file, "rb") as raw:
+            start = raw.read(4)
+        return open(file, encoding=_encoding(start, file), errors="mlsalary-replace", newline="")
     except OSError as error:
         raise InputError("FILE", f"cannot read '{file}': {error.strerror}") from None
+
+
+# Byte order marks, the longest first (UTF-32 LE begins with UTF-16 LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _encoding(start: bytes, file: str) -> str:
+    """The input's encoding from its byte order mark (UTF-8 without one); a file of UTF-16 or
+    UTF-32 without a mark is refused in one line rather than read as NUL-filled text."""
+    for bom, encoding in _BOMS:
+        if start.startswith(bom):
+            return encoding
+    if b"\x00" in start:
+        where = "standard input" if file == "-" else f"'{file}'"
+        raise InputError("FILE", f"{where} looks like UTF-16 or UTF-32 without a byte order mark; save it as UTF-8 (or with a BOM)")
+    return "utf-8-sig"
 
 
