@@ -1009,3 +1009,13 @@ def test_utf16_or_32_without_a_mark_is_refused_in_one_line(cli, via, encoding):
     result = batch_bytes(cli, "id,experience\n1,5\n".encode(encoding), tmp_path=via)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "without a byte order mark" in result.stderr and "\x00" not in result.stderr
+
+
+def test_a_wide_file_gets_notes_of_bounded_length(cli):
+    header = ",".join(["experience"] + [f"extra{i}" for i in range(2000)] + [f"Experience {i}" for i in range(50)])
+    row = ",".join(["5"] + ["x"] * 2050)
+    result = batch_bytes(cli, (header + "\n" + row + "\n").encode())
+    assert result.exit_code == 0 and len(data_rows(result)) == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) <= 12 and max(len(line) for line in lines) <= 400, lines
+    assert any("more columns match no factor" in line for line in lines)

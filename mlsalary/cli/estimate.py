@@ -199,22 +199,35 @@ def batch(
 
 
 def _column_notes(summary) -> None:
-    """Say how headers in other words were read, and which columns no factor uses."""
+    """Say how headers in other words were read, and which columns no factor uses. Each note
+    names at most NOTE_NAMES columns and counts the rest, so a wide file cannot flood stderr."""
     from rich.markup import escape
 
     from mlsalary.profile import show_value
 
     if summary.column_mappings:
-        read = ", ".join(f"{show_value(name)} as {column}" for name, column in summary.column_mappings)
+        read = _some([f"{show_value(name)} as {column}" for name, column in summary.column_mappings], "column")
         print_note(escape(f"Note: read column {read}."))
-    for name, column in summary.unused_columns:
+    for name, column in summary.unused_columns[:NOTE_NAMES]:
         print_note(escape(f"Note: column {show_value(name)} not used: {column} is read from another column."))
+    if len(summary.unused_columns) > NOTE_NAMES:
+        print_note(f"Note: {len(summary.unused_columns) - NOTE_NAMES:,} more column(s) not used: their factor is read from another column.")
     if summary.unmapped_columns:
         parts = [
             show_value(name) + (f" (nearest factor: {column})" if column else "")
             for name, column in summary.unmapped_columns
         ]
-        print_note(escape("Note: column(s) " + ", ".join(parts) + " match no factor and are passed through unchanged."))
+        print_note(escape("Note: column(s) " + _some(parts, "column") + " match no factor and are passed through unchanged."))
+
+
+NOTE_NAMES = 8  # the most names one note lists
+
+
+def _some(parts: list[str], noun: str) -> str:
+    """The first NOTE_NAMES parts, and a count of the rest."""
+    shown = ", ".join(parts[:NOTE_NAMES])
+    rest = len(parts) - NOTE_NAMES
+    return shown if rest <= 0 else f"{shown} and {rest:,} more {noun}{'s' if rest > 1 else ''}"
 
 
 # Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that
