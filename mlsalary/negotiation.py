@@ -60,6 +60,9 @@ def _offer_error(value, reason: str = "") -> InputError:
 CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "INR": "₹", "JPY": "¥", "CNY": "¥", "KRW": "₩", "TRY": "₺", "ILS": "₪", "THB": "฿", "PHP": "₱"}
 
 
+MAX_OFFER_TEXT = 60  # "USD 185,000.00 per year" is 23
+
+
 def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -> float:
     """An offer per year (or per the --per period) in `currency`, as people type it (rules
     above). Raises InputError("offer")."""
@@ -69,7 +72,11 @@ def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text = str(value).strip().lower().replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+        text = str(value)
+        if len(text) > MAX_OFFER_TEXT:  # checked before any pattern: no text can make them slow
+            raise _offer_error(value, f": at most {MAX_OFFER_TEXT} characters")
+        # One space for every run of white space: the patterns below then meet no long runs.
+        text = " ".join(text.lower().replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").split())
         if currency != "USD":
             # The chosen currency's sign or code, before or after the number, is that currency.
             own = re.escape(CURRENCY_SIGNS.get(currency, currency.lower()))

@@ -1019,3 +1019,18 @@ def test_a_wide_file_gets_notes_of_bounded_length(cli):
     lines = result.stderr.splitlines()
     assert len(lines) <= 12 and max(len(line) for line in lines) <= 400, lines
     assert any("more columns match no factor" in line for line in lines)
+
+
+@pytest.mark.parametrize("offer", ["5" + " " * 32_000, "5" + " " * 8_000 + "k", "1" + " 0" * 20_000, "$" * 100_000])
+def test_an_offer_of_any_length_is_answered_at_once(cli, offer):
+    import time
+
+    started = time.perf_counter()
+    result = cli(["estimate", "--offer", offer, "--no-explain"])
+    assert time.perf_counter() - started < 2.0
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "offer" in result.stderr
+    data = f"id,experience,offer\n1,5,\"{offer}\"\n2,5,150k\n".encode()
+    started = time.perf_counter()
+    rows = data_rows(batch_bytes(cli, data))
+    assert time.perf_counter() - started < 3.0
+    assert len(rows) == 2 and "offer" in error_of(rows[0]) and error_of(rows[1]) == ""
