@@ -300,10 +300,21 @@ class Estimator:
 
         from mlsalary import batch
 
+        import warnings
+
+        from mlsalary.batch.readers import OUTPUT_NAMES, canonical_column
+
+        # Columns named like the output's are replaced by this run's, as batch replaces them.
+        stale = [c for c in frame.columns if canonical_column(str(c)) in OUTPUT_NAMES]
+        if stale:
+            warnings.warn(f"input columns named like output columns were replaced by this run's: {', '.join(map(str, stale))}", stacklevel=2)
+            frame = frame.drop(columns=stale)
         text = io.StringIO()
         frame.to_csv(text, index=False)
         out = io.StringIO()
         batch.run(self, io.StringIO(text.getvalue()), out, input_format="csv", output_format="csv", explain=explain, fail_fast=False)
+        if not out.getvalue().strip():  # no columns or no rows in: the same frame out, as batch
+            return frame.copy()
         result = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
         added = result[[c for c in result.columns if c not in frame.columns]].copy()
         for column in added.columns:

@@ -1034,3 +1034,20 @@ def test_an_offer_of_any_length_is_answered_at_once(cli, offer):
     rows = data_rows(batch_bytes(cli, data))
     assert time.perf_counter() - started < 3.0
     assert len(rows) == 2 and "offer" in error_of(rows[0]) and error_of(rows[1]) == ""
+
+
+def test_estimate_frame_replaces_stale_output_columns_and_takes_empty_frames(real_estimator):
+    import warnings
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"experience": [5, 3], "country": ["DE", "US"], "p50": [1, 2], "error": ["old", "old"]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = real_estimator.estimate_frame(frame)
+    assert list(out["p50"]) != [1, 2] and out["p50"].min() > 10_000 and list(out["error"]) == ["", ""]
+    assert list(out.columns).count("p50") == 1
+    assert any("replaced by this run's: p50, error" in str(w.message) for w in caught)
+    assert real_estimator.estimate_frame(pd.DataFrame()).empty
+    empty = real_estimator.estimate_frame(pd.DataFrame({"experience": []}))
+    assert empty.empty and "p50" in empty.columns
