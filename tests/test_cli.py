@@ -134,9 +134,11 @@ def test_help_groups_options_and_shows_examples():
 
 
 def test_no_arguments_shows_help():
+    # `mlsalary` alone is a request for help: the --help text on stdout, no "Error:", exit 0.
     result = invoke()
-    assert result.exit_code in (0, 2)
-    assert "estimate" in result.output and "batch" in result.output
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout == invoke("--help").stdout
+    assert "estimate" in result.stdout and "batch" in result.stdout and "Error" not in result.stdout
 
 
 # -- batch --------------------------------------------------------------------------------------

@@ -48,6 +48,13 @@ class Group(TyperGroup):
             status = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]  # (mypy: *args could hold it)
         except _ClickException as error:
             context = getattr(error, "ctx", None)
+            if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
+                # `mlsalary` alone: the help, as `mlsalary --help` shows it, without an "Error:".
+                get_env().stdout.write(context.get_help() + "\n")
+                status = 0
+                if standalone_mode:
+                    sys.exit(0)
+                return status
             hint = f" (see '{context.command_path} --help')" if context is not None else ""
             print_error(error.format_message() + hint)
             status = error.exit_code
