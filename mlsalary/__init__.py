@@ -21,3 +21,8 @@ def __getattr__(name: str):
 
         return getattr(estimates, name)
     raise AttributeError(f"module 'mlsalary' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The public names load on first use; dir() and completion still list them.
+    return sorted({*globals(), *__all__})

@@ -71,6 +71,11 @@ class Estimate:
         )
 
     @property
+    def median(self) -> float:
+        """The median (p50), in the estimate's currency."""
+        return self.quantiles["p50"]
+
+    @property
     def thin_support(self) -> bool:
         return self.support is not None and self.support < THIN_SUPPORT
 
@@ -199,7 +204,13 @@ class Estimator:
     def version(self) -> str:
         return self.metadata.get("model_version", "unknown")
 
-    def estimate(self, profile: Profile, *, explain: bool = True, offer: float | None = None) -> Estimate:
+    def estimate(self, profile: Profile | None = None, *, explain: bool = True, offer: float | None = None, **fields: Any) -> Estimate:
+        """The estimate for a Profile, or for fields as `estimate` and `batch` read them:
+        `estimator.estimate(experience="6 years", role="Senior ML Engineer", location="Austin, TX")`."""
+        if profile is None:
+            profile = Profile.from_mapping(fields)
+        elif fields:
+            raise TypeError("give a Profile or fields, not both")
         x = self.model.schema_.encode_profiles([profile])
         adjustment, step = self.adjustment(profile), self.level_step(profile)
         ratio = (1.0 if adjustment is None else adjustment.ratio) * (1.0 if step is None else step.ratio)
