@@ -36,6 +36,8 @@ class Conversion:
 
     @property
     def source(self) -> str:
+        if self.code == "USD":  # only the period changes: no rate to state
+            return "no currency conversion"
         return (
             f"mean ECB reference rate {self.start.isoformat()} to {self.end.isoformat()} "
             f"({self.days} days): 1 USD = {self.rate:.4f} {self.code}"

@@ -95,10 +95,13 @@ class Estimate:
         return ROLE_NOT_GIVEN if self.profile.role is None else None
 
     def to_dict(self) -> dict[str, Any]:
+        per = "year" if self.conversion is None else self.conversion.per
+        stated = "" if self.conversion is None else f"; stated in {self.currency} per {per}"
         out: dict[str, Any] = {
-            "estimates": self.estimates,
+            "estimates": self.estimates + stated,
             "reference": self.reference,
             "currency": self.currency,
+            "per": per,
             "range": {name: round(value) for name, value in self.quantiles.items()},
             "median": round(self.quantiles["p50"]),
             "profile": self.profile.as_dict(),
