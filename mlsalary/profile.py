@@ -166,6 +166,10 @@ def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]
                     f"seniority {given} as given: the title {show_value(title.text)} says "
                     f"{title.level_word!r} ({title.seniority}), and an explicit seniority wins"
                 )
+    skills = values.get("skills")
+    if isinstance(skills, Skills):
+        readings.append(f"left out skill(s) {', '.join(skills.left_out)}: not among the skills the surveys record")
+        values["skills"] = tuple(skills) or None
     for name in NUMERIC_FACTORS:
         given_text = raw.get(name)
         if isinstance(given_text, str) and values.get(name) is not None and not _NUMBER.fullmatch(given_text.strip(" \t")):
@@ -388,7 +392,41 @@ def parse_skills(value: Any) -> tuple[str, ...]:
                 labels.extend(p.strip() for p in part.split(",") if p.strip())
             else:
                 labels.append(part)
-    return _normalize("skills", labels, taxonomy.normalize_skills)
+    # A skill the data does not record ("Leadership", a typo) is left out and said, never the
+    # row's error: skills columns in real exports carry soft skills.
+    known: set[str] = set()
+    unknown: list[str] = []
+    for label in dict.fromkeys(labels):
+        slug = taxonomy.skill_slug(label)
+        if slug:
+            known.add(slug)
+        elif slug is None:
+            unknown.append(label)
+    if not unknown:
+        return tuple(sorted(known))
+    left_out = []
+    for label in unknown[:NAMED_LEFT_OUT]:  # the "did you mean" search costs: the first few only
+        try:
+            taxonomy.normalize_skill(label)
+            suggestions: tuple[str, ...] = ()
+        except taxonomy.UnknownLabel as error:
+            suggestions = tuple(error.suggestions[:2])
+        left_out.append(show_value(label) + (f" (did you mean {', '.join(repr(s) for s in suggestions)}?)" if suggestions else ""))
+    if len(unknown) > NAMED_LEFT_OUT:
+        left_out.append(f"{len(unknown) - NAMED_LEFT_OUT:,} more")
+    found = Skills(sorted(known))
+    found.left_out = tuple(left_out)
+    return found
+
+
+NAMED_LEFT_OUT = 5
+
+
+class Skills(tuple):
+    """Skills read from a list, with the labels left out because no source records them; the
+    model sees only the tuple."""
+
+    left_out: tuple[str, ...] = ()
 
 
 def _is_skill(label: str) -> bool:

@@ -136,10 +136,19 @@ def test_todays_skills_are_recognised_and_unmodelled_ones_are_warnings():
 
 
 @pytest.mark.parametrize("typo,suggestion", [("langchian", "langchain"), ("pytorh", "pytorch"), ("airflw", "airflow")])
-def test_a_typo_of_a_known_skill_still_gets_did_you_mean(typo, suggestion):
-    result = invoke("estimate", "--skills", f"python,{typo}")
-    assert result.exit_code == 2
-    assert result.stderr.strip() == f"Error: unknown skill '{typo}'; did you mean '{suggestion}'?"
+def test_a_typo_of_a_known_skill_is_left_out_with_did_you_mean(typo, suggestion):
+    # A skill list is readable with one unknown item in it: the item is left out and said.
+    data = estimate_json("--skills", f"python,{typo}")
+    assert data["profile"]["skills"] == ["python"]
+    assert any(f"'{typo}' (did you mean '{suggestion}'?)" in reading for reading in data["readings"]), data["readings"]
+
+
+def test_soft_skills_never_blank_a_row():
+    data = estimate_json("--skills", "Leadership,Communication", "--country", "US")
+    assert data["profile"]["skills"] is None and "skills" in data["unknown_factors"]
+    assert any("left out skill(s) 'Leadership', 'Communication'" in reading for reading in data["readings"])
+    rows = list(csv.DictReader(io.StringIO(invoke("batch", "-", input="skills,country\npython;Leadership,US\nTeamwork,US\n").stdout)))
+    assert [row["error"] for row in rows] == ["", ""] and all(row["p50"] for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -284,8 +293,8 @@ def test_batch_counts_offers_outside_the_window():
 
 def test_profile_errors_list_every_bad_field_on_one_line():
     with pytest.raises(InputError) as error:
-        Profile.from_mapping({"experience": "-3", "country": "Narnia", "skills": "pytorh"})
-    assert error.value.field == "experience, country, skills"
+        Profile.from_mapping({"experience": "-3", "country": "Narnia", "education": "Hogwarts"})
+    assert error.value.field == "experience, country, education"
     assert "\n" not in str(error.value) and str(error.value).count(";") >= 2
 
 

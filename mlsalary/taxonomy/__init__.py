@@ -588,6 +588,19 @@ def normalize_skill(label: object) -> str:
     raise UnknownLabel("skills", text if text is not None else "", _suggest(key, index), _skills())
 
 
+def skill_slug(label: object) -> str | None:
+    """A skill label's slug, "" for a non-answer, None for a label no source records; no
+    "did you mean" search (normalize_skill makes one)."""
+    if type(label) is str:
+        known = _SKILL_LABELS.get(label)
+        if known is not None:
+            return known
+    answer = _answer(label)
+    if answer is None:
+        return ""
+    return _skill_index().get(answer[1])
+
+
 def normalize_skills(labels: Iterable[object] | str) -> tuple[str, ...]:
     """Sorted unique slugs of several labels. A single string is split on ';' (SO cell format).
 
