@@ -77,10 +77,21 @@ def test_metadata_figures_are_the_ones_evaluate_measures(estimator, report):
         assert held[key] == pytest.approx(measured[key], abs=1e-12)
 
 
-def test_training_again_rebuilds_the_shipped_model(data_dir, estimator, tmp_path):
+def test_training_again_rebuilds_the_shipped_model(data_dir, estimator, tmp_path, capsys):
     # Pickle bytes depend on object identity inside the process, so compare the model itself:
     # the same predictions, calibration margins, baseline and reference background.
-    pipeline.train(data_dir, tmp_path)
+    # The retrain takes minutes: its steps are shown as they happen, so the run never looks hung.
+    import time
+
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        with capsys.disabled():
+            print(f"\n  retrain ({time.perf_counter() - started:5.0f} s): {message}", end="", flush=True)
+
+    pipeline.train(data_dir, tmp_path, progress=step)
+    with capsys.disabled():
+        print(f"\n  retrain done in {time.perf_counter() - started:.0f} s", flush=True)
     rebuilt, _ = store.load_trained(tmp_path, trusted=True)
     shipped = estimator.model
     rng = np.random.default_rng(0)
