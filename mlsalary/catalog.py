@@ -100,7 +100,9 @@ def _values(metadata: ModelMetadata, factor: str) -> list[dict[str, Any]]:
     rows = _rows(metadata, factor)
     if factor == "seniority":
         # A level above senior has no survey rows: its step from senior (H-1B filings) is listed.
-        stepped = (metadata.get("levels") or {}).get("levels") or {}
+        from mlsalary import ladder
+
+        stepped = ladder.steps(metadata)  # type: ignore[arg-type]
         above = taxonomy.above_senior()
         return [
             {"value": v, "rows": n, "aliases": aliases.get(v, []), **({"step": stepped.get(v)} if v in above else {})}

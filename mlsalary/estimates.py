@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlsalary import explanations, negotiation
-from mlsalary.errors import InputError, ModelError
+from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.profile import Profile
 from mlsalary.runtime.quantiles import QUANTILE_NAMES
@@ -49,7 +49,6 @@ class Estimate:
     location_source: dict[str, Any] | None = None  # the OEWS file it came from (locations.json "source")
     level: Any = None  # ladder.Step applied to a senior's range, for a level above senior
     conversion: Any = None  # a currency.Conversion when the figures are in another currency
-    levels_table: dict[str, Any] | None = None  # the metadata's "levels" the step came from
 
     @property
     def currency(self) -> str:
@@ -112,7 +111,7 @@ class Estimate:
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
         if self.level is not None:
-            out["level"] = self.level.as_dict(self.levels_table or {})
+            out["level"] = self.level.as_dict()
         if self.location is not None:
             out["location"] = self.location.as_dict(self.location_source or {})
         if self.offer is not None:
@@ -151,9 +150,7 @@ class Estimator:
         if load.is_compiled(metadata):
             model, metadata = load.load(directory, metadata)
         else:  # a trained model not yet compiled: its pickle, for the shipped or a trusted folder
-            if directory is not None and not trusted:
-                raise ModelError(format.UNTRUSTED.format(folder=folder))
-            from mlsalary.train.store import load_trained
+            from mlsalary.train.store import load_trained  # (refuses an untrusted folder)
 
             model, metadata = load_trained(directory, trusted=trusted)
         return cls(model, metadata, folder=folder)
@@ -191,13 +188,19 @@ class Estimator:
         where its metadata holds their step."""
         from mlsalary import taxonomy
 
-        stepped = (self.metadata.get("levels") or {}).get("levels") or {}
+        from mlsalary import ladder
+
+        stepped = ladder.steps(self.metadata)  # type: ignore[arg-type]
         return [v for v in taxonomy.FACTOR_VALUES["seniority"] if v not in taxonomy.above_senior() or v in stepped]
 
     def ratio(self, profile: Profile) -> float:
         """What multiplies the model's range: a level above senior's step and a US place's ratio."""
+        return self._multipliers(profile)[2]
+
+    def _multipliers(self, profile: Profile):
+        """(the level's step or None, the place's adjustment or None, their product)."""
         step, adjustment = self.level_step(profile), self.adjustment(profile)
-        return (1.0 if step is None else step.ratio) * (1.0 if adjustment is None else adjustment.ratio)
+        return step, adjustment, (1.0 if step is None else step.ratio) * (1.0 if adjustment is None else adjustment.ratio)
 
     @property
     def describes(self) -> str:
@@ -215,8 +218,7 @@ class Estimator:
         elif fields:
             raise TypeError("give a Profile or fields, not both")
         x = self.model.schema_.encode_profiles([profile])
-        adjustment, step = self.adjustment(profile), self.level_step(profile)
-        ratio = (1.0 if adjustment is None else adjustment.ratio) * (1.0 if step is None else step.ratio)
+        step, adjustment, ratio = self._multipliers(profile)
         quantiles = dict(zip(QUANTILE_NAMES, (q * ratio for q in self.model.predict(x)[0].tolist())))
         contributions = baseline = None
         if explain:
@@ -228,7 +230,6 @@ class Estimator:
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile, self.metadata.get("reference"),
             adjustment, None if adjustment is None else self.locations.source, step,
-            levels_table=None if step is None else self.metadata.get("levels"),
         )
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:

@@ -30,18 +30,20 @@ class Step:
     rows: int
     employers: int
     thin: bool
+    source: dict[str, Any]  # the H-1B file the step was measured on (metadata "levels")
+    caveat: str | None
 
-    def as_dict(self, table: dict[str, Any]) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
-            "base": table.get("base", "senior"),
+            "base": "senior",
             "ratio": self.ratio,
             "interval_95": [self.low, self.high],
             "filings": self.rows,
             "employers": self.employers,
             "thin": self.thin,
-            "source": table.get("source", {}),
-            "caveat": table.get("caveat"),
+            "source": self.source,
+            "caveat": self.caveat,
         }
 
     @property
@@ -54,6 +56,11 @@ class Step:
         )
 
 
+def steps(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata's steps by level ({} for a model trained without the H-1B filings)."""
+    return (metadata.get("levels") or {}).get("levels") or {}
+
+
 def step(metadata: dict[str, Any], seniority: str | None) -> Step | None:
     """The step of a seniority value above senior, or None for any other value."""
     if seniority is None:
@@ -62,12 +69,15 @@ def step(metadata: dict[str, Any], seniority: str | None) -> Step | None:
 
     if seniority not in taxonomy.above_senior():
         return None
-    table = metadata.get("levels") or {}
-    entry = (table.get("levels") or {}).get(seniority)
+    entry = steps(metadata).get(seniority)
     if not entry:
         raise InputError("seniority", NO_TABLE)
+    table = metadata["levels"]
     try:
-        found = Step(seniority, float(entry["ratio"]), float(entry["low"]), float(entry["high"]), int(entry["rows"]), int(entry["employers"]), bool(entry["thin"]))
+        found = Step(
+            seniority, float(entry["ratio"]), float(entry["low"]), float(entry["high"]), int(entry["rows"]), int(entry["employers"]),
+            bool(entry["thin"]), table.get("source", {}), table.get("caveat"),
+        )
     except (KeyError, TypeError, ValueError):
         found = None
     if found is None or not 0.5 <= found.ratio <= 3.0:  # a step outside this is no level ladder

@@ -185,12 +185,10 @@ def model_seniority(value: str | None) -> str | None:
     """The level the model knows for a seniority value. No survey records a level above senior
     (lead, staff, principal ...: the values between senior and executive in seniority.csv), so
     the model reads them as senior; the step above senior comes from the H-1B filings."""
-    order = _factor_values()["seniority"]
-    if value in order and order.index("senior") < order.index(value) < order.index("executive"):
-        return "senior"
-    return value
+    return "senior" if value in above_senior() else value
 
 
+@functools.cache
 def above_senior() -> tuple[str, ...]:
     """The seniority values between senior and executive, in ladder order."""
     order = _factor_values()["seniority"]

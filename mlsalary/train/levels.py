@@ -67,16 +67,9 @@ _NOT_MANAGER = r" (?:PRODUCT|PROJECT|PROGRAM) MANAGER "
 
 def find_h1b(directory: str | Path) -> Path | None:
     """The H-1B filings file of a data folder, found by its header; None when absent."""
-    from mlsalary.train.sources import _read_header
+    from mlsalary.train.sources import find_by_header
 
-    for path in sorted(Path(directory).rglob("*.csv*")):
-        try:
-            header = _read_header(path)
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
-        if all(name in header for name in H1B_COLUMNS):
-            return path
-    return None
+    return find_by_header(directory, H1B_COLUMNS)
 
 
 def _normalise(text: pd.Series) -> pd.Series:

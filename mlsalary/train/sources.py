@@ -423,13 +423,18 @@ OEWS_INFO = {
 }
 
 
-def find_oews_areas(directory: str | Path) -> Path | None:
-    """The OEWS by-area file below `directory`, found by its header; None when there is none."""
+def find_by_header(directory: str | Path, columns) -> Path | None:
+    """The first CSV file below `directory` whose header holds every one of `columns`."""
     root = Path(directory)
     for path in sorted(p for p in root.rglob("*") if p.name.endswith((".csv", ".csv.gz"))):
-        if OEWS_AREA_COLUMNS <= set(_read_header(path)):
+        if set(columns) <= set(_read_header(path)):
             return path
     return None
+
+
+def find_oews_areas(directory: str | Path) -> Path | None:
+    """The OEWS by-area file below `directory`, found by its header; None when there is none."""
+    return find_by_header(directory, OEWS_AREA_COLUMNS)
 
 
 def read_oews_areas(path: Path) -> dict:
