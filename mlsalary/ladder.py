@@ -15,7 +15,7 @@ from mlsalary.errors import InputError, ModelError
 
 NO_TABLE = (
     "this model has no table of levels above senior; retrain with `mlsalary train --data DIR` where "
-    "DIR holds h1b_fy2024q1/ (see README, section Levels), or give --seniority senior"
+    "DIR holds h1b_fy2024q1/ (see docs/usage.md, section Levels above senior), or give --seniority senior"
 )
 
 

@@ -40,7 +40,7 @@ from mlsalary.errors import InputError, ModelError
 LOCATIONS_FILE = "locations.json"
 RETRAIN_HINT = (
     "retrain with `mlsalary train --data DIR` where DIR holds oews_2025/oews_may2025_by_area.csv "
-    "(see README, section Location)"
+    "(see docs/usage.md, section Location)"
 )
 NO_TABLE = "this model has no location table; " + RETRAIN_HINT
 
@@ -48,7 +48,7 @@ NO_TABLE = "this model has no location table; " + RETRAIN_HINT
 # every role. The Software Developers cells are large everywhere, and their ratios match the
 # differences between states that the same employers offer in the H-1B filings better than the
 # Data Scientists or the Research Scientists cells do, for ML and data-science titles too (the
-# evidence, with its rows: README, section Location). The smaller cells are kept in the table
+# evidence, with its rows: docs/usage.md, section Location). The smaller cells are kept in the table
 # for comparison, not used.
 OCCUPATIONS = {
     "15-1252": "Software Developers",

@@ -12,6 +12,8 @@ from mlsalary.cli import app
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+# The manual: the README is the front door, docs/ holds every command and option.
+MANUAL = README + "".join(path.read_text() for path in sorted((ROOT / "docs").glob("*.md")))
 COMMAND = typer.main.get_command(app)
 COMMANDS = sorted(COMMAND.commands)
 
@@ -28,11 +30,17 @@ def test_every_command_has_help_and_an_example(name):
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_every_command_and_option_is_in_the_readme(name):
-    assert re.search(rf"mlsalary {name}\b", README), name
+def test_every_command_and_option_is_in_the_manual(name):
+    assert re.search(rf"mlsalary {name}\b", MANUAL), name
     for param in COMMAND.commands[name].params:
         if param.param_type_name == "option":
-            assert any(opt in README for opt in param.opts), (name, param.opts)
+            assert any(opt in MANUAL for opt in param.opts), (name, param.opts)
+
+
+def test_the_readme_is_a_front_door_that_links_the_manual():
+    assert len(README.splitlines()) <= 300
+    for name in ("usage", "accuracy", "method", "speed", "security", "cli-reference", "development", "architecture"):
+        assert f"docs/{name}.md" in README, name
 
 
 def test_readme_starts_with_the_two_newcomer_commands():
