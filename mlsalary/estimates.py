@@ -279,12 +279,13 @@ class Estimator:
             scenarios.append(("all together", together))
         quantiles = self.quantiles_many([p for _, p in scenarios])
         base = quantiles[0]
+        shown = [[round(v) for v in q] for q in quantiles]  # a change is the difference of the figures shown
         rows = []
-        for (label, scenario), q in zip(scenarios, quantiles):
+        for (label, scenario), q, r in zip(scenarios, quantiles, shown):
             rows.append({
                 "scenario": label,
-                "p10": round(q[0]), "p50": round(q[2]), "p90": round(q[4]),
-                "change_p10": round(q[0] - base[0]), "change_p50": round(q[2] - base[2]), "change_p90": round(q[4] - base[4]),
+                "p10": r[0], "p50": r[2], "p90": r[4],
+                "change_p10": r[0] - shown[0][0], "change_p50": r[2] - shown[0][2], "change_p90": r[4] - shown[0][4],
                 "change_p50_pct": round(100 * (q[2] / base[2] - 1), 1),
                 "profile": scenario.as_dict(),
             })

@@ -62,7 +62,7 @@ def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequ
         row.update({k: round(q[k]) for k in QUANTILE_NAMES})
         row["support"] = result.support
         row["thin"] = result.thin_support
-        row["change_p50"] = round(q["p50"] - first)
+        row["change_p50"] = round(q["p50"]) - round(first)  # the difference of the figures shown
         row["change_p50_pct"] = round(100 * (q["p50"] / first - 1), 1)
         row["profile"] = changed.as_dict()
         rows.append(row)

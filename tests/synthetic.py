@@ -22,7 +22,7 @@ def synthetic_table(n: int, seed: int) -> pd.DataFrame:
         {
             "source": survey, "survey": survey, "year": 2025, "comp_usd": comp,
             "experience": np.where(rng.random(n) < 0.1, np.nan, experience),
-            "years_coding": None, "seniority": None, "country": country, "industry": None,
+            "years_coding": experience + 2, "seniority": None, "country": country, "industry": None,
             "education": rng.choice(["bachelor", "master"], n), "role": role,
             "company_size": None, "remote": rng.choice(["remote", "in-person"], n),
             "skills": np.where(pytorch, "python;pytorch", "python"),

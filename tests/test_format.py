@@ -59,7 +59,7 @@ def test_the_policy_is_written_down():
 
 def test_the_shipped_folder_is_the_current_version():
     metadata = format.read_metadata(SHIPPED)
-    assert list(metadata)[0] == "format_version" and metadata["format_version"] == format.FORMAT_VERSION == 2
+    assert list(metadata)[0] == "format_version" and metadata["format_version"] == format.FORMAT_VERSION == 3
     assert json.loads((SHIPPED / "forest.json").read_text())["format_version"] == format.FORMAT_VERSION
 
 
@@ -103,6 +103,24 @@ def test_a_version_1_folder_loads_and_estimates_exactly_as_the_shipped_one(versi
     shipped = runner.invoke(app, list(command), env={"NO_COLOR": "1"})
     assert result.exit_code == shipped.exit_code == 0, result.output
     assert result.stdout == shipped.stdout
+
+
+def test_a_version_2_folder_loads_without_shifts_and_estimates_as_its_trees_do(tmp_path):
+    # Version 2 had no additive factors: its forest.json has no "shifts", and none are applied.
+    folder = model_copy(tmp_path / "model", 2)
+    document = json.loads((folder / "forest.json").read_text())
+    document["format_version"] = 2
+    del document["shifts"]
+    (folder / "forest.json").write_text(json.dumps(document))
+    metadata = json.loads((folder / "metadata.json").read_text())
+    metadata["artifacts"]["forest.json"] = format.artifact(folder / "forest.json")
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    old, _ = load.load(folder)
+    new, _ = load.load()
+    plain = new.schema_.encode_profiles([Profile(country="DE", experience=5.0, role="ml-engineer")])
+    assert np.array_equal(old.predict(plain), new.predict(plain))  # no additive factor given: the same
+    industry = new.schema_.encode_profiles([Profile(country="US", experience=5.0, industry="manufacturing-and-logistics")])
+    assert np.log(new.predict(industry) / old.predict(industry)) == pytest.approx(np.full((1, 5), new.shifts_(industry)[0]))
 
 
 @pytest.mark.parametrize("command", [("estimate", "--country", "DE", "--json"), ("info",)])

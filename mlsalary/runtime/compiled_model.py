@@ -21,12 +21,22 @@ from mlsalary.runtime.quantiles import ALL_ROWS, INTERVALS, MEDIAN, uncross, wid
 from mlsalary.runtime.features import schema_from_json
 from mlsalary.runtime.format import FOREST_FILE, SCHEMA_FILE, Artifact, one_line, parse_document, read_npz, read_verified
 from mlsalary.runtime.forest import Forest
+from mlsalary.runtime.shifts import Shifts
 
 
 class CompiledModel:
     """The query-time interface of SalaryModel, loaded from a compiled model folder."""
 
-    def __init__(self, forest: Forest, schema: FeatureSchema, background: np.ndarray, baseline: float, conformal: dict, calibration_size: dict | None = None):
+    def __init__(
+        self,
+        forest: Forest,
+        schema: FeatureSchema,
+        background: np.ndarray,
+        baseline: float,
+        conformal: dict,
+        calibration_size: dict | None = None,
+        shifts: Shifts | None = None,
+    ):
         if forest.n_features != len(schema.columns_) or np.ndim(background) != 2 or np.shape(background)[1:] != (forest.n_features,):
             raise ModelError(f"{FOREST_FILE} and {SCHEMA_FILE} disagree on the feature columns")
         if len(background) == 0:
@@ -42,6 +52,7 @@ class CompiledModel:
         self.baseline_ = float(baseline)
         self.conformal_ = conformal
         self.calibration_size_ = calibration_size or {}
+        self.shifts_ = shifts or Shifts()
 
     @classmethod
     def load(cls, directory, artifacts: dict[str, Artifact] | None = None, *, shipped: bool = False) -> "CompiledModel":
@@ -79,6 +90,7 @@ class CompiledModel:
                 float(document["baseline"]),
                 {g: {k: float(v) for k, v in m.items()} for g, m in document["conformal"].items()},
                 document.get("calibration_size", {}),
+                Shifts.from_json(document["shifts"], forest.n_features) if document["format_version"] >= 3 else None,
             )
             if not shipped:
                 model._check_predictions()
@@ -117,7 +129,7 @@ class CompiledModel:
         return np.exp(self.predict_log(X))
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
-        return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0])
+        return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0] + self.shifts_(X))
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
-        return uncross(self.forest.raw(X))
+        return uncross(self.forest.raw(X) + self.shifts_(X)[:, None])

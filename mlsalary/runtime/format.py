@@ -21,6 +21,8 @@ Format versions, and the policy for reading older ones
   the five models' nodes in one array each, a next-node table per node over the bins of its
   column, the bins' cut points and the leaf masks (FOREST_ARRAYS below). Members are stored
   uncompressed and aligned, so loading uses them in place, without a copy.
+- version 3: as version 2, and `forest.json` holds "shifts": the additive factors' log shift
+  per level (runtime/shifts.py), added to every quantile. A version 2 folder has none.
 
 A folder of a version this mlsalary cannot read is refused with one line, before any model
 file is opened: a newer version asks for a newer mlsalary or a retrain with this one, an
@@ -43,8 +45,8 @@ from mlsalary.errors import ModelError
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 LEGACY_VERSION = 1  # a metadata.json without "format_version"
 
 MODEL_FILE = "model.joblib"
@@ -125,6 +127,7 @@ class ModelMetadata(TypedDict, total=False):
     model_version: str
     locations: dict[str, Any]  # the OEWS location table beside the model: source, date, areas
     method: str  # the model's method in words, written by the code that fitted it
+    additive: dict[str, Any]  # the additive factors: rows and sources their shifts rest on, by region (train/additive.py)
     levels: dict[str, Any]  # levels above senior: the H-1B ratio to senior at the same employer (train/levels.py)
 
 

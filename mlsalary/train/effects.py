@@ -73,11 +73,11 @@ CONTRASTS: tuple[Contrast, ...] = (
 SKILL_CONTROLS = ("experience", "role", "education", "company_size", "industry", "remote")
 
 
-def _design(frame: pd.DataFrame, controls: tuple[str, ...]) -> list[np.ndarray]:
+def design(frame: pd.DataFrame, controls: tuple[str, ...]) -> list[np.ndarray]:
     columns: list[np.ndarray] = []
     for name in controls:
-        if name == "experience":
-            years = frame["experience"].astype(float).to_numpy()
+        if name in ("experience", "years_coding"):
+            years = frame[name].astype(float).to_numpy()
             columns += [np.log1p(years), years, years**2 / 100]
             continue
         values = frame[name].fillna("?").astype(str)
@@ -85,7 +85,13 @@ def _design(frame: pd.DataFrame, controls: tuple[str, ...]) -> list[np.ndarray]:
     return columns
 
 
-def _ols(y: np.ndarray, effects: list[np.ndarray], controls: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def coefficients(y: np.ndarray, effects: list[np.ndarray], controls: list[np.ndarray]) -> np.ndarray:
+    """Least-squares coefficients of `effects`, with an intercept and `controls`."""
+    X = np.column_stack([np.ones(len(y)), *effects, *controls])
+    return np.linalg.lstsq(X, y, rcond=None)[0][1 : len(effects) + 1]
+
+
+def least_squares(y: np.ndarray, effects: list[np.ndarray], controls: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and standard errors of `effects`, with an intercept and `controls`."""
     X = np.column_stack([np.ones(len(y)), *effects, *controls])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -109,7 +115,7 @@ def data_effects(table: pd.DataFrame) -> list[dict[str, Any]]:
         if base not in counts:
             continue
         levels = [level for level in counts.index if level != base]  # rare levels stay as their own dummies
-        coef, se = _ols(np.log(frame["comp_usd"].to_numpy(float)), [(values == level).to_numpy(float) for level in levels], _design(frame, contrast.controls))
+        coef, se = least_squares(np.log(frame["comp_usd"].to_numpy(float)), [(values == level).to_numpy(float) for level in levels], design(frame, contrast.controls))
         for level, c, s in zip(levels, coef, se):
             if counts[level] >= MIN_ROWS:
                 out.append(_row(contrast.factor, level, base, contrast.where, int(counts[level]), float(c), float(s), contrast.target, contrast.controls))
@@ -128,20 +134,34 @@ def _skill_effects(table: pd.DataFrame) -> list[dict[str, Any]]:
     for cell in lists:
         for skill in cell:
             counts[skill] = counts.get(skill, 0) + 1
-    controls = _design(frame, SKILL_CONTROLS)
+    controls = design(frame, SKILL_CONTROLS)
     y = np.log(frame["comp_usd"].to_numpy(float))
+    X = np.column_stack([np.ones(len(y)), *controls])
+    residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
     where = ", ".join(sorted(set(frame["source"])))
     out = []
     for skill in sorted(s for s, n in counts.items() if s and n >= MIN_ROWS):
         listed = lists.map(lambda cell, s=skill: s in cell).to_numpy(float)
-        coef, se = _ols(y, [listed], controls)
+        coef, se = least_squares(y, [listed], controls)
         rows = int(listed.sum())
-        out.append(_row("skills", skill, "not listed", where, rows, float(coef[0]), float(se[0]), rows >= MIN_SKILL_TARGET_ROWS, SKILL_CONTROLS))
+        row = _row("skills", skill, "not listed", where, rows, float(coef[0]), float(se[0]), rows >= MIN_SKILL_TARGET_ROWS, SKILL_CONTROLS)
+        # The contrast a query makes (the anchor listed, every other skill not stated): pay of
+        # anchor listers who also list the skill vs all anchor listers, the controls taken out.
+        first = skill_anchor(skill)
+        anchor = lists.map(lambda cell, a=first: a in cell).to_numpy(bool)
+        both = anchor & (listed == 1)
+        row["data_not_stated"] = float(residual[both].mean() - residual[anchor].mean()) if both.any() else float("nan")
+        out.append(row)
     return out
 
 
 def _row(factor, level, base, where, rows, effect, se, target, controls) -> dict[str, Any]:
     return {"factor": factor, "level": level, "base": base, "source": where, "rows": rows, "data_effect": effect, "data_se": se, "target": target, "controls": list(controls)}
+
+
+def skill_anchor(skill: str) -> str:
+    """The skill the reference profile lists beside the one measured."""
+    return "java" if skill == "python" else "python"
 
 
 def reference_profiles(factor: str, level: str, base: str) -> tuple[Profile, Profile]:
@@ -150,7 +170,7 @@ def reference_profiles(factor: str, level: str, base: str) -> tuple[Profile, Pro
         fields = {k: v for k, v in REFERENCE.items() if k != "experience"}
         return Profile(**fields, seniority=level), Profile(**fields, seniority=base)
     if factor == "skills":
-        anchor = "java" if level == "python" else "python"
+        anchor = skill_anchor(level)
         return Profile(**SKILL_REFERENCE, skills=(anchor, level)), Profile(**SKILL_REFERENCE, skills=(anchor,))
     return Profile(**REFERENCE, **{factor: level}), Profile(**REFERENCE, **{factor: base})
 
@@ -208,4 +228,15 @@ def to_markdown(rows: list[dict[str, Any]]) -> list[str]:
         )
     met = targets_met(rows)
     lines += ["", "Targets met: " + ", ".join(f"{factor} {m}/{n}" for factor, (m, n) in met.items()) + "."]
+    stated = [r for r in rows if r["target"] and r["factor"] == "skills" and math.isfinite(r.get("data_not_stated", math.nan))]
+    if stated:
+        low, high = TARGETS["skills"]
+        near = sum(low <= r["model_effect"] / r["data_not_stated"] <= high for r in stated if r["data_not_stated"])
+        lines += [
+            "",
+            "A skills row compares a person who lists the skill with one who does not have it; the model's",
+            "contrast adds a listed skill to a profile whose other skills are not stated. The data's own",
+            "contrast of that kind (python listers who also list the skill vs all python listers, the",
+            f"controls taken out): the model's effect is within {low}-{high}x of it for {near} of {len(stated)} skills with 500+ rows.",
+        ]
     return lines

@@ -158,5 +158,6 @@ def export(model, directory) -> dict[str, Artifact]:
         "conformal": model.conformal_,
         "calibration_size": getattr(model, "calibration_size_", {}),
         "schema": schema_to_json(model.schema_),
+        "shifts": model.shifts_.to_json(),
     }
     return write_compiled(folder, arrays, document)

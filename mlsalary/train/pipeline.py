@@ -103,7 +103,8 @@ def build_metadata(model: SalaryModel, data: sources.TrainingData, parts, report
             "split_rows": {name: int(len(part)) for name, part in parts.items()},
             "unmapped_labels": {k: dict(v) for k, v in data.unmapped.items()},
         },
-        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "masked_copies", "min_group_rows", "random_state", "interaction", "unrecorded")},
+        "params": {k: getattr(model, k) for k in ("max_iter", "learning_rate", "max_leaf_nodes", "min_samples_leaf", "l2_regularization", "background_size", "masked_copies", "min_group_rows", "random_state", "interaction", "unrecorded", "additive")},
+        "additive": model.shift_rows_,
         "schema": {
             "factors": list(FACTORS),
             "values": {name: list(values) for name, values in taxonomy.FACTOR_VALUES.items()},

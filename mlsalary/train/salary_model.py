@@ -12,9 +12,12 @@ which survey a row came from: the estimate for a partial profile is the pay of p
 match what was given, whatever they would have answered for the rest.
 
 Factors interact only within INTERACTION_GROUPS: the source and year meet only the country,
-so a factor that some sources record (seniority, company size, remote, industry, skills) acts
-on the reference estimate with the size its own data shows, not with whatever the trees did
-inside the sources that record it. UNRECORDED lists answers read as not recorded.
+so a factor that some sources record (seniority) acts on the reference estimate with
+the size its own data shows, not with whatever the trees did inside the sources that record it.
+UNRECORDED lists answers read as not recorded. The additive factors (company size, remote work,
+industry, skills: recorded by some sources only, and together) are not in the trees at all: each is a
+log shift per level measured in the rows that record it (train/additive.py, runtime/shifts.py),
+added to every quantile, and the trees learn what the shifts leave.
 
 Raw quantile boosting under-covers, so both intervals (p10-p90, p25-p75) are widened by
 split-conformal quantile regression (CQR, Romano et al. 2019) on calibration rows withheld
@@ -37,6 +40,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from mlsalary.runtime.features import FeatureSchema
+from mlsalary.train.additive import ADDITIVE, fit_shifts
 from mlsalary.factors import CATEGORICAL_FACTORS, FACTORS, NUMERIC_FACTORS
 from mlsalary.profile import Profile
 from mlsalary.runtime.quantiles import ALL_ROWS, INTERVALS, MEDIAN, QUANTILES, cqr_margin, uncross, widen
@@ -46,15 +50,11 @@ SPLIT_FRACTIONS = {"train": 0.70, "calibration": 0.15, "test": 0.15}
 # Interaction groups (HistGradientBoosting interaction_cst, by factor name): a tree only combines
 # features of one group. The source and year meet only the country, so a factor recorded by some
 # sources acts the same for every source and carries to the reference estimate at its own size.
-# Company size, remote and industry (recorded by the same sources) meet the country but not the
-# role: the ML-engineer part of the data (mostly aijobs) records none of them. Skills, recorded by
-# SO 2023 US only, act on their own. "*" is every factor named in no other group (experience,
-# years coding, seniority, education, role, and any factor added later).
+# "*" is every factor named in no other group and not additive (train/additive.py): experience,
+# years coding, seniority, education, role, and any factor added later.
 INTERACTION_GROUPS: tuple[tuple[str, ...], ...] = (
     ("source", "year", "country"),
-    ("country", "company_size", "remote", "industry"),
     ("country", "*"),
-    ("skills",),
 )
 # Factors a source records in a sense of its own, read as not recorded (FeatureSchema.unrecorded):
 # aijobs' company size S/M/L is <50, 50-250, >250 employees (96% "M"), and its remote ratio is
@@ -106,6 +106,7 @@ class SalaryModel:
     random_state: int = 0
     interaction: tuple[tuple[str, ...], ...] = INTERACTION_GROUPS
     unrecorded: tuple[str, ...] = UNRECORDED
+    additive: tuple[str, ...] = ADDITIVE
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -114,13 +115,18 @@ class SalaryModel:
 
         step = progress or (lambda message: None)
         self.schema_ = FeatureSchema(unrecorded=tuple(self.unrecorded)).fit(train)
+        step("measuring the additive factors' shifts")
+        self.shifts_, self.shift_rows_ = fit_shifts(train, self.schema_, self.additive, self.random_state)
         X = self.schema_.encode_columns(table_to_columns(train))
         y = np.log(train["comp_usd"].to_numpy(float))
         X, y = withheld_copies(self.schema_, X, y, self.masked_copies, self.random_state)
-        # A factor no training row reports (e.g. a data folder with aijobs.net only) becomes a
-        # constant column: the trees cannot split on it, so it has no effect on estimates.
+        # The trees learn what the shifts leave (each row as encoded, withheld factors included).
+        y = y - self.shifts_(X)
+        # An additive factor, and a factor no training row reports (e.g. a data folder with
+        # aijobs.net only), becomes a constant column: the trees cannot split on it.
+        X[:, [i for name in self.additive for i in self.schema_.groups_[name]]] = np.nan
         X[:, np.isnan(X).all(axis=0)] = 0.0
-        cst = interaction_groups(self.schema_, self.interaction) if self.interaction else None
+        cst = interaction_groups(self.schema_, self.interaction, self.additive) if self.interaction else None
         self.estimators_ = []
         for q in QUANTILES:
             step(f"fitting quantile p{round(q * 100)}")
@@ -174,6 +180,8 @@ class SalaryModel:
             f"trained with each row kept and {self.masked_copies} copies with random factors withheld; "
             f"factors interact only within these groups: {groups} ('*': every other factor); "
             f"read as not recorded: {', '.join(self.unrecorded) or 'nothing'}; "
+            f"{', '.join(self.additive) or 'no factor'} added to every quantile as a log shift per level, the data's adjusted effect "
+            "(regression with experience, role and survey held fixed) in the rows that record them, in the US and elsewhere apart; "
             "ranges widened by split-conformal quantile regression per role family x experience band (Mondrian CQR); "
             "contributions are exact Shapley values over the factors given"
         )
@@ -194,18 +202,24 @@ class SalaryModel:
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         """The median in USD: exactly what `predict` reports as p50 (explanations use it)."""
-        return np.exp(self.estimators_[MEDIAN].predict(X))
+        return np.exp(self.estimators_[MEDIAN].predict(X) + self.shifts(X))
+
+    def shifts(self, X: np.ndarray) -> np.ndarray:
+        """The additive factors' log shift per row (0 for a model trained before they existed)."""
+        shifts = getattr(self, "shifts_", None)
+        return np.zeros(len(X)) if shifts is None else shifts(X)
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         raw = np.column_stack([e.predict(X) for e in self.estimators_])
-        return uncross(raw)
+        return uncross(raw + self.shifts(X)[:, None])
 
 
-def interaction_groups(schema: FeatureSchema, groups: Sequence[Sequence[str]]) -> list[list[int]]:
-    """interaction_cst for groups of factor names ("*": the factors named in no group), in the
-    order HistGradientBoosting reads it: its internal column order puts the categorical columns
-    first (scikit-learn 1.9), so column indices are remapped; a plain index would bind others."""
-    named = {name for group in groups for name in group}
+def interaction_groups(schema: FeatureSchema, groups: Sequence[Sequence[str]], additive: Sequence[str] = ()) -> list[list[int]]:
+    """interaction_cst for groups of factor names ("*": the factors named in no group and not
+    additive), in the order HistGradientBoosting reads it: its internal column order puts the
+    categorical columns first (scikit-learn 1.9), so column indices are remapped; a plain index
+    would bind others."""
+    named = {name for group in groups for name in group} | set(additive)
     rest = [name for name in schema.groups_ if name not in named]
     mask = schema.categorical_mask
     internal = np.argsort(np.r_[np.flatnonzero(mask), np.flatnonzero(~mask)])  # column -> internal
@@ -235,8 +249,8 @@ def withheld_copies(schema: FeatureSchema, X: np.ndarray, y: np.ndarray, copies:
         Xc = X.copy()
         for j, name in enumerate(FACTORS):
             rows = np.flatnonzero(withhold[:, j])
-            Xc[np.ix_(rows, np.asarray(schema.groups_[name]))] = np.nan
-        skills = np.asarray(schema.groups_["skills"])
+            Xc[np.ix_(rows, np.asarray(schema.groups_[name], dtype=np.intp))] = np.nan
+        skills = np.asarray(schema.groups_["skills"], dtype=np.intp)
         keep = rng.random(len(X))[:, None]
         listed = (Xc[:, skills] == 1.0) & (rng.random((len(X), len(skills))) < keep)
         Xc[:, skills] = np.where(listed, 1.0, np.nan)
