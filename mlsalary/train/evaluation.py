@@ -23,6 +23,9 @@ from mlsalary.runtime.quantiles import INTERVALS, QUANTILES
 
 MIN_CELL = 30
 MIN_SEGMENT = 100
+MIN_TARGET_SEGMENT = 15
+TARGET_SEGMENTS = ("years coding", "role data-scientist")
+REFERENCE_SOURCE = "stackoverflow-2025"  # the reference estimate's own survey, for early-career segments
 TOP_COUNTRIES = 12
 PAY_BANDS = (25_000, 50_000, 100_000, 150_000, 200_000)
 PAY_LABELS = ("<25k", "25-50k", "50-100k", "100-150k", "150-200k", "200k+")
@@ -60,6 +63,7 @@ def metrics(log_q: np.ndarray, y_log: np.ndarray) -> dict[str, float]:
     out["pinball_p10_p50_p90"] = float(np.mean([losses[0], losses[2], losses[4]]))
     out["pinball_all"] = float(np.mean(losses))
     out["mdape_median"] = float(np.median(np.abs(np.exp(log_q[:, 2]) / np.exp(y_log) - 1)))
+    out["median_log_bias"] = float(np.median(log_q[:, 2] - y_log)) if len(y_log) else float("nan")
     return out
 
 
@@ -220,6 +224,13 @@ def _segments(test: pd.DataFrame, model_log_q: np.ndarray) -> dict[str, np.ndarr
     bands = experience_band(test)
     for band in sorted(bands.unique()):
         rows[f"experience {band}"] = (bands == band).to_numpy()
+    # Early career by years coding (whatever else the row reports): the issue of record's target
+    # segment (median log bias within +-0.08), kept down to MIN_TARGET_SEGMENT rows.
+    coding = test["years_coding"].astype(float)
+    for top in (2, 5):
+        rows[f"years coding 0-{top}"] = (coding <= top).to_numpy()
+        rows[f"years coding 0-{top}, {REFERENCE_SOURCE}"] = ((coding <= top) & (test["source"] == REFERENCE_SOURCE)).to_numpy()
+    rows[f"role data-scientist, {REFERENCE_SOURCE}"] = ((test["role"] == "data-scientist") & (test["source"] == REFERENCE_SOURCE)).to_numpy()
     for country in test["country"].value_counts().index[:TOP_COUNTRIES]:
         rows[f"country {country}"] = (test["country"] == country).to_numpy()
     # Pay bands by the estimated median: a band of *reported* pay selects rows by their
@@ -231,20 +242,24 @@ def _segments(test: pd.DataFrame, model_log_q: np.ndarray) -> dict[str, np.ndarr
     actual = _bands(test["comp_usd"].to_numpy(float))
     for band in PAY_LABELS:
         rows[f"(reported pay {band})"] = actual == band
-    return {name: mask for name, mask in rows.items() if mask.sum() >= MIN_SEGMENT or name == "overall"}
+    return {name: mask for name, mask in rows.items() if mask.sum() >= (MIN_TARGET_SEGMENT if name.startswith(TARGET_SEGMENTS) else MIN_SEGMENT) or name == "overall"}
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     lines = [
-        "| segment | rows | model p10-p90 cov. | model p25-p75 cov. | model pinball | lookup pinball | loglinear pinball | model MdAPE | lookup MdAPE | loglinear MdAPE |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Segments: coverage of both ranges, pinball loss (log, p10/p50/p90) and median absolute % error",
+        "for the model and both baselines, and the model's median log bias (log estimated median - log",
+        "reported pay; target for early career and data scientists: within +-0.08).",
+        "",
+        "| segment | rows | model p10-p90 cov. | model p25-p75 cov. | model pinball | lookup pinball | loglinear pinball | model MdAPE | lookup MdAPE | loglinear MdAPE | model bias |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for segment, by_model in report["segments"].items():
         m, lk, ll = by_model["model"], by_model["lookup"], by_model["loglinear"]
         lines.append(
             f"| {segment} | {m['rows']:,} | {m['coverage_p10-p90']:.1%} | {m['coverage_p25-p75']:.1%} | "
             f"{m['pinball_p10_p50_p90']:.4f} | {lk['pinball_p10_p50_p90']:.4f} | {ll['pinball_p10_p50_p90']:.4f} | "
-            f"{m['mdape_median']:.1%} | {lk['mdape_median']:.1%} | {ll['mdape_median']:.1%} |"
+            f"{m['mdape_median']:.1%} | {lk['mdape_median']:.1%} | {ll['mdape_median']:.1%} | {m['median_log_bias']:+.3f} |"
         )
     lines += [
         "",
