@@ -704,3 +704,18 @@ def test_import_is_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("title", "role"),
+    [("ML Intern", "ml-engineer"), ("Machine Learning Intern", "ml-engineer"), ("Intern, Data Science", "data-scientist"), ("Software Engineering Intern", "software-engineer")],
+)
+def test_an_internship_in_a_role_is_that_role_at_entry_level_never_a_student(title, role):
+    reading = taxonomy.read_title(title)
+    assert (reading.role, reading.seniority) == (role, "entry")
+    assert "no survey records intern pay" in reading.note
+
+
+def test_a_bare_internship_is_still_read_as_a_student():
+    assert taxonomy.read_title("intern").role == "student"
+    assert taxonomy.read_title("Summer Intern").role == "student"

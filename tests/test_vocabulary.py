@@ -40,7 +40,7 @@ def rows(text: str) -> list[dict]:
         ("Senior ML Engineer", "ml-engineer", "senior"),
         ("Staff Machine Learning Engineer", "ml-engineer", "staff"),
         ("Lead Data Scientist", "data-scientist", "lead"),
-        ("ML Intern", "student", "entry"),
+        ("ML Intern", "ml-engineer", "entry"),
         ("Principal AI Engineer", "ml-engineer", "principal"),
         ("NLP Engineer", "ml-engineer", None),
         ("Computer Vision Engineer", "ml-engineer", None),

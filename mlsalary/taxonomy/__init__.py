@@ -441,6 +441,7 @@ _SPECIALIST_ROLE = (
 
 # Level words that name a kind of job as well: the training rules give these titles their role
 # (intern -> student; head, director -> engineering-manager; VP, chief -> executive).
+_INTERN_WORDS = frozenset({"intern", "internship"})
 _ROLE_BEARING_LEVELS = frozenset({"intern", "internship", "trainee", "apprentice", "head", "director", "vp", "svp", "evp", "vice", "president", "chief"})
 
 
@@ -510,6 +511,12 @@ def read_title(label: object) -> TitleReading | None:
     seniority, level_word, rest = _level_words(words)
     core = " ".join(rest)
     role = index.get(key)
+    intern = bool(level_word and set(level_word.split()) & _INTERN_WORDS)
+    if role is None and intern and core:
+        # "ML Intern": no survey records intern pay, so an internship in a role is read as that
+        # role at entry level (with a note), never as a student; a bare "intern" stays a student.
+        in_role = index.get(core) or role_from_job_title(core)
+        role = in_role if in_role not in (None, "student") else None
     if role is None and (set(level_word.split()) & _ROLE_BEARING_LEVELS if level_word else False):
         # "Head of ML", "VP of Engineering", "ML Intern": the level word decides the role too,
         # as the rules that labelled the training titles say (managers, executives, students).
@@ -534,6 +541,8 @@ def read_title(label: object) -> TitleReading | None:
     note = None
     if role == "student" and seniority == "entry" and key not in _role_alias_keys():
         note = "an internship is read as role student (the data files interns with students)"
+    elif intern:
+        note = f"no survey records intern pay: read as an entry-level {role}; internships usually pay less, often by the hour"
     if specialty is not None and role in ("ml-engineer", "ml-researcher", "data-scientist", "ai-developer"):
         note = f"{specialty} has too few rows in the data to be a role of its own; nearest role used"
     return TitleReading(text, role, seniority, level_word, note)
