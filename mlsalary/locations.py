@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,11 +272,24 @@ WORLD_CITY_FIELDS = ("name", "countrycode", "population")
 class _CityLines(Mapping):
     """key -> [city record], over the lines of a generated index (build.render_cities)."""
 
+    # A few look-ups search the text; a file of many distinct places (each miss reads it all)
+    # gets an index of where every line starts, built once (a fraction of a second).
+    INDEX_AFTER = 32
+    _LINE_KEY = re.compile(r'\n\[("(?:[^"\\]|\\.)*"), ')
+
     def __init__(self, text: str, fields: tuple[str, ...]):
         self._text, self._fields = text, fields
+        self._lookups = 0
+        self._starts: dict[str, int] | None = None
 
     def __getitem__(self, key: str) -> list[dict]:
-        start = self._text.find("\n" + json.dumps([key], ensure_ascii=False)[:-1] + ", ")
+        self._lookups += 1
+        if self._starts is None and self._lookups > self.INDEX_AFTER:
+            self._starts = {json.loads(m.group(1)): m.start() for m in self._LINE_KEY.finditer(self._text)}
+        if self._starts is not None:
+            start = self._starts.get(key, -1)
+        else:
+            start = self._text.find("\n" + json.dumps([key], ensure_ascii=False)[:-1] + ", ")
         if start < 0:
             raise KeyError(key)
         end = self._text.find("\n", start + 1)
@@ -368,6 +382,10 @@ class _Index:
             names.setdefault(alias, alias)
         return names
 
+    @functools.cached_property
+    def suggestion_keys(self) -> list[str]:
+        return list(self.suggestions)
+
 
 @functools.lru_cache(maxsize=4)
 def _index(table_id: int, table: Table) -> _Index:
@@ -424,9 +442,9 @@ def resolve(text: str, table: Table | None = None, *, other_names: bool = True) 
     if table is None:
         raise InputError("location", NO_TABLE)
     index = _index_of(table)
-    import difflib
+    from mlsalary.taxonomy.labels import close_matches
 
-    close = [index.suggestions[c] for c in difflib.get_close_matches(key, list(index.suggestions), n=3, cutoff=0.8)]
+    close = [index.suggestions[c] for c in close_matches(key, index.suggestion_keys, n=3, cutoff=0.8)]
     close += [name for name in near if name not in close]  # "Germny": Germany
     if close:
         shown = " or ".join(f"'{name}'" for name in close)

@@ -146,8 +146,11 @@ def _country_by_words(key: str) -> str | None:
     # "Guinea") and very short ones get no answer.
     if len(key) < 4:
         return None
+    containing = [(name, code) for name, code in _country_name_index().items() if key in name]
+    if not containing:
+        return None
     pattern = re.compile(rf"(^|\W){re.escape(key)}($|\W)")
-    codes = {code for name, code in _country_name_index().items() if pattern.search(name)}
+    codes = {code for name, code in containing if pattern.search(name)}
     return codes.pop() if len(codes) == 1 else None
 
 

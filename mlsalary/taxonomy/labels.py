@@ -91,37 +91,64 @@ def _as_text(label: object) -> str | None:
 
 
 def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[str]:
-    """Up to three canonical values whose labels are closest to key, best first."""
+    """Up to three canonical values whose labels are closest to key, best first.
+
+    A file of free text can hold thousands of distinct unreadable values, so the search is
+    rapidfuzz's (compiled, over choices prepared once per index) and each answer is kept for the
+    next row with the same value.
+    """
     if not key or len(key) > 100:
         return []  # no label is that long; fuzzy matching it would only cost time
-    import difflib  # only an unknown label needs it
+    cache_key = (id(index), id(show), key)
+    cached = _SUGGESTIONS.get(cache_key)
+    if cached is not None and cached[0] is index:
+        return list(cached[1])
+    from rapidfuzz import fuzz, process  # only an unknown label needs it
 
-    scored = []
-    size = len(key)
-    for candidate, value in index.items():
-        # Cheap upper bounds of ratio() first (the lengths, then the shared characters): a
-        # candidate they rule out could not reach 0.75, so the result is the same, only faster.
-        if 2.0 * min(size, len(candidate)) / (size + len(candidate)) < 0.75:
-            continue
-        matcher = difflib.SequenceMatcher(None, key, candidate)
-        if matcher.quick_ratio() < 0.75:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= 0.75:
-            scored.append((ratio, value))
-    scored.sort(key=lambda item: -item[0])
+    choices, values = _choices(index)
+    # Similarity 2 * matching characters / total length, as difflib's ratio: 0.75 or more.
+    matches = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=75, limit=None)
+    matches.sort(key=lambda match: (-match[1], match[2]))
     suggestions: list[str] = []
-    best = scored[0][0] if scored else 0.0
-    for ratio, value in scored:
+    best = matches[0][1] if matches else 0.0
+    for _, score, position in matches:
         # Keep only matches about as good as the best: a clear typo gets one answer.
-        if ratio < best - 0.1:
+        if score < best - 10:
             break
-        shown = show(value)
+        shown = show(values[position])
         if shown not in suggestions:
             suggestions.append(shown)
         if len(suggestions) == 3:
             break
+    if len(_SUGGESTIONS) >= MAX_CACHED_SUGGESTIONS:
+        _SUGGESTIONS.clear()
+    _SUGGESTIONS[cache_key] = (index, tuple(suggestions))
     return suggestions
+
+
+def close_matches(key: str, choices: list[str], n: int = 3, cutoff: float = 0.8) -> list[str]:
+    """Up to n choices at least `cutoff` similar to key, best first (difflib.get_close_matches'
+    contract, with rapidfuzz's compiled similarity)."""
+    from rapidfuzz import fuzz, process
+
+    matches = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=100 * cutoff, limit=None)
+    matches.sort(key=lambda match: (-match[1], match[2]))
+    return [choice for choice, _, _ in matches[:n]]
+
+
+MAX_CACHED_SUGGESTIONS = 100_000
+_SUGGESTIONS: dict[tuple[int, int, str], tuple[dict[str, str], tuple[str, ...]]] = {}
+_CHOICES: dict[int, tuple[dict[str, str], list[str], list[str]]] = {}
+
+
+def _choices(index: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The index's labels and their values as lists, prepared once per index (indexes are built
+    once per process)."""
+    prepared = _CHOICES.get(id(index))
+    if prepared is None or prepared[0] is not index or len(prepared[1]) != len(index):
+        prepared = (index, list(index), list(index.values()))
+        _CHOICES[id(index)] = prepared
+    return prepared[1], prepared[2]
 
 
 @functools.cache
