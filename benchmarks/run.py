@@ -66,7 +66,8 @@ main()
 DEFAULT_CASES = (
     "reference,floor,help,options,estimate,estimate-table,estimate-location,estimate-city-as-country,"
     "estimate-country-typo,batch-cached,batch-all-different,batch-all-different-no-trees,"
-    "batch-all-different-1m,batch-memory,batch-explain,train"
+    "batch-all-different-1m,batch-memory,batch-explain,batch-raw-text,batch-raw-text-jsonl,batch-raw-text-1m,"
+    "batch-raw-text-explain,train"
 )
 
 # Cases that end with another exit status than 0 by design.
@@ -115,6 +116,18 @@ def build_inputs(data_dir: Path, folder: Path, rows: int, explain_rows: int, all
         (folder / f"{name}.rows").write_text(str(len(sample)))
         share = len(sample.drop_duplicates()) / max(1, len(sample))
         print(f"  {name}: {len(sample):,} rows, {share:.1%} of them distinct", file=sys.stderr)
+    # Files as people have them: the surveys' own columns as written (long labels, semicolon
+    # skill lists) and two text columns that batch passes through, every row different.
+    raw = raw_text_profiles(data_dir, rng)
+    for name, n in (("raw-text", all_different_rows), ("raw-text-1m", rows)):
+        sample = all_different(raw, n, rng)
+        sample.to_csv(folder / f"{name}.csv", index=False)
+        (folder / f"{name}.rows").write_text(str(len(sample)))
+        out[name] = folder / f"{name}.csv"
+        print(f"  {name}: {len(sample):,} rows", file=sys.stderr)
+        if name == "raw-text":
+            sample.iloc[:RAW_EXPLAIN_ROWS].to_csv(folder / "raw-text-explain.csv", index=False)
+            (folder / "raw-text-explain.rows").write_text(str(min(RAW_EXPLAIN_ROWS, len(sample))))
     # Memory with repeats: more distinct raw rows than batch keeps estimates for (100,000),
     # so its cache fills and is cleared. Each distinct real profile is written four times, with
     # four spellings of the same experience ("5", "5.00", " 5", "5.0"; unknown: "", "NA",
@@ -155,6 +168,30 @@ def all_different(profiles, n: int, rng):
     return pool.iloc[rng.permutation(len(pool))]
 
 
+# Stack Overflow 2024's columns as its file writes them (the salary column is never read into
+# an input), and the 2025 survey's language lists; MainBranch and Age are passed through.
+RAW_COLUMNS = ("MainBranch", "Age", "RemoteWork", "EdLevel", "YearsCode", "DevType", "OrgSize", "Country", "WorkExp", "Industry")
+RAW_SKILLS = "LanguageHaveWorkedWith"
+RAW_EXPLAIN_ROWS = 2_000
+
+
+def raw_text_profiles(data_dir: Path, rng):
+    """Rows of the surveys' own text: Stack Overflow 2024's columns beside a language list drawn
+    from Stack Overflow 2025's rows."""
+    import pandas as pd
+
+    from mlsalary.train import sources
+
+    so2024 = sources.find_by_header(data_dir, RAW_COLUMNS)
+    so2025 = sources.find_by_header(data_dir, ("Country", "EdLevel", RAW_SKILLS))
+    if so2024 is None or so2025 is None:
+        raise SystemExit(f"the raw-text inputs need the Stack Overflow 2024 and 2025 files in {data_dir}")
+    frame = pd.read_csv(so2024, usecols=list(RAW_COLUMNS), dtype=str, keep_default_na=False)
+    languages = pd.read_csv(so2025, usecols=[RAW_SKILLS], dtype=str, keep_default_na=False)[RAW_SKILLS].to_numpy()
+    frame[RAW_SKILLS] = languages[rng.integers(0, len(languages), len(frame))]
+    return frame
+
+
 def _spelling(value, k: int) -> str:
     if value is None or value != value:
         return ["", "NA", "na", " "][k]
@@ -182,6 +219,10 @@ def cases(args, inputs: dict[str, Path], tmp: Path, compiled_dir: Path | None) -
         "batch-all-different-1m": ([*MLSALARY, "batch", str(inputs.get("all-different-1m", ""))], _rows_of(inputs, "all-different-1m")),
         "batch-memory": ([*MLSALARY, "batch", str(inputs.get("memory", ""))], _rows_of(inputs, "memory")),
         "batch-explain": ([*MLSALARY, "batch", str(inputs.get("explain", "")), "--explain"], args.explain_rows),
+        "batch-raw-text": ([*MLSALARY, "batch", str(inputs.get("raw-text", "")), "--output-format", "csv"], _rows_of(inputs, "raw-text")),
+        "batch-raw-text-jsonl": ([*MLSALARY, "batch", str(inputs.get("raw-text", "")), "--output-format", "jsonl"], _rows_of(inputs, "raw-text")),
+        "batch-raw-text-1m": ([*MLSALARY, "batch", str(inputs.get("raw-text-1m", "")), "--output-format", "csv"], _rows_of(inputs, "raw-text-1m")),
+        "batch-raw-text-explain": ([*MLSALARY, "batch", str(inputs.get("raw-text-explain", "")), "--explain"], _rows_of(inputs, "raw-text-explain")),
         "train": ([*MLSALARY, "train", "--data", str(args.data), "--out", str(tmp / "trained")], None),
     }
     if compiled_dir is not None:
@@ -205,6 +246,10 @@ TARGETS = {
     "batch-all-different-1m": ("<= 400 MB", lambda t, rate, rss, ratio, floor: rss <= 400),
     "batch-memory": ("<= 400 MB", lambda t, rate, rss, ratio, floor: rss <= 400),
     "batch-explain": (">= 250 rows/s", lambda t, rate, rss, ratio, floor: rate >= 250),
+    "batch-raw-text": (">= 50k rows/s", lambda t, rate, rss, ratio, floor: rate >= 50_000),
+    "batch-raw-text-jsonl": (">= 50k rows/s", lambda t, rate, rss, ratio, floor: rate >= 50_000),
+    "batch-raw-text-1m": ("<= 400 MB", lambda t, rate, rss, ratio, floor: rss <= 400),
+    "batch-raw-text-explain": (">= 500 rows/s", lambda t, rate, rss, ratio, floor: rate >= 500),
     "train": ("<= 180 s", lambda t, rate, rss, ratio, floor: t <= 180),
 }
 
@@ -217,6 +262,8 @@ def label(name: str, rows: int | None) -> str:
     kind = {
         "batch-cached": "cached", "batch-all-different": "all-different", "batch-all-different-1m": "all-different",
         "batch-all-different-no-trees": "all-different, trees skipped",
+        "batch-raw-text": "raw text, CSV", "batch-raw-text-jsonl": "raw text, JSONL", "batch-raw-text-1m": "raw text, CSV",
+        "batch-raw-text-explain": "raw text, --explain",
     }.get(name)
     return f"batch {size} {kind}" if kind else f"{name} ({size} rows)"
 
@@ -395,7 +442,8 @@ def main(argv=None) -> int:
             compiled_micro(compiled_dir, repeat=args.runs)
             return 0
         folder = args.inputs or tmp
-        names = {"batch": f"batch_{args.rows}.csv", "explain": f"explain_{args.explain_rows}.csv", "all-different": "all-different.csv", "all-different-1m": "all-different-1m.csv", "memory": "memory.csv"}
+        names = {"batch": f"batch_{args.rows}.csv", "explain": f"explain_{args.explain_rows}.csv", "all-different": "all-different.csv", "all-different-1m": "all-different-1m.csv", "memory": "memory.csv",
+                 "raw-text": "raw-text.csv", "raw-text-1m": "raw-text-1m.csv", "raw-text-explain": "raw-text-explain.csv"}
         inputs = {key: folder / name for key, name in names.items()} if needs_data else {}
         table = cases(args, inputs, tmp, compiled_dir)
         env = dict(os.environ)

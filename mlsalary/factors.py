@@ -113,7 +113,10 @@ REGISTRY: tuple[Factor, ...] = (
     ),
     Factor(
         "skills", "skills", "Skills, comma or ';' separated: python,pytorch,aws (see `mlsalary options skills`).", "SKILLS", "Skills",
-        aliases=("skill", "tech stack", "stack", "technologies", "tech", "tools", "languages", "skill set", "skillset"),
+        aliases=(
+            "skill", "tech stack", "stack", "technologies", "tech", "tools", "languages", "skill set", "skillset",
+            "languagehaveworkedwith", "languages worked with",
+        ),
         option_help=" Repeatable.",
     ),
     Factor(

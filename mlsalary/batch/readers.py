@@ -167,13 +167,18 @@ class CsvInput:
             keys: list = []
             offers: list | None = [] if offer_at is not None else None
             rest = iter(block)
+            parsed: Iterator[list[str]] | None = None  # the csv module's records, once a quote is met
+            used = [0]  # lines the csv module has taken
+            left = len(block)  # lines of the block not yet read here
             for line in rest:
+                left -= 1
                 if '"' in line:
-                    # Quoted: the csv module reads the record, from this block and beyond.
-                    cells = next(csv.reader(itertools.chain([line], rest, lines)), [])
-                    if not cells:
-                        continue
-                    record: str | list[str] = cells
+                    # Quoted: from here on the csv module reads this block's records (one reader:
+                    # a reader per line costs more than the parsing), and the next lines of the
+                    # file too while a quoted field spans them.
+                    parsed = csv.reader(_counted(itertools.chain([line], rest, lines), used))
+                    left += 1
+                    break
                 else:
                     body = line.rstrip("\r\n")
                     if not body:
@@ -188,8 +193,32 @@ class CsvInput:
                 keys.append(pick(cells))
                 if offers is not None:
                     offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+            while parsed is not None and used[0] < left:  # (a record may run past the block)
+                cells = next(parsed, _END)
+                if cells is _END:
+                    break
+                if not cells:
+                    continue  # a blank line is not a row
+                records.append(cells)
+                if len(cells) > header_width:
+                    self.cut_rows += 1
+                if len(cells) < width:
+                    cells = cells + padding
+                keys.append(pick(cells))
+                if offers is not None:
+                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
             if records:
                 yield records, keys, offers, None
+
+
+_END: list[str] = []  # no more records (an empty record is a blank line, skipped)
+
+
+def _counted(lines: Iterator[str], used: list[int]) -> Iterator[str]:
+    """The lines, counting in used[0] how many were taken."""
+    for line in lines:
+        used[0] += 1
+        yield line
 
 
 class JsonlInput:

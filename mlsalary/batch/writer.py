@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import operator
@@ -80,6 +81,15 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
         writer.write(record, values)
 
 
+class _Sink:
+    """A file for csv.writer that keeps what it is given in a list."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, parts: list[str]):
+        self.write = parts.append
+
+
 class _Writer:
     """Writes output rows: the input's columns, then `added`.
 
@@ -109,23 +119,95 @@ class _Writer:
             )
         self.width = len(header)
 
+    @property
+    def columnwise_json(self) -> bool:
+        """Whether JSON Lines rows can be written chunk by chunk: CSV input whose header names
+        are all different and none is an added column (else a row's object is built by dict)."""
+        header = self.source_header
+        return header is not None and len(set(header)) == len(header) and not set(header) & set(self.added)
+
     def write_chunk(self, records: list, outcomes: list) -> None:
-        """CSV in, CSV out, many rows: a row's text (or cells) and its estimate's cached text."""
+        """CSV in, many rows: a row's text (or cells) and its estimate's cached text (CSV), or
+        the JSON Lines objects json_line would write, built from cached parts (columnwise_json)."""
+        if self.fmt != "csv":
+            self._write_json_chunk(records, outcomes)
+            return
         if not self.header_written:
             self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
-        if self.keep is None:
-            lines = [
-                record + "," + outcome.text + "\n" if type(record) is str else self._line(record, outcome.cells)
-                for record, outcome in zip(records, outcomes)
-            ]
-        else:
-            lines = [
-                self._line(record.split(",") if type(record) is str else record, outcome.cells)
-                for record, outcome in zip(records, outcomes)
-            ]
-        self.buffer.write("".join(lines))
+        # One csv writer for the chunk writes each row's input cells (in C); the added cells
+        # follow as the estimate's cached text. What _line would write, byte for byte: the
+        # rows it treats apart (a bare CR, a lone empty cell) go through it.
+        parts: list[str] = []
+        # (Its line ends as _line's rows do, so a cell holding a line break is quoted alike.)
+        writer = csv.writer(_Sink(parts), lineterminator="\n")
+        width, keep = self.width, self.keep
+        for record, outcome in zip(records, outcomes):
+            if type(record) is str:
+                if keep is None:
+                    parts.append(record + "," + outcome.text + "\n")
+                    continue
+                record = record.split(",")
+            cells = record if len(record) == width else (record + [""] * width)[:width]
+            if keep is not None:
+                cells = keep(cells)
+            if (len(cells) == 1 and cells[0] == "") or "\r" in "".join(cells):
+                parts.append(_csv_row(cells + outcome.cells))
+                continue
+            writer.writerow(cells)
+            parts[-1] = parts[-1][:-1] + "," + outcome.text + "\n"
+        self.buffer.write("".join(parts))
         self.flush()
+
+    def _write_json_chunk(self, records: list, outcomes: list) -> None:
+        header = self.source_header or []
+        width = len(header)
+        prefixes = [json.dumps(name, ensure_ascii=False) + ": " for name in header]
+        tails: dict[int, str] = {}
+        lines = []
+        for record, outcome in zip(records, outcomes):
+            cells = record.split(",") if type(record) is str else record
+            if len(cells) != width:
+                cells = (cells + [""] * width)[:width]
+            tail = tails.get(id(outcome))
+            if tail is None:
+                tail = tails[id(outcome)] = self._json_tail(outcome)
+            lines.append("{" + ", ".join([*map(str.__add__, prefixes, map(_json_string, cells)), tail]) + "}\n")
+        text = "".join(lines)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
+            text = "".join(
+                json_line({**dict(zip(header, (r.split(",") if type(r) is str else r) + [""] * width)), **self._json_values(o)}) + "\n"
+                for r, o in zip(records, outcomes)
+            )
+        self.buffer.write(text)
+        self.flush()
+
+    def _json_values(self, outcome) -> dict[str, Any]:
+        """The added columns of a row as _write_rows gives them to write()."""
+        if outcome.error is not None:
+            values: dict[str, Any] = {"error": outcome.error}
+        else:
+            values = dict(zip(self.added, outcome.cells[:-1]))
+            if values.get("offer_percentile") is None:
+                values.pop("offer_percentile", None)
+        return {column: values.get(column) for column in self.added}
+
+    def _json_tail(self, outcome) -> str:
+        """The added columns of a row as JSON members ('"p10": 51234, ...')."""
+        if outcome.error is None and not hasattr(outcome, "_cells") and self.added[-1] == "error" and len(self.added) == 8:
+            # The column path's text, "p10,...,p90,support,thin,": numbers as written, an empty
+            # cell null, thin as a JSON boolean, no error.
+            cells = outcome.text.split(",")
+            if len(cells) == 8 and cells[-1] == "":
+                members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:-1])]
+                return ", ".join(members) + ', "error": null'
+        return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())
+
+    @functools.cached_property
+    def _json_prefixes(self) -> list[str]:
+        return [json.dumps(column, ensure_ascii=False) + ": " for column in self.added]
 
     def _line(self, cells: list[str], added: list) -> str:
         """The input cells (padded or cut to the header, replaced columns left out) and the
@@ -197,15 +279,22 @@ class _Writer:
 
 
 
+# A str as json.dumps(text, ensure_ascii=False) writes it (the same C function).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
 def json_line(value: Any) -> str:
     """Strict JSON on one line: NaN/Infinity become null (jq rejects them), and text that
     cannot be encoded as UTF-8 (lone surrogates) is written with \\u escapes."""
-    safe = _finite(value)
-    text = json.dumps(safe, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)  # no NaN or infinity: as is
+    except ValueError:
+        value = _finite(value)
+        text = json.dumps(value, ensure_ascii=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(safe, ensure_ascii=True)
+        text = json.dumps(_finite(value), ensure_ascii=True)
     return text
 
 
