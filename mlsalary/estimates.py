@@ -242,7 +242,17 @@ class Estimator:
         before it, so the baseline and the contributions still add up to the (adjusted) median."""
         if x is None:
             x = self.model.schema_.encode_profiles([profile])[0]
-        found, baseline = explanations.contributions(self.model, x)
+        return self._explained(profile, *explanations.contributions(self.model, x))
+
+    def explain_many(self, profiles: list[Profile]) -> list[tuple[dict[str, float], float]]:
+        """explain() for many profiles, the same numbers, with the model queried once per group
+        of profiles that give the same factors."""
+        if not profiles:
+            return []
+        X = self.model.schema_.encode_profiles(profiles)
+        return [self._explained(p, *found) for p, found in zip(profiles, explanations.contributions_many(self.model, X))]
+
+    def _explained(self, profile: Profile, found: dict[str, float], baseline: float) -> tuple[dict[str, float], float]:
         given = [name for name in FACTORS if getattr(profile, name) is not None]
         out = {name: found.get(name, 0.0) for name in given}
         step = self.level_step(profile)

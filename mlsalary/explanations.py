@@ -49,6 +49,71 @@ def contributions(model, x: np.ndarray) -> tuple[dict[str, float], float]:
         columns = np.asarray(schema.groups_[name])
         chosen = np.flatnonzero((masks >> j) & 1)
         rows[np.ix_(chosen, columns)] = x[columns]
-    value = model.predict_median(rows)
+    value = _coalition_medians(model, rows, players, masks)
     phi = [float(np.sum(weights[j] * (value[without[j] | (1 << j)] - value[without[j]]))) for j in range(k)]
     return dict(zip(players, phi)), float(value[0])
+
+
+def _coalition_medians(model, rows: np.ndarray, players: list[str], masks: np.ndarray) -> np.ndarray:
+    """model.predict_median(rows), the same numbers: a factor only the shifts read (company size,
+    remote work, industry, skills) does not change what the trees give, so the trees answer once
+    per coalition of the other players and the shifts are added to each (2^k forest queries
+    become 2^(k - a) for a additive players given)."""
+    additive = set(getattr(model, "additive_factors", ()))
+    if not additive & set(players):
+        return model.predict_median(rows)
+    trees_part = sum(1 << j for j, name in enumerate(players) if name not in additive)
+    distinct, inverse = np.unique(masks & trees_part, return_inverse=True)
+    # The shifts read the additive players and the country (their region): once per coalition of those.
+    shifts_part = sum(1 << j for j, name in enumerate(players) if name in additive or name == "country")
+    shifted, shifted_inverse = np.unique(masks & shifts_part, return_inverse=True)
+    trees = model.tree_median_log(rows[distinct])[inverse.ravel()]
+    return np.exp(trees + model.shift_log(rows[shifted])[shifted_inverse.ravel()])
+
+
+def contributions_many(model, X: np.ndarray) -> list[tuple[dict[str, float], float]]:
+    """contributions(model, x) for every row of X, the same numbers, with one model query per
+    group of rows that give the same factors (batch --explain: thousands of rows)."""
+    schema = model.schema_
+    given = schema.given(X)
+    out: list[tuple[dict[str, float], float] | None] = [None] * len(X)
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for i, row in enumerate(given.tolist()):
+        groups.setdefault(tuple(row), []).append(i)
+    for pattern, members in groups.items():
+        players = [name for name, g in zip(FACTORS, pattern) if g]
+        k = len(players)
+        masks, without, weights = _coalition_table(k)
+        values = _coalition_medians_many(model, X[members], players, masks)
+        for position, i in enumerate(members):
+            value = values[position]
+            phi = [float(np.sum(weights[j] * (value[without[j] | (1 << j)] - value[without[j]]))) for j in range(k)]
+            out[i] = (dict(zip(players, phi)), float(value[0]))
+    return out  # type: ignore[return-value]  # every row is in one group
+
+
+def _coalition_rows(schema, part: np.ndarray, players: list[str], chosen_masks: np.ndarray) -> np.ndarray:
+    """(n * len(chosen_masks), F): each row of `part` with only the players of each mask given."""
+    rows = np.repeat(schema.withhold(part, players)[:, None, :], len(chosen_masks), axis=1)
+    everyone = np.arange(len(part))
+    for j, name in enumerate(players):
+        columns = np.asarray(schema.groups_[name])
+        chosen = np.flatnonzero((chosen_masks >> j) & 1)
+        rows[np.ix_(everyone, chosen, columns)] = part[:, None, columns]
+    return rows.reshape(-1, part.shape[1])
+
+
+def _coalition_medians_many(model, part: np.ndarray, players: list[str], masks: np.ndarray) -> np.ndarray:
+    """_coalition_medians for n rows' coalitions at once: medians (n, 2^k). Only the distinct
+    coalitions the trees and the shifts read are built and queried."""
+    schema, n = model.schema_, len(part)
+    additive = set(getattr(model, "additive_factors", ()))
+    if not additive & set(players):
+        return model.predict_median(_coalition_rows(schema, part, players, masks)).reshape(n, len(masks))
+    trees_part = sum(1 << j for j, name in enumerate(players) if name not in additive)
+    distinct, inverse = np.unique(masks & trees_part, return_inverse=True)
+    shifts_part = sum(1 << j for j, name in enumerate(players) if name in additive or name == "country")
+    shifted, shifted_inverse = np.unique(masks & shifts_part, return_inverse=True)
+    trees = model.tree_median_log(_coalition_rows(schema, part, players, distinct)).reshape(n, len(distinct))
+    shifts = model.shift_log(_coalition_rows(schema, part, players, shifted)).reshape(n, len(shifted))
+    return np.exp(trees[:, inverse.ravel()] + shifts[:, shifted_inverse.ravel()])

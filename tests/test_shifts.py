@@ -137,3 +137,28 @@ def test_a_model_folder_with_a_forged_shift_is_refused_in_one_line(tmp_path):
     assert result.exit_code == 4 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "shifts.tables" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_contributions_of_many_profiles_are_those_of_each_one():
+    # batch --explain queries the model once per group of profiles (explanations.contributions_many),
+    # and the trees once per coalition of the factors they read: the same numbers as one by one.
+    from mlsalary import explanations
+    from mlsalary.estimates import Estimator
+
+    estimator = Estimator.load()
+    profiles = [
+        Profile(country="US", experience=5.0, role="ml-engineer", company_size="enterprise", industry="finance", remote="remote", skills=("python", "aws")),
+        Profile(country="DE", experience=2.0, role="data-scientist", industry="healthcare"),
+        Profile(country="US", experience=5.0, role="backend", company_size="small", industry="finance", remote="hybrid", skills=("go",)),
+        Profile(country="IN", skills=("java",)),
+        Profile(),
+    ]
+    X = estimator.model.schema_.encode_profiles(profiles)
+    assert explanations.contributions_many(estimator.model, X) == [explanations.contributions(estimator.model, x) for x in X]
+
+    class TreesOnly:  # the same model queried the plain way: every coalition through predict_median
+        schema_ = estimator.model.schema_
+        predict_median = staticmethod(estimator.model.predict_median)
+
+    assert [explanations.contributions(TreesOnly(), x) for x in X] == [explanations.contributions(estimator.model, x) for x in X]
+    assert estimator.explain_many(profiles) == [estimator.explain(p) for p in profiles]

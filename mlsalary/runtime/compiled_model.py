@@ -53,6 +53,13 @@ class CompiledModel:
         self.conformal_ = conformal
         self.calibration_size_ = calibration_size or {}
         self.shifts_ = shifts or Shifts()
+        # The factors only the shifts read (no tree splits on them): explanations need fewer
+        # forest queries for them (explanations.py).
+        shifted = set(self.shifts_.columns) | set(self.shifts_.skill_columns)
+        split_on = set(np.unique(forest.column[~forest.is_leaf]).tolist())
+        self.additive_factors = tuple(
+            name for name, columns in groups.items() if columns and set(columns) <= shifted and not set(columns) & split_on
+        )
 
     @classmethod
     def load(cls, directory, artifacts: dict[str, Artifact] | None = None, *, shipped: bool = False) -> "CompiledModel":
@@ -133,3 +140,10 @@ class CompiledModel:
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         return uncross(self.forest.raw(X) + self.shifts_(X)[:, None])
+
+    def tree_median_log(self, X: np.ndarray) -> np.ndarray:
+        """The trees' part of the log median (predict_median = exp(this + shift_log))."""
+        return self.forest.raw(X, outputs=[MEDIAN])[:, 0]
+
+    def shift_log(self, X: np.ndarray) -> np.ndarray:
+        return self.shifts_(X)

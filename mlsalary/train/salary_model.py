@@ -202,7 +202,19 @@ class SalaryModel:
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         """The median in USD: exactly what `predict` reports as p50 (explanations use it)."""
-        return np.exp(self.estimators_[MEDIAN].predict(X) + self.shifts(X))
+        return np.exp(self.tree_median_log(X) + self.shifts(X))
+
+    @property
+    def additive_factors(self) -> tuple[str, ...]:
+        """The factors only the shifts read (the trees were fit with them blanked)."""
+        return tuple(self.additive) if getattr(self, "shifts_", None) is not None else ()
+
+    def tree_median_log(self, X: np.ndarray) -> np.ndarray:
+        """The trees' part of the log median (predict_median = exp(this + shift_log))."""
+        return self.estimators_[MEDIAN].predict(X)
+
+    def shift_log(self, X: np.ndarray) -> np.ndarray:
+        return self.shifts(X)
 
     def shifts(self, X: np.ndarray) -> np.ndarray:
         """The additive factors' log shift per row (0 for a model trained before they existed)."""
