@@ -47,6 +47,7 @@ class Factor:
     aliases: tuple[str, ...] = ()  # batch header spellings (matched without case or punctuation)
     limit: float | None = None  # years only: the largest accepted number
     option_help: str = ""  # added to `help` in the CLI option only
+    option_aliases: tuple[str, ...] = ()  # other spellings of the `--option` people type
 
     @property
     def is_model_feature(self) -> bool:
@@ -67,6 +68,7 @@ REGISTRY: tuple[Factor, ...] = (
         ),
         # Generous: a 60-year career is implausible, not impossible to type by mistake.
         limit=60.0,
+        option_aliases=("--yoe", "--years"),
     ),
     Factor(
         "years_coding", "years", "Total years coding, learning included, a number >= 0.", "YEARS", "Years coding",
@@ -76,6 +78,7 @@ REGISTRY: tuple[Factor, ...] = (
     Factor(
         "seniority", "category", "entry | mid | senior | executive (or EN, MI, SE, EX).", "LEVEL", "Seniority",
         aliases=("level", "seniority level", "experience level", "career level", "grade", "job level", "rank"),
+        option_aliases=("--level",),
     ),
     Factor(
         "country", "country", "Country name, ISO code or alias: Germany, DE, DEU, USA, UK ...", "COUNTRY", "Country",
@@ -91,11 +94,13 @@ REGISTRY: tuple[Factor, ...] = (
             "degree", "highest degree", "education level", "edlevel", "qualification",
             "highest qualification", "highest education", "studies",
         ),
+        option_aliases=("--degree",),
     ),
     Factor(
         "role", "category", "Role, e.g. ml-engineer, data-scientist, backend (see `mlsalary options role`).", "ROLE", "Role",
         aliases=("title", "job title", "job", "position", "job role", "role title", "devtype", "occupation", "designation"),
         option_help=" Not given: every role.",
+        option_aliases=("--title",),
     ),
     Factor(
         "company_size", "category", "micro (1-9) | small (10-99) | medium (100-999) | large (1k-10k) | enterprise (10k+).", "SIZE", "Company size",
@@ -126,6 +131,7 @@ REGISTRY: tuple[Factor, ...] = (
         # Location and City read as location, which takes countries too ("Germany").
         aliases=("city", "metro", "metro area", "place", "based in", "where", "office location", "work location", "state"),
         option_help=" A US place shifts the US range by its OEWS wage ratio (not validated).",
+        option_aliases=("--city",),
     ),
 )
 

@@ -112,7 +112,7 @@ def test_typos_name_the_field_and_a_way_out(option, value, field):
     [
         (("estimate", "--experience"), "Error: Option '--experience' requires an argument."),
         (("estimat",), "Error: No such command 'estimat'. Did you mean 'estimate'? (see 'mlsalary --help')"),
-        (("estimate", "--cuntry", "DE"), "Error: No such option: --cuntry (Possible options: --country, --currency, --industry) (see 'mlsalary estimate --help')"),
+        (("estimate", "--cuntry", "DE"), "Error: No such option: --cuntry (Possible options: --city, --country, --industry) (see 'mlsalary estimate --help')"),
         (("batch", "a.csv", "b.csv"), "Error: Got unexpected extra argument(s) (b.csv) (see 'mlsalary batch --help')"),
     ],
     ids=["missing-value", "unknown-command", "unknown-option", "extra-argument"],
@@ -276,3 +276,18 @@ def test_info_on_80_columns_cuts_nothing_and_shows_the_whole_hash():
     assert sha in "".join(result.stdout.split())  # folded over two lines, whole
     for source in card["sources"]:
         assert source["source"] in result.stdout
+
+
+def test_the_option_spellings_people_type_are_the_factors_options():
+    # --yoe, --years, --title, --level, --degree and --city are the options they mean: the same answer.
+    from typer.testing import CliRunner
+
+    from mlsalary.cli import app
+
+    runner = CliRunner()
+    plain = runner.invoke(app, ["estimate", "--experience", "5", "--role", "Senior ML Engineer", "--location", "Seattle", "--education", "master", "--json"])
+    typed = runner.invoke(app, ["estimate", "--yoe", "5", "--title", "Senior ML Engineer", "--city", "Seattle", "--degree", "master", "--json"])
+    assert plain.exit_code == typed.exit_code == 0, typed.output
+    assert plain.stdout == typed.stdout
+    level = runner.invoke(app, ["estimate", "--years", "5", "--level", "senior", "--country", "DE", "--json"])
+    assert level.exit_code == 0 and '"seniority": "senior"' in level.stdout

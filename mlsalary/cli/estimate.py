@@ -281,7 +281,11 @@ def _encoding(start: bytes, file: str) -> str:
     for bom, encoding in _BOMS:
         if start.startswith(bom):
             return encoding
-    if b"\x00" in start:
+    # Text of UTF-16 or UTF-32 without a mark has NULs in a pattern: the high bytes of its
+    # characters (LE: x 00 . 00; BE: 00 . 00 x). A stray NUL in UTF-8 text is just a bad cell.
+    little = len(start) == 4 and start[0] != 0 and start[1] == 0 and start[3] == 0
+    big = len(start) == 4 and start[0] == 0 and start[2] == 0 and start[3] != 0
+    if little or big:
         where = "standard input" if file == "-" else f"'{file}'"
         raise InputError("FILE", f"{where} looks like UTF-16 or UTF-32 without a byte order mark; save it as UTF-8 (or with a BOM)")
     return "utf-8-sig"
