@@ -150,6 +150,9 @@ class Adjustment:
         )
 
 
+# An OEWS annual median of computer occupations outside this range is not a real cell.
+PLAUSIBLE_WAGE = (10_000, 1_000_000)
+
 CAVEAT = (
     "OEWS is employers' base wages of employees (no bonus, no equity), May 2025, used only as a relative "
     "metro-vs-nation difference; the survey data has no metro, so this adjustment is not validated against survey pay."
@@ -169,22 +172,56 @@ class Table:
         self.areas: dict[str, dict[str, Any]] = data["areas"]
         self.national: dict[str, dict[str, Any]] = data["national"]
         self.source: dict[str, Any] = data.get("source", {})
+        self._check()
+
+    def _check(self) -> None:
+        """Every cell a plausible annual wage and head count, every area named with its states: a
+        forged or damaged table is refused here, not met as negative pay or a type error later."""
+        def bad(where: str) -> ModelError:
+            return ModelError(f"{LOCATIONS_FILE}: {where} is not a plausible OEWS cell (damaged or edited); {RETRAIN_HINT}")
+
+        def cells(occupations: Any, where: str) -> None:
+            if not isinstance(occupations, dict):
+                raise bad(where)
+            for code, cell in occupations.items():
+                if not isinstance(cell, dict):
+                    raise bad(f"{where} {code}")
+                median, employment = cell.get("median"), cell.get("employment")
+                if median is not None and (type(median) not in (int, float) or not PLAUSIBLE_WAGE[0] <= median <= PLAUSIBLE_WAGE[1]):
+                    raise bad(f"{where} {code} median")
+                if employment is not None and (type(employment) is not int or employment < 0):
+                    raise bad(f"{where} {code} employment")
+
+        if not isinstance(self.source, dict):
+            raise bad("source")
+        cells(self.national, "national")
+        for code, area in self.areas.items():
+            if not isinstance(area, dict) or not isinstance(area.get("name"), str) or area.get("type") not in ("metro", "state"):
+                raise bad(f"area {code}")
+            states = area.get("states", [])
+            if not isinstance(states, list) or not all(isinstance(state, str) for state in states):
+                raise bad(f"area {code} states")
+            cells(area.get("occupations"), f"area {code}")
 
     @classmethod
     def load(cls, folder: Path, artifacts: dict[str, Any] | None = None) -> "Table | None":
         """The folder's table, checked against its sha256 in the metadata; None if it has none."""
-        from mlsalary.runtime.format import file_sha256, one_line
+        import hashlib
+
+        from mlsalary.runtime.format import MAX_JSON_BYTES, one_line, read_model_file
 
         path = Path(folder) / LOCATIONS_FILE
         entry = (artifacts or {}).get(LOCATIONS_FILE)
         if entry is None:
             return None  # a model trained without the OEWS file (or before locations existed)
-        if not path.is_file():
-            raise ModelError(f"location table '{path}' is missing; {RETRAIN_HINT}")
-        if file_sha256(path) != entry.get("sha256"):
+        try:
+            data = read_model_file(path, MAX_JSON_BYTES)
+        except FileNotFoundError:
+            raise ModelError(f"location table '{path}' is missing; {RETRAIN_HINT}") from None
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
             raise ModelError(f"location table '{path}' does not match the sha256 in its metadata (modified or truncated); {RETRAIN_HINT}")
         try:
-            return cls(json.loads(path.read_text()))
+            return cls(json.loads(data))
         except (OSError, ValueError, RecursionError) as error:
             raise ModelError(f"cannot read '{path}': {one_line(error)}; {RETRAIN_HINT}") from None
 

@@ -1141,3 +1141,71 @@ def test_the_chunk_writer_is_what_batch_runs_on_a_csv_file():
     assert _Writer(io.StringIO(), "jsonl", ["country", "note"], ["p50", "error"]).columnwise_json
     assert not _Writer(io.StringIO(), "jsonl", ["country", "country"], ["p50", "error"]).columnwise_json
     assert not _Writer(io.StringIO(), "jsonl", ["country", "p50"], ["p50", "error"]).columnwise_json
+
+
+@pytest.mark.parametrize("name", ["forest.npz", "forest.json", "metadata.json", "locations.json"])
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "huge"])
+def test_a_model_file_that_is_a_device_a_fifo_or_huge_is_refused_at_once(tmp_path, name, kind):
+    # A crafted --model folder: /dev/zero would fill the memory, a FIFO would never end, a
+    # sparse file of 1 GiB is more than any model file holds. One line, exit 4, within seconds.
+    import shutil
+    import time
+
+    from mlsalary.runtime.format import shipped_model_dir
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in ("forest.npz", "forest.json", "metadata.json", "locations.json"):
+        shutil.copyfile(shipped_model_dir() / file, folder / file)
+    target = folder / name
+    target.unlink()
+    if kind == "dev-zero":
+        target.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        with open(target, "wb") as handle:
+            handle.truncate(1 << 30)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "mlsalary", "estimate", "--country", "US", "--location", "Austin", "--model", str(folder)],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert time.perf_counter() - started < 30
+    assert result.returncode == 4, result.stderr
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert name in result.stderr
+
+
+@pytest.mark.parametrize("median", [-500_000, 1e12, "lots", None, 0])
+def test_a_forged_location_table_is_refused_not_read_as_negative_pay(tmp_path, median):
+    # locations.json edited (and its sha256 in metadata.json updated, as a forger would): no
+    # negative or absurd pay and no internal error, one line naming the file, exit 4.
+    import hashlib
+    import shutil
+
+    from mlsalary.runtime.format import shipped_model_dir
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in ("forest.npz", "forest.json", "metadata.json", "locations.json"):
+        shutil.copyfile(shipped_model_dir() / file, folder / file)
+    table = json.loads((folder / "locations.json").read_text())
+    area = next(a for a in table["areas"].values() if a["name"].startswith("Austin"))
+    area["occupations"]["15-1252"]["median"] = median
+    if median is None:
+        area["occupations"]["15-1252"] = "none"
+    (folder / "locations.json").write_text(json.dumps(table))
+    metadata = json.loads((folder / "metadata.json").read_text())
+    metadata["artifacts"]["locations.json"]["sha256"] = hashlib.sha256((folder / "locations.json").read_bytes()).hexdigest()
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    result = CliRunner().invoke(app_for_tests(), ["estimate", "--location", "Austin", "--model", str(folder), "--json"], env={"NO_COLOR": "1", "COLUMNS": "300"})
+    assert result.exit_code == 4, result.output
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and "locations.json" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def app_for_tests():
+    from mlsalary.cli import app
+
+    return app

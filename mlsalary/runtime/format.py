@@ -163,11 +163,39 @@ def one_line(error: BaseException, limit: int = 300) -> str:
 
 
 def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return hashlib.sha256(read_model_file(Path(path))).hexdigest()
+
+
+# The most a model folder's file may hold: forest.npz's arrays (MAX_ARRAY_BYTES) and its zip
+# headers; the JSON files are far smaller. A larger file is not a model's.
+MAX_FILE_BYTES = MAX_ARRAY_BYTES + (16 << 20)
+MAX_JSON_BYTES = 64 << 20  # metadata.json, locations.json
+
+
+def read_model_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A model folder file's bytes: a regular file (a symlink to /dev/zero or a FIFO would
+    exhaust the memory or never end) of at most `limit` bytes, read no further than that.
+
+    Raises FileNotFoundError when it does not exist, ModelError for anything else wrong.
+    """
+    import os
+    import stat
+
+    try:
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ModelError(f"'{path}' is not a regular file")
+            if info.st_size > limit:
+                raise ModelError(f"'{path}' holds {info.st_size >> 20} MiB, more than a model file may ({limit >> 20} MiB)")
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise ModelError(f"cannot read '{path}': {error.strerror or error}") from None
+    if len(data) > limit:  # it grew while being read
+        raise ModelError(f"'{path}' holds more than a model file may ({limit >> 20} MiB)")
+    return data
 
 
 def artifact(path: Path) -> Artifact:
@@ -221,7 +249,7 @@ def read_verified(folder: Path, artifacts: dict[str, Artifact] | None) -> dict[s
     blobs = {}
     for name in COMPILED_FILES:
         try:
-            blobs[name] = (folder / name).read_bytes()
+            blobs[name] = read_model_file(folder / name)
         except OSError as error:
             raise ModelError(f"cannot read '{folder / name}': {error.strerror or error}") from None
         if artifacts is not None:
@@ -363,7 +391,7 @@ def read_metadata(directory: str | Path) -> ModelMetadata:
     format version this mlsalary reads (runtime/format.py)."""
     path = Path(directory) / METADATA_FILE
     try:
-        metadata = json.loads(path.read_text())
+        metadata = json.loads(read_model_file(path, MAX_JSON_BYTES))
     except FileNotFoundError:
         raise ModelError(f"no model at '{directory}': {METADATA_FILE} is missing; {RETRAIN_HINT}") from None
     except (OSError, ValueError, RecursionError) as error:
