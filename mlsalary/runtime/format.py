@@ -163,7 +163,13 @@ def one_line(error: BaseException, limit: int = 300) -> str:
 
 
 def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(read_model_file(Path(path))).hexdigest()
+    """The sha256 of a file we wrote or a data file (streamed); model files to load are read
+    through read_model_file, which bounds them."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # The most a model folder's file may hold: forest.npz's arrays (MAX_ARRAY_BYTES) and its zip
