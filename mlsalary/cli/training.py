@@ -75,10 +75,12 @@ def evaluate(
     error, overall and per segment (roles, sources, experience bands, countries, estimated
     pay bands), for the model, a country x experience lookup table and a log-linear
     regression; then the same rows with each factor withheld (is "not given" marginalized?),
-    each source's bias against the reference estimate, and what moves pay: each factor level's
-    effect on the reference estimate beside the data's adjusted effect, with the targets met.
+    each source's bias against the reference estimate, what moves pay: each factor level's
+    effect on the reference estimate beside the data's adjusted effect, with the targets met;
+    and, with the H-1B filings in the data folder, how well each OEWS occupation's state wage
+    ratios match what the same employers offer in different states.
     """
-    from mlsalary.train import evaluation, pipeline, sources
+    from mlsalary.train import evaluation, levels, pipeline, places, sources
 
     estimator = load_estimator(model, trust_model)
     data_set = sources.load_training_data(data)
@@ -89,7 +91,8 @@ def evaluate(
             "(fingerprints differ): the test split may overlap its training rows."
         )
     parts = pipeline.split_data(data_set)
-    report = evaluation.evaluate(estimator.model, parts["train"], parts["test"])
+    check = places.state_check(levels.find_h1b(data), estimator.locations)
+    report = evaluation.evaluate(estimator.model, parts["train"], parts["test"], check)
     report["model_version"] = estimator.version
     markdown = evaluation.to_markdown(report)
     env = get_env()

@@ -141,10 +141,11 @@ class LogLinearBaseline:
 # -- report -------------------------------------------------------------------------------------
 
 
-def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+def evaluate(model, train: pd.DataFrame, test: pd.DataFrame, places: dict[str, Any] | None = None) -> dict[str, Any]:
     """Metrics overall and per segment for the model and both baselines, on `test`; the
-    withheld-factor table; each source's bias against the reference estimate; and what moves
-    pay, beside the data's adjusted effects in the training rows (train/effects.py)."""
+    withheld-factor table; each source's bias against the reference estimate; what moves
+    pay, beside the data's adjusted effects in the training rows (train/effects.py); and
+    `places`, the location check of train/places.py, when given."""
     y = np.log(test["comp_usd"].to_numpy(float))
     X = model.schema_.encode_columns(table_to_columns(test))
     predictions = {
@@ -164,6 +165,8 @@ def evaluate(model, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
     report["withheld"] = withheld_table(model, X, y)
     report["sources"] = source_table(model, X, y, test, predictions["model"])
     report["effects"] = effects.effects_table(model, train)
+    if places is not None:
+        report["places"] = places
     return report
 
 
@@ -286,6 +289,10 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {source} | {m['rows']:,} | {m['own_log_bias']:+.3f} | {m['reference_log_bias']:+.3f} |")
     if report.get("effects"):
         lines += ["", *effects.to_markdown(report["effects"])]
+    if report.get("places"):
+        from mlsalary.train import places
+
+        lines += ["", *places.to_markdown(report["places"])]
     return "\n".join(lines) + "\n"
 
 

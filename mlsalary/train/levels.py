@@ -99,12 +99,13 @@ def _family(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(text.str.contains(_ML_DS, regex=True), "ml-ds", np.where(software, "software", "other")), index=frame.index)
 
 
-def _within_employer(frame: pd.DataFrame, regressors: list[str], base: str) -> dict[str, tuple[float, float]]:
-    """Level coefficient and employer-clustered s.e. of log wage, employer effects absorbed."""
+def within_employer(frame: pd.DataFrame, regressors: list[str], base: str, report: str = "level") -> dict[str, tuple[float, float]]:
+    """The `report` column's coefficients (against `base`) and employer-clustered s.e. of log
+    wage, employer effects absorbed, the other regressors held fixed."""
     columns, names = [], []
     for column in regressors:
         values = frame[column]
-        reference = base if column == "level" else values.mode()[0]
+        reference = base if column == report else values.mode()[0]
         for value in sorted(set(values) - {reference}):
             columns.append((values == value).to_numpy(float))
             names.append((column, value))
@@ -126,14 +127,11 @@ def _within_employer(frame: pd.DataFrame, regressors: list[str], base: str) -> d
     n, k, g = X.shape[0], X.shape[1], group.max() + 1
     covariance = inverse @ (scores.T @ scores) @ inverse * g / (g - 1) * (n - 1) / (n - k)
     se = np.sqrt(np.diag(covariance))
-    return {value: (float(c), float(s)) for (column, value), c, s in zip(names, coef, se) if column == "level"}
+    return {value: (float(c), float(s)) for (column, value), c, s in zip(names, coef, se) if column == report}
 
 
-def level_ratios(path: str | Path) -> dict[str, Any]:
-    """The shipped ladder: for each level of LEVELS, its ratio to senior at the same employer,
-    the 95% interval, the filings and the employers that filed it beside a senior title."""
-    from mlsalary.runtime.format import file_sha256
-
+def read_filings(path: str | Path) -> pd.DataFrame:
+    """The software and ML / data-science filings, with their level, employer and occupation."""
     frame = pd.read_csv(path, usecols=list(H1B_COLUMNS), dtype={"soc_code": str, "worksite_state": str})
     frame = frame[frame["annual_wage"] > 0]
     frame["family"] = _family(frame)
@@ -143,7 +141,16 @@ def level_ratios(path: str | Path) -> dict[str, Any]:
     frame["employer_key"] = key.str.replace(_SUFFIX, " ", regex=True).str.split().str.join(" ")
     soc = frame["soc_code"].astype(str).str[:7]
     frame["occupation"] = frame["family"] + "/" + np.where(soc.isin(_RESEARCH_SOC), "research", np.where(soc.isin(_SOFTWARE_SOC), "software", "other"))
-    effects = _within_employer(frame, ["level", "worksite_state", "occupation"], BASE)
+    return frame
+
+
+def level_ratios(path: str | Path) -> dict[str, Any]:
+    """The shipped ladder: for each level of LEVELS, its ratio to senior at the same employer,
+    the 95% interval, the filings and the employers that filed it beside a senior title."""
+    from mlsalary.runtime.format import file_sha256
+
+    frame = read_filings(path)
+    effects = within_employer(frame, ["level", "worksite_state", "occupation"], BASE)
     with_senior = set(frame.loc[frame["level"] == BASE, "employer_key"])
     ladder = {}
     for level in LEVELS:
