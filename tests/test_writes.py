@@ -313,3 +313,27 @@ def test_batch_into_head_ends_quietly_with_141(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert err == ""
+
+
+def test_a_staging_folder_left_by_a_killed_training_is_removed_by_the_next(tmp_path):
+    # SIGKILL during `train --out` leaves `.NAME.PID-xxxx.partial`; the next write into the same
+    # folder removes it, but not one whose process still runs.
+    import os
+    import subprocess
+    import sys
+
+    from mlsalary.train import store
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "metadata.json").write_text("{}")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".model.{dead}-abcd.partial"
+    stale.mkdir()
+    (stale / "model.joblib").write_bytes(b"half")
+    live = tmp_path / f".model.{os.getppid()}-beef.partial"
+    live.mkdir()
+    store._staged(target, lambda staging: (staging / "metadata.json").write_text('{"new": 1}') and {})
+    assert not stale.exists() and live.exists()
+    assert (target / "metadata.json").read_text() == '{"new": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model", live.name])

@@ -101,7 +101,9 @@ def _staged(directory: str | Path, write) -> ModelMetadata:
     target = check_output_dir(directory)
     import secrets  # only a model being written needs it
 
-    staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+    # The process id in the name tells a later run whether the writer is still alive.
+    staging = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.partial"
+    _remove_stale(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
@@ -117,6 +119,33 @@ def _staged(directory: str | Path, write) -> ModelMetadata:
         # After the swap it holds the previous model; after a failure, the partial new one.
         shutil.rmtree(staging, ignore_errors=True)
     return metadata
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove the staging folders an interrupted run left beside `target` (killed while
+    training: nothing else removes them), unless their writer is still running. Only when
+    `target` exists: a crash between the two renames of _replace_dir leaves the previous model
+    in a staging folder, then its only copy."""
+    import glob
+
+    if not target.is_dir():
+        return
+    for entry in target.parent.glob(f".{glob.escape(target.name)}.*.partial*"):
+        middle = entry.name[len(target.name) + 2 :].split(".", 1)[0]
+        pid = middle.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+            continue  # another training is writing it now
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def _write_rest(model, folder: Path, metadata: ModelMetadata, files: dict[str, bytes]) -> ModelMetadata:
