@@ -40,40 +40,12 @@ def contributions(model, x: np.ndarray) -> tuple[dict[str, float], float]:
     Returns (contributions of the given factors, in FACTORS order; baseline in USD). Factors
     that were not given are absent from the result: they contribute nothing.
     """
-    schema = model.schema_
-    players = [name for name, given in zip(FACTORS, schema.given(x[None, :])[0]) if given]
-    k = len(players)
-    masks, without, weights = _coalition_table(k)
-    rows = np.repeat(schema.withhold(x[None, :], players), len(masks), axis=0)
-    for j, name in enumerate(players):
-        columns = np.asarray(schema.groups_[name])
-        chosen = np.flatnonzero((masks >> j) & 1)
-        rows[np.ix_(chosen, columns)] = x[columns]
-    value = _coalition_medians(model, rows, players, masks)
-    phi = [float(np.sum(weights[j] * (value[without[j] | (1 << j)] - value[without[j]]))) for j in range(k)]
-    return dict(zip(players, phi)), float(value[0])
-
-
-def _coalition_medians(model, rows: np.ndarray, players: list[str], masks: np.ndarray) -> np.ndarray:
-    """model.predict_median(rows), the same numbers: a factor only the shifts read (company size,
-    remote work, industry, skills) does not change what the trees give, so the trees answer once
-    per coalition of the other players and the shifts are added to each (2^k forest queries
-    become 2^(k - a) for a additive players given)."""
-    additive = set(getattr(model, "additive_factors", ()))
-    if not additive & set(players):
-        return model.predict_median(rows)
-    trees_part = sum(1 << j for j, name in enumerate(players) if name not in additive)
-    distinct, inverse = np.unique(masks & trees_part, return_inverse=True)
-    # The shifts read the additive players and the country (their region): once per coalition of those.
-    shifts_part = sum(1 << j for j, name in enumerate(players) if name in additive or name == "country")
-    shifted, shifted_inverse = np.unique(masks & shifts_part, return_inverse=True)
-    trees = model.tree_median_log(rows[distinct])[inverse.ravel()]
-    return np.exp(trees + model.shift_log(rows[shifted])[shifted_inverse.ravel()])
+    return contributions_many(model, x[None, :])[0]
 
 
 def contributions_many(model, X: np.ndarray) -> list[tuple[dict[str, float], float]]:
-    """contributions(model, x) for every row of X, the same numbers, with one model query per
-    group of rows that give the same factors (batch --explain: thousands of rows)."""
+    """The Shapley contributions and baseline of every row of X (see contributions), with one
+    model query per group of rows that give the same factors (batch --explain: thousands)."""
     schema = model.schema_
     given = schema.given(X)
     out: list[tuple[dict[str, float], float] | None] = [None] * len(X)
@@ -104,8 +76,13 @@ def _coalition_rows(schema, part: np.ndarray, players: list[str], chosen_masks: 
 
 
 def _coalition_medians_many(model, part: np.ndarray, players: list[str], masks: np.ndarray) -> np.ndarray:
-    """_coalition_medians for n rows' coalitions at once: medians (n, 2^k). Only the distinct
-    coalitions the trees and the shifts read are built and queried."""
+    """model.predict_median of every coalition of n rows, the same numbers: medians (n, 2^k).
+
+    A factor only the shifts read (company size, remote work, industry, skills) does not change
+    what the trees give, so the trees answer once per coalition of the other players, the shifts
+    once per coalition of theirs and the country (their region), and the two are added: 2^k
+    forest queries become 2^(k - a) for a additive players given. Only those distinct
+    coalitions are built."""
     schema, n = model.schema_, len(part)
     additive = set(getattr(model, "additive_factors", ()))
     if not additive & set(players):

@@ -81,6 +81,10 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
         writer.write(record, values)
 
 
+# The added columns of an estimate's cached text on the column path (engine.Outcome.text).
+TEXT_COLUMNS = [*QUANTILE_NAMES, *SUPPORT_COLUMNS, "error"]
+
+
 class _Sink:
     """A file for csv.writer that keeps what it is given in a list."""
 
@@ -196,11 +200,11 @@ class _Writer:
 
     def _json_tail(self, outcome) -> str:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
-        if outcome.error is None and not hasattr(outcome, "_cells") and self.added[-1] == "error" and len(self.added) == 8:
+        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
             # The column path's text, "p10,...,p90,support,thin,": numbers as written, an empty
             # cell null, thin as a JSON boolean, no error.
             cells = outcome.text.split(",")
-            if len(cells) == 8 and cells[-1] == "":
+            if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
                 members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:-1])]
                 return ", ".join(members) + ', "error": null'
         return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())

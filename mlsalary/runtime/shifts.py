@@ -57,10 +57,6 @@ class Shifts:
             out += np.where(k > 0, self.intercepts[region, k] + self.slopes[region, k] * total, 0.0)
         return out
 
-    @property
-    def factors_count(self) -> int:
-        return len(self.columns) + (1 if self.skill_columns else 0)
-
     # -- as plain data (forest.json) --------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:

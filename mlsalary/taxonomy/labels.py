@@ -103,12 +103,8 @@ def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[
     cached = _SUGGESTIONS.get(cache_key)
     if cached is not None and cached[0] is index:
         return list(cached[1])
-    from rapidfuzz import fuzz, process  # only an unknown label needs it
-
     choices, values = _choices(index)
-    # Similarity 2 * matching characters / total length, as difflib's ratio: 0.75 or more.
-    matches = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=75, limit=None)
-    matches.sort(key=lambda match: (-match[1], match[2]))
+    matches = _ranked(key, choices, 0.75)
     suggestions: list[str] = []
     best = matches[0][1] if matches else 0.0
     for _, score, position in matches:
@@ -129,11 +125,18 @@ def _suggest(key: str, index: dict[str, str], show=lambda value: value) -> list[
 def close_matches(key: str, choices: list[str], n: int = 3, cutoff: float = 0.8) -> list[str]:
     """Up to n choices at least `cutoff` similar to key, best first (difflib.get_close_matches'
     contract, with rapidfuzz's compiled similarity)."""
-    from rapidfuzz import fuzz, process
+    return [choice for choice, _, _ in _ranked(key, choices, cutoff)[:n]]
+
+
+def _ranked(key: str, choices: list[str], cutoff: float) -> list[tuple[str, float, int]]:
+    """(choice, score 0-100, position) of the choices at least `cutoff` similar to key, best
+    first, ties in choice order. Similarity is 2 x matching characters / total length, as
+    difflib's ratio (rapidfuzz's, compiled: an unreadable value costs microseconds)."""
+    from rapidfuzz import fuzz, process  # only an unknown label needs it
 
     matches = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=100 * cutoff, limit=None)
     matches.sort(key=lambda match: (-match[1], match[2]))
-    return [choice for choice, _, _ in matches[:n]]
+    return matches
 
 
 MAX_CACHED_SUGGESTIONS = 100_000

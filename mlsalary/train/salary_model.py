@@ -202,7 +202,7 @@ class SalaryModel:
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         """The median in USD: exactly what `predict` reports as p50 (explanations use it)."""
-        return np.exp(self.tree_median_log(X) + self.shifts(X))
+        return np.exp(self.tree_median_log(X) + self.shift_log(X))
 
     @property
     def additive_factors(self) -> tuple[str, ...]:
@@ -214,16 +214,13 @@ class SalaryModel:
         return self.estimators_[MEDIAN].predict(X)
 
     def shift_log(self, X: np.ndarray) -> np.ndarray:
-        return self.shifts(X)
-
-    def shifts(self, X: np.ndarray) -> np.ndarray:
         """The additive factors' log shift per row (0 for a model trained before they existed)."""
         shifts = getattr(self, "shifts_", None)
         return np.zeros(len(X)) if shifts is None else shifts(X)
 
     def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
         raw = np.column_stack([e.predict(X) for e in self.estimators_])
-        return uncross(raw + self.shifts(X)[:, None])
+        return uncross(raw + self.shift_log(X)[:, None])
 
 
 def interaction_groups(schema: FeatureSchema, groups: Sequence[Sequence[str]], additive: Sequence[str] = ()) -> list[list[int]]:
