@@ -6,6 +6,7 @@ Imports inside functions count too: a lazy import still ties two modules togethe
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mlsalary"
@@ -109,3 +110,29 @@ def test_only_the_command_line_imports_the_command_line():
 def test_the_layer_check_can_fail():
     graph = {"mlsalary.runtime.x": {"mlsalary.y"}, "mlsalary.y": {"mlsalary.train.z"}, "mlsalary.train.z": set()}
     assert reachable(graph, "mlsalary.runtime.x") == {"mlsalary.runtime.x", "mlsalary.y", "mlsalary.train.z"}
+
+
+def private_imports(source: str) -> list[str]:
+    """Modules imported from another package's private parts (`typer._click`, `sklearn.x._y`);
+    the standard library's own C modules (`_csv`) are its public business."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+        found += [n for n in names if n.split(".")[0] not in ("mlsalary", *sys.stdlib_module_names) and any(p.startswith("_") and not p.startswith("__") for p in n.split("."))]
+    return found
+
+
+# scikit-learn's internals are read in one module by design (docs/architecture.md); anything
+# else uses a library through its public names, so an upgrade cannot break it silently.
+PRIVATE_ALLOWED = {"mlsalary.train.export"}
+
+
+def test_third_party_packages_are_used_through_their_public_names():
+    for path in PACKAGE.rglob("*.py"):
+        if module_name(path) not in PRIVATE_ALLOWED:
+            assert not private_imports(path.read_text()), f"{path}: {private_imports(path.read_text())}"
+
+
+def test_the_private_import_check_can_fail():
+    assert private_imports("from typer._click.globals import get_current_context\nimport os") == ["typer._click.globals"]
+    assert private_imports("from mlsalary.runtime import _forest\nfrom . import _x\nimport _csv") == []

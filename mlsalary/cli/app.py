@@ -3,18 +3,18 @@ and output options, progress, and the entry point."""
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import functools
 import inspect
 import io
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any, List, Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
-
-from typer._click.exceptions import ClickException as _ClickException  # Typer >= 0.26 vendors Click
 
 from mlsalary.cli.environment import Environment
 from mlsalary.cli import output
@@ -44,9 +44,13 @@ class Group(TyperGroup):
     """
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
+        given = kwargs.get("obj")  # the Environment of `main(env=...)` or a test runner's obj=
+        running = _ENVIRONMENT.set(given if isinstance(given, Environment) else None)
         try:
             status = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]  # (mypy: *args could hold it)
-        except _ClickException as error:
+        except Exception as error:
+            if not _is_usage_error(error):
+                raise
             context = getattr(error, "ctx", None)
             if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
                 # `mlsalary` alone: the help, as `mlsalary --help` shows it, without an "Error:".
@@ -61,6 +65,8 @@ class Group(TyperGroup):
         except typer.Abort:
             get_env().stderr.write("Interrupted.\n")
             status = ExitStatus.INTERRUPTED
+        finally:
+            _ENVIRONMENT.reset(running)
         if standalone_mode:
             sys.exit(status or 0)
         return status
@@ -121,13 +127,26 @@ def _main(
     pass
 
 
+# The Environment of the command running now (set by Group.main for the length of the run).
+_ENVIRONMENT: contextvars.ContextVar[Environment | None] = contextvars.ContextVar("mlsalary_environment", default=None)
+
+
+class _UsageError(typing.Protocol):
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+def _is_usage_error(error: Exception) -> typing.TypeGuard[_UsageError]:
+    """A Click usage error (bad option, missing value, no arguments): Click's errors carry an
+    exit code and a message. Typer vendors Click privately, so they are recognised by shape."""
+    return callable(getattr(error, "format_message", None)) and isinstance(getattr(error, "exit_code", None), int)
+
+
 def get_env() -> Environment:
     """The Environment the running command was given (`main(env=...)`, or `obj=` of a test
     runner); outside a command, the process's own."""
-    from typer._click.globals import get_current_context
-
-    context = get_current_context(silent=True)
-    found = context.find_object(Environment) if context is not None else None
+    found = _ENVIRONMENT.get()
     return found if found is not None else Environment()
 
 
@@ -223,13 +242,20 @@ def _parameters(command) -> list[inspect.Parameter]:
     """A command's parameters as Typer reads them, keyword-only (options are inserted among
     them). Its own annotations are strings (PEP 563): resolve them, except the placeholders
     `profile` and `output`, which the decorators replace."""
+    hints = _type_hints(inspect.unwrap(command))
     params = []
     for param in inspect.signature(command).parameters.values():
         annotation = param.annotation
         if isinstance(annotation, str) and param.name not in ("profile", "output"):
-            annotation = eval(annotation, inspect.unwrap(command).__globals__)  # noqa: S307  (the module's own source)
+            annotation = hints[param.name]
         params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=annotation))
     return params
+
+
+@functools.cache  # each command's own function is read by both shared decorators
+def _type_hints(function) -> dict[str, Any]:
+    # The placeholders' types are imported for type checking only: any stand-in resolves them.
+    return typing.get_type_hints(function, localns={"Profile": object}, include_extras=True)
 
 
 def _replacing(command, placeholder: str, inserted: list[inspect.Parameter], wrapper):
