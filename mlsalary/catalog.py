@@ -3,11 +3,10 @@ training rows behind them and their aliases) and the model card. No model loadin
 
 from __future__ import annotations
 
-import difflib
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from mlsalary import taxonomy
-from mlsalary.errors import InputError, ModelError
+from mlsalary.errors import ModelError
 from mlsalary.factors import NUMERIC_LIMITS, REGISTRY
 
 # The factors whose values `mlsalary options` counts in the training rows.
@@ -21,15 +20,6 @@ def _support(metadata: ModelMetadata) -> dict[str, Any]:
     if "support" not in metadata:
         raise ModelError("this model's metadata has no per-value row counts; retrain it with `mlsalary train`")
     return metadata["support"]
-
-
-def check_factor(name: str, factors: Sequence[str]) -> str:
-    key = name.strip().lower().replace("-", "_")
-    if key in factors:
-        return key
-    close = difflib.get_close_matches(key, factors, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "valid values: " + ", ".join(factors)
-    raise InputError("FACTOR", f"unknown factor '{name}'; {hint}")
 
 
 def options(metadata: ModelMetadata, factor: str | None) -> dict[str, Any]:

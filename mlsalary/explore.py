@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
-from mlsalary.factors import FIELDS
+from mlsalary.factors import FIELDS, lookup
 from mlsalary.profile import Profile, show_value
 
 # A survey year with fewer training rows than this is marked thin in `trend`.
@@ -23,9 +23,9 @@ THIN_YEAR_ROWS = 1_000
 def parse_by(text: str) -> tuple[str, list[str]]:
     """'country=US,GB,DE' -> ('country', ['US', 'GB', 'DE'])."""
     name, sep, values = text.partition("=")
-    name = name.strip().lower().replace("-", "_")
-    if not sep or name not in FIELDS:
+    if not sep:
         raise InputError("--by", f"--by must be FACTOR=V1,V2,... with FACTOR one of {', '.join(FIELDS)}; got {show_value(text)}")
+    name = lookup(name, field="--by")
     items = [v.strip() for v in values.split(",") if v.strip()]
     if not items:
         raise InputError("--by", f"--by {name}= needs at least one value, e.g. {name}=V1,V2")

@@ -148,3 +148,25 @@ FACTOR_HELP: dict[str, str] = {factor.name: factor.help for factor in REGISTRY}
 FACTOR_LABELS: dict[str, str] = {factor.name: factor.label for factor in REGISTRY}
 # The inputs with named values, which `mlsalary options FACTOR` lists.
 VALUE_FACTORS: tuple[str, ...] = tuple(factor.name for factor in REGISTRY if factor.kind != "years")
+
+
+def lookup(name: str, *, field: str, among: tuple[str, ...] = FIELDS, within: str = "") -> str:
+    """The factor a user named (`--by`, `--what-if`, `options FACTOR`): its name, its option's
+    spelling ("years-coding", "--years-coding") or an option alias ("yoe", "title"). Anything
+    else is an InputError for `field` with the nearest factor, as every command says it;
+    `within` names the text it came from ("what-if 'x=1'")."""
+    from mlsalary.errors import InputError
+
+    key = name.strip().lower().lstrip("-").replace("-", "_")
+    spellings = {f.name: f.name for f in REGISTRY} | {a.lstrip("-").replace("-", "_"): f.name for f in REGISTRY for a in f.option_aliases}
+    found = spellings.get(key)
+    if found in among:
+        return found
+    where = f" in {within}" if within else ""
+    if found is not None:
+        raise InputError(field, f"'{found}' cannot be used {where.strip() or 'here'}; use one of: " + ", ".join(among))
+    import difflib
+
+    close = difflib.get_close_matches(key, [s for s, f in spellings.items() if f in among], n=1)
+    hint = f"did you mean '{spellings[close[0]]}'?" if close else "factors: " + ", ".join(among)
+    raise InputError(field, f"unknown factor {name.strip()[:60]!r}{where}; {hint}")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from mlsalary.errors import InputError
-from mlsalary.factors import FIELDS
-from mlsalary.profile import Profile
+from mlsalary.factors import lookup
+from mlsalary.profile import Profile, show_value
 from mlsalary.runtime.quantiles import QUANTILES as LEVELS
 
 
@@ -227,16 +227,10 @@ def parse_change(text: str) -> Change:
             factor, value = text.split(op, 1)
             break
     else:
-        raise InputError("what-if", f"what-if must look like factor=value, skills+=name or skills-=name; got '{text}'")
-    factor = factor.strip().lower().replace("-", "_")
-    if factor not in FIELDS:
-        import difflib
-
-        close = difflib.get_close_matches(factor, FIELDS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "factors: " + ", ".join(FIELDS)
-        raise InputError("what-if", f"unknown factor '{factor}' in what-if '{text}'; {hint}")
+        raise InputError("what-if", f"what-if must look like factor=value, skills+=name or skills-=name; got {show_value(text)}")
+    factor = lookup(factor, field="what-if", within=f"what-if {show_value(text)}")
     if op != "=" and factor != "skills":
-        raise InputError("what-if", f"'{op}' works only for skills; use {factor}=value in '{text}'")
+        raise InputError("what-if", f"'{op}' works only for skills; use {factor}=value in {show_value(text)}")
     return Change(text, factor, op, value.strip())
 
 

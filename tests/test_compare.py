@@ -56,7 +56,7 @@ def test_compare_table_draws_a_strip_per_row():
     "args, fragment",
     [
         (["--by", "country"], "--by must be FACTOR=V1,V2"),
-        (["--by", "planet=Mars"], "--by must be FACTOR=V1,V2"),
+        (["--by", "planet=Mars"], "unknown factor 'planet'; factors: experience"),
         (["--by", "country="], "needs at least one value"),
         (["--by", "country=US,Narnia"], "unknown country 'Narnia'"),
         (["--by", "country=US", "--by", "country=DE"], "each factor can be varied once"),

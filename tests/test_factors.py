@@ -13,6 +13,7 @@ from mlsalary import factors
 from mlsalary.batch import HEADER_ALIASES, map_header
 from mlsalary.cli import app, main
 from mlsalary.cli.environment import Environment
+from mlsalary.errors import InputError
 from mlsalary.profile import Profile
 
 runner = CliRunner()
@@ -136,6 +137,7 @@ from mlsalary.train import sources
 from mlsalary.batch import map_header
 from mlsalary.cli import app
 from mlsalary.train.salary_model import SalaryModel
+from mlsalary.errors import InputError
 from mlsalary.profile import Profile
 sys.path.insert(0, sys.argv[2])
 from synthetic import synthetic_table
@@ -214,3 +216,29 @@ def test_a_new_factor_needs_the_registry_a_table_and_a_reader(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok"), result.stdout
+
+
+@pytest.mark.parametrize("typed,name", [("experience", "experience"), ("Years-Coding", "years_coding"), ("--years-coding", "years_coding"), ("yoe", "experience"), ("title", "role"), ("level", "seniority"), ("degree", "education"), ("city", "location")])
+def test_lookup_reads_a_factor_as_its_options_are_spelled(typed, name):
+    assert factors.lookup(typed, field="--by") == name
+
+
+def test_lookup_names_the_field_and_the_nearest_factor():
+    with pytest.raises(InputError) as error:
+        factors.lookup("contry", field="--by")
+    assert error.value.field == "--by" and str(error.value) == "unknown factor 'contry'; did you mean 'country'?"
+    with pytest.raises(InputError, match="'experience' cannot be used here; use one of: seniority"):
+        factors.lookup("yoe", field="FACTOR", among=factors.VALUE_FACTORS)
+
+
+def test_every_command_reads_factor_names_the_same_way():
+    # --by, --what-if and `options FACTOR` give the same answer and the same message.
+    from mlsalary import explore, negotiation
+
+    assert explore.parse_by("yoe=1,2")[0] == negotiation.parse_change("yoe=1").factor == "experience"
+    messages = []
+    for call in (lambda: explore.parse_by("contry=US"), lambda: negotiation.parse_change("contry=US")):
+        with pytest.raises(InputError) as error:
+            call()
+        messages.append(str(error.value))
+    assert all("unknown factor 'contry'" in m and "did you mean 'country'?" in m for m in messages)

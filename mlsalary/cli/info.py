@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mlsalary.factors import VALUE_FACTORS
+from mlsalary.factors import VALUE_FACTORS, lookup
 
 from mlsalary.cli.app import (
     Command,
@@ -43,7 +43,7 @@ def options(
 
     metadata = read_metadata(shipped_model_dir())
     if factor is not None:
-        factor = catalog.check_factor(factor, VALUE_FACTORS)
+        factor = lookup(factor, field="FACTOR", among=VALUE_FACTORS)
     if factor == "location":
         data = catalog.location_options(shipped_model_dir())
     else:
