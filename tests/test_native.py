@@ -105,6 +105,34 @@ def test_native_refuses_arguments_it_cannot_use_safely(forest):
         call(a8=np.zeros((3, 5)).tobytes())  # read-only
 
 
+@needs_native
+@pytest.mark.parametrize("forgery", ["a split that steps to itself", "a split that steps past the last node", "a leaf that steps on", "a node that reads past the table", "a node on a column rows do not have"])
+def test_native_checks_the_node_tables_itself(forest, forgery):
+    # Without Python's check of a model folder (the shipped forest skips it), a forged table
+    # must be refused by the evaluator, not walked into other memory or forever.
+    bins = forest.bin(Estimator.load().model.background_[:3])
+    roots, spans = forest.trees((0, 1, 2, 3, 4))
+    info, table = forest.node_info.copy(), forest.table.copy()
+    leaf_column = len(forest.n_bins) - 1
+    split = int(np.flatnonzero((info & 255) != leaf_column)[0])
+    leaf = int(np.flatnonzero((info & 255) == leaf_column)[0])
+    if forgery == "a split that steps to itself":
+        table[info[split] >> 8] = 0
+    elif forgery == "a split that steps past the last node":
+        split = int(np.flatnonzero((info & 255) != leaf_column)[-1])
+        table[info[split] >> 8] = 255
+    elif forgery == "a leaf that steps on":
+        table[info[leaf] >> 8] = 1
+    elif forgery == "a node that reads past the table":
+        info[-1] = (len(table) << 8) | (info[-1] & 255)
+    else:
+        info[split] = (info[split] & ~255) | (leaf_column + 1)
+    with pytest.raises(ValueError, match="would leave them or never reach a leaf"):
+        native.evaluate(bins, forest.n_bins, info, table, forest.value, roots, spans, forest.baseline, np.empty((3, 5)))
+    # The genuine tables still evaluate after a refusal (the check's memory is not poisoned).
+    native.evaluate(bins, forest.n_bins, forest.node_info, forest.table, forest.value, roots, spans, forest.baseline, np.empty((3, 5)))
+
+
 def run_cli(args, env_changes=None, cwd=None, python_path=None):
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR", "MLSALARY_PURE")}
     env.update({"NO_COLOR": "1", **(env_changes or {})})

@@ -51,6 +51,54 @@ get_buffer(PyObject *obj, Py_buffer *view, const char *name, const char *kinds, 
     return 0;
 }
 
+/* The node tables last found sound (see check_nodes), held so that their memory stays theirs:
+   a forest is checked on its first evaluation, not on every block of rows. */
+static PyObject *checked_objects[3];
+static const void *checked_buffers[3];
+static Py_ssize_t checked_sizes[3];
+
+/* Whether every walk through these tables stays inside them and ends: each node's column is a
+   row's and its table entries (one per bin of the column) lie inside the table; a leaf's one
+   step is 0 (it stays), every other step goes ahead to a node that exists. The walk below
+   relies on this and checks nothing itself. */
+static int
+check_nodes(const int32_t *n_bins, Py_ssize_t width, const int32_t *node_info, Py_ssize_t n_nodes, const uint8_t *table, Py_ssize_t table_size)
+{
+    const int32_t leaf = (int32_t)(width - 1);
+    for (Py_ssize_t i = 0; i < n_nodes; i++) {
+        const int32_t column = node_info[i] & 255, offset = node_info[i] >> 8;
+        if (column >= width || offset < 0 || n_bins[column] < 1 || (Py_ssize_t)offset + n_bins[column] > table_size)
+            return 0;
+        for (int32_t b = 0; b < n_bins[column]; b++) {
+            const uint8_t step = table[offset + b];
+            if (column == leaf ? step != 0 : (step == 0 || i + step >= n_nodes))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+known_sound(Py_buffer *views[3])
+{
+    for (int k = 0; k < 3; k++) {
+        if (views[k]->obj != checked_objects[k] || views[k]->buf != checked_buffers[k] || views[k]->len != checked_sizes[k])
+            return 0;
+    }
+    return 1;
+}
+
+static void
+remember_sound(Py_buffer *views[3])
+{
+    for (int k = 0; k < 3; k++) {
+        Py_XINCREF(views[k]->obj);
+        Py_XSETREF(checked_objects[k], views[k]->obj);
+        checked_buffers[k] = views[k]->buf;
+        checked_sizes[k] = views[k]->len;
+    }
+}
+
 static void
 walk(const uint16_t *bins, Py_ssize_t n_rows, Py_ssize_t width, const int32_t *node_info, const uint8_t *table, const double *value,
      const int32_t *roots, const int32_t *spans, Py_ssize_t n_out, const double *baseline, double *out)
@@ -106,7 +154,9 @@ PyDoc_STRVAR(evaluate_doc,
 "+ the leaf values of trees roots[spans[j]:spans[j + 1]] for row r. bins: uint16, rows x\n"
 "columns (the last column 0: the leaves'); n_bins: int32 per column; node_info: int32 per\n"
 "node; table: uint8; value: float64 per node; roots, spans: int32; baseline: float64.\n"
-"node_info and table must be a checked Forest's (runtime/forest.py).");
+"Every input is checked here (sizes, bins, each node's table range and steps), so no\n"
+"forest makes the walk read outside its arrays or loop: a ValueError instead. The node\n"
+"tables are checked once, on their first evaluation.");
 
 static PyObject *
 evaluate(PyObject *Py_UNUSED(module), PyObject *args)
@@ -149,6 +199,14 @@ evaluate(PyObject *Py_UNUSED(module), PyObject *args)
             PyErr_SetString(PyExc_ValueError, "evaluate: the spans are not ranges of the roots");
             goto done;
         }
+    }
+    Py_buffer *tables[3] = {&views[1], &views[2], &views[3]};
+    if (!known_sound(tables)) {
+        if (!check_nodes(n_bins, width, node_info, n_nodes, table, views[3].shape[0])) {
+            PyErr_SetString(PyExc_ValueError, "evaluate: a walk through the nodes would leave them or never reach a leaf");
+            goto done;
+        }
+        remember_sound(tables);
     }
     for (Py_ssize_t r = 0; r < n_rows; r++) {
         const uint16_t *row = bins + r * width;

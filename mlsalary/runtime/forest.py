@@ -60,9 +60,9 @@ class Forest:
         self.roots, self.output_trees, self.baseline = a["roots"], a["output_trees"], a["baseline"]
         self.n_outputs = len(self.baseline)
         if not shipped:
-            # Every model folder from elsewhere is checked: the C evaluator follows its tables
-            # without bounds checks. The shipped forest is the installed package's own, its sha256
-            # verified, and was checked when it was exported and by the test suite.
+            # Every model folder from elsewhere is checked whole (the numpy walk relies on it;
+            # the C evaluator checks its own inputs too). The shipped forest is the installed
+            # package's own, its sha256 verified, and was checked when exported and by the tests.
             self._validate(a)
         self.column = self.node_info & 255
         self.is_leaf = self.column == self.n_features
