@@ -32,6 +32,7 @@ class BatchSummary:
     offer_warnings: int = 0  # offers far outside the training window (monthly or hourly?)
     replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
     cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
+    unlisted_keys: bool = False  # JSON Lines: keys beyond the first NOTED_KEYS distinct ones (not in the notes)
 
 
 def output_columns(explain: bool, offer: bool = False, location: bool = False) -> list[str]:
@@ -78,14 +79,28 @@ _ALIAS_INDEX: dict[str, str] = {
 }
 
 
+# The notes name the first few unmapped columns only: a file of 100,000 columns is not searched
+# 100,000 times for names no one will read.
+SUGGESTED_COLUMNS = 20
+
+
+def _nearest_column(name: str, earlier: int) -> str | None:
+    """The column an unmapped header most looks like (a misspelt alias), for the first
+    SUGGESTED_COLUMNS unmapped headers (`earlier`: how many came before)."""
+    if earlier >= SUGGESTED_COLUMNS:
+        return None
+    from mlsalary.taxonomy.labels import close_matches
+
+    close = close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
+    return _ALIAS_INDEX[close[0]] if close else None
+
+
 def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
     """Column of each input column (factor or offer) -> its position, and notes on the mapping.
 
     A header that is a column's own name wins over an alias of it; otherwise the first header
     that is an alias wins, and a later one naming the same column is reported as unused.
     """
-    import difflib
-
     notes = BatchSummary()
     positions: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -98,8 +113,7 @@ def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
         column = _ALIAS_INDEX.get(_header_key(name))
         if column is None:
             if _header_key(name) and canonical_column(name) not in OUTPUT_NAMES:
-                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
-                notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+                notes.unmapped_columns.append((name, _nearest_column(name, len(notes.unmapped_columns))))
         elif column in positions:
             notes.unused_columns.append((name, column))
         else:
@@ -221,6 +235,9 @@ def _counted(lines: Iterator[str], used: list[int]) -> Iterator[str]:
         yield line
 
 
+NOTED_KEYS = 200  # the distinct keys of a JSON Lines file that its notes are made from
+
+
 class JsonlInput:
     factors = FIELDS
     header = None
@@ -236,15 +253,16 @@ class JsonlInput:
         if column in INPUT_COLUMNS:
             return column
         alias = _ALIAS_INDEX.get(_header_key(name))
-        if name not in self._seen_keys and len(self._seen_keys) < 200:
+        if name in self._seen_keys:
+            return alias
+        if len(self._seen_keys) >= NOTED_KEYS:
+            self.notes.unlisted_keys = True
+        else:
             self._seen_keys[name] = alias
             if alias is not None:
                 self.notes.column_mappings.append((name, alias))
             elif _header_key(name) and column not in OUTPUT_NAMES:
-                import difflib
-
-                close = difflib.get_close_matches(_header_key(name), list(_ALIAS_INDEX), n=1, cutoff=0.75)
-                self.notes.unmapped_columns.append((name, _ALIAS_INDEX[close[0]] if close else None))
+                self.notes.unmapped_columns.append((name, _nearest_column(name, len(self.notes.unmapped_columns))))
         return alias
 
     def chunks(self, size: int) -> Iterator[tuple[list, list, list, list]]:

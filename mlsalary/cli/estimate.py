@@ -218,6 +218,10 @@ def _column_notes(summary) -> None:
             for name, column in summary.unmapped_columns
         ]
         print_note(escape("Note: column(s) " + _some(parts, "column") + " match no factor and are passed through unchanged."))
+    if summary.unlisted_keys:
+        from mlsalary.batch.readers import NOTED_KEYS
+
+        print_note(f"Note: the records have more than {NOTED_KEYS} different keys; the notes above name only the first {NOTED_KEYS}.")
 
 
 NOTE_NAMES = 8  # the most names one note lists
