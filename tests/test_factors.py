@@ -218,7 +218,11 @@ def test_a_new_factor_needs_the_registry_a_table_and_a_reader(tmp_path):
     assert result.stdout.startswith("ok"), result.stdout
 
 
-@pytest.mark.parametrize("typed,name", [("experience", "experience"), ("Years-Coding", "years_coding"), ("--years-coding", "years_coding"), ("yoe", "experience"), ("title", "role"), ("level", "seniority"), ("degree", "education"), ("city", "location")])
+@pytest.mark.parametrize(
+    "typed,name",
+    [("experience", "experience"), ("Years-Coding", "years_coding"), ("--years-coding", "years_coding"), ("yoe", "experience"),
+     ("title", "role"), ("level", "seniority"), ("degree", "education"), ("city", "location")],
+)
 def test_lookup_reads_a_factor_as_its_options_are_spelled(typed, name):
     assert factors.lookup(typed, field="--by") == name
 
