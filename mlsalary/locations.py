@@ -436,12 +436,24 @@ def _index_of(table: Table) -> _Index:
 # -- resolution ---------------------------------------------------------------------------------
 
 
-def resolve(text: str, table: Table | None = None, *, other_names: bool = True) -> Resolved:
+def resolve(text: str, table: Table | None = None, *, other_names: bool = True, country: str | None = None) -> Resolved:
     """A place name -> a US area (with the reading), or a country outside the US.
 
-    Raises InputError("location", one line) for an unknown or ambiguous name, or when the model
-    has no location table and the name is a US place.
+    `country`, when given beside the place, decides between places of one name: "Manchester"
+    with GB is the English city, "Paris" with US the one in Texas. Raises InputError("location",
+    one line) for an unknown or ambiguous name, or when the model has no location table and the
+    name is a US place.
     """
+    if country is not None and country != "US":
+        found = _city_in(text, country)
+        if found is not None:
+            return found
+    elif country == "US":
+        return _resolve_in_us(text, table)
+    return _resolve(text, table, other_names)
+
+
+def _resolve(text: str, table: Table | None, other_names: bool) -> Resolved:
     from mlsalary import taxonomy
     from mlsalary.errors import show_value
 
@@ -493,6 +505,37 @@ def resolve(text: str, table: Table | None = None, *, other_names: bool = True) 
     )
 
 
+def _city_in(text: str, country: str) -> Resolved | None:
+    """A city of `country` named by text ("Manchester", "Vancouver, BC"), or None."""
+    raw = text.strip()
+    head = raw.rsplit(",", 1)[0] if "," in raw else raw
+    for key in dict.fromkeys((_key(raw), _key(head))):
+        places = [c for c in _world_cities(key) if c["countrycode"] == country]
+        if places:
+            return _abroad(raw, country, max(places, key=lambda c: c["population"])["name"])
+    return None
+
+
+def _resolve_in_us(text: str, table: Table | None) -> Resolved:
+    """The place in the US (the country given beside it): "Paris" is Paris, TX."""
+    from mlsalary.errors import show_value
+
+    raw, key = text.strip(), _key(text)
+    if table is None:
+        table = shipped_table()
+    if table is not None and 0 < len(key) <= 200:
+        try:
+            found = _bare_us(table, _index_of(table), raw, key) if "," not in raw else None
+        except InputError:
+            found = None  # several US states: the general reading says so
+        if found is not None:
+            return found
+    place = _resolve(text, table, True)
+    if place.country != "US":
+        raise InputError("location", f"location {show_value(text)} is in {place.country}, but country is US; give one or make them agree")
+    return place
+
+
 def _us_place(key: str) -> bool:
     """A US city name, or "City, ST" / "City ST" (used when there is no table to resolve it)."""
     head, _, tail = key.rpartition(",") if "," in key else key.rpartition(" ")
@@ -516,13 +559,19 @@ def _country_or_near(text: str) -> tuple[str | None, list[str]]:
         return None, list(error.suggestions)
 
 
-def _abroad(raw: str, country: str, city: str | None) -> Resolved:
+def _country_name(code: str) -> str:
     from mlsalary import taxonomy
+
+    return taxonomy.country_name(code)
+
+
+def _abroad(raw: str, country: str, city: str | None, also: str = "") -> Resolved:
     from mlsalary.errors import show_value
 
-    name = taxonomy.country_name(country)
+    name = _country_name(country)
     read = f"read {show_value(raw)} as {city + ', ' if city else ''}{name} ({country}); location inside {country} is not modelled"
-    return Resolved(None, country, read if city else f"location inside {country} is not modelled")
+    read = read if city else f"location inside {country} is not modelled"
+    return Resolved(None, country, f"{read} ({also})" if also else read)
 
 
 def _area(table: Table, code: str, raw: str, note: str = "") -> Resolved:
@@ -559,10 +608,21 @@ def _resolve_us(raw: str, key: str, table: Table) -> Resolved | None:
         if not city_key:
             raise InputError("location", f"location {show_value(raw)} names no city before the comma")
         if where in _states():
-            return _in_state(table, index, raw, city_key, _states()[where][0])
+            try:
+                return _in_state(table, index, raw, city_key, _states()[where][0])
+            except InputError:
+                # "Berlin, DE", "London, CA": no such US city in the state, but one in the country
+                elsewhere = _country(where)
+                found = _city_in(raw, elsewhere) if elsewhere not in (None, "US") else None
+                if found is None:
+                    raise
+                return found
         country = _country(where)
         if country is None:
-            raise InputError("location", f"location {show_value(raw)}: {show_value(where)} is neither a US state nor a country")
+            found = _in_region(raw, city_key, tail.strip())
+            if found is None:
+                raise InputError("location", f"location {show_value(raw)}: {show_value(where)} is neither a US state nor a country nor a region of one")
+            return found
         if country != "US":
             return _abroad(raw, country, _display_city(city_key, country))
         found = _bare_us(table, index, raw, city_key)
@@ -570,6 +630,44 @@ def _resolve_us(raw: str, key: str, table: Table) -> Resolved | None:
             raise InputError("location", f"unknown location {show_value(raw)}: no US city {show_value(city_key)}; give 'City, ST' or a state")
         return found
     return _bare_us(table, index, raw, key, allow_abroad=True)
+
+
+def _in_region(raw: str, city_key: str, region: str) -> Resolved | None:  # region as written
+    """A city outside the US with its region: a province or state code or name ("Vancouver,
+    BC", "Bengaluru, Karnataka"; ISO 3166-2, pycountry's records) of a country that has the
+    city; else a city that only one country has, its region not checked ("Munich, Bavaria")."""
+    import pycountry
+
+    folded = _fold(region)
+    countries = {
+        s.country_code for s in pycountry.subdivisions
+        if folded in (_fold(s.code.partition("-")[2]), _fold(s.name))
+    }
+    cities = [c for c in _world_cities(city_key) if c["countrycode"] != "US"]
+    matching = [c for c in cities if c["countrycode"] in countries]
+    if matching:
+        city = max(matching, key=lambda c: c["population"])
+        return _abroad(raw, city["countrycode"], city["name"])
+    if len({c["countrycode"] for c in cities}) == 1 and city_key not in _us_cities():
+        city = max(cities, key=lambda c: c["population"])
+        return _abroad(raw, city["countrycode"], city["name"], also=f"{_quote(region)} not checked")
+    return None
+
+
+def _fold(text: str) -> str:
+    """The key of a name without accents: "Karnātaka" -> "karnataka", "München" -> "munchen"."""
+    import unicodedata
+
+    return _key("".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)))
+
+
+def _world_cities(key: str) -> list[dict]:
+    """Cities outside the US named so, by their own name or another, accents aside."""
+    for name in dict.fromkeys((key, _fold(key))):
+        places = _world_names().get(name) or _world_other_names().get(name)
+        if places:
+            return places
+    return []
 
 
 def _display_city(city_key: str, country: str) -> str:
@@ -625,12 +723,28 @@ def _bare_us(table: Table, index: _Index, raw: str, key: str, allow_abroad: bool
     states = sorted(set(titled) | {c["admin1code"] for c in cities if c["admin1code"].casefold() in _states()})
     if not states:
         return None
-    if allow_abroad and not titled:
-        # A bigger city of that name outside the US wins: "Paris" is in France, not Texas.
+    if allow_abroad:
+        # A bigger city of that name outside the US: "Paris" is in France, not Texas; one that
+        # names a US metro too is asked about ("Vancouver": Canada, or Vancouver, WA in the
+        # Portland metro?) unless it is ten times the US one's size ("Melbourne").
         us_people = max((c["population"] for c in cities), default=0)
         abroad = max(_world_names().get(key, ()), key=lambda c: c["population"], default=None)
         if abroad is not None and abroad["population"] > max(us_people, 100_000):
-            return _abroad(raw, abroad["countrycode"], abroad["name"])
+            name, country = abroad["name"], _country_name(abroad["countrycode"])
+            if titled and abroad["population"] < 10 * us_people:
+                real = {c["admin1code"] for c in cities}
+                here = {}  # metro -> the state of the city named so
+                for state, code in sorted(titled.items()):
+                    if code not in here or state in real:
+                        here[code] = state
+                shown = " or ".join(f"'{name}, {state}' ({table.areas[code]['name']} metro)" for code, state in list(here.items())[:3])
+                raise InputError(
+                    "location",
+                    f"location {_quote(raw)} is ambiguous: {name}, {country} ({abroad['population']:,} people) or {shown}; "
+                    f"write '{name}, {country}' or '{name}, {next(iter(here.values()))}'",
+                )
+            us_forms = " or ".join(f"'{name}, {s}'" for s in states[:3])
+            return _abroad(raw, abroad["countrycode"], name, also=f"for the US place write {us_forms}")
     metros = set(titled.values())
     if len(metros) == 1:
         others = [s for s in states if s not in titled]
@@ -653,6 +767,8 @@ def _resolve_abroad(raw: str, key: str, other_names: bool = True) -> Resolved | 
     from mlsalary import taxonomy
 
     places = _world_names().get(key) or (_world_other_names().get(key) if other_names else None) or []
+    if not places and other_names and _fold(key) != key:  # "München", "Zürich", "São Paulo"
+        places = _world_cities(key)
     if not places:
         return None
     city = max(places, key=lambda c: c["population"])

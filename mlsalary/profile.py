@@ -73,7 +73,9 @@ class _ProfileMethods:
         errors: list[InputError] = []
         for name in FIELDS:
             try:
-                parsed = _cached_field(name, raw.get(name))
+                # A country given beside a place decides between places of one name.
+                near = str(values["country"]) if name == "location" and values.get("country") is not None else None
+                parsed = _cached_field(name, raw.get(name), near)
             except InputError as error:
                 # Kept without its traceback, which holds this frame, which holds `errors`: a
                 # reference cycle that would keep every caller's frame alive (batch runs with
@@ -196,25 +198,26 @@ def _plain_keys(name: str) -> frozenset[str]:
 _PLAIN_KEYS = {name: _plain_keys(name) for name in ("seniority", "education")}
 
 
-def _cached_field(name: str, value: Any) -> Any:
-    """_parse_field, with the answer for a short text remembered (batch files repeat values)."""
+def _cached_field(name: str, value: Any, country: str | None = None) -> Any:
+    """_parse_field, with the answer for a short text remembered (batch files repeat values).
+    `country`: the one given beside a location."""
     if type(value) is str and len(value) <= _CACHED_LENGTH:
-        parsed = _FIELD_CACHE.get((name, value), _MISSING)
+        parsed = _FIELD_CACHE.get((name, value, country), _MISSING)
         if parsed is _MISSING:
             try:
-                parsed = _parse_field(name, value)
+                parsed = _parse_field(name, value, country)
             except InputError as error:
                 parsed = _Invalid(str(error))
             if len(_FIELD_CACHE) >= _FIELD_CACHE_SIZE:
                 _FIELD_CACHE.clear()  # bounded memory, whatever the input
-            _FIELD_CACHE[(name, value)] = parsed
+            _FIELD_CACHE[(name, value, country)] = parsed
         if type(parsed) is _Invalid:
             raise InputError(name, parsed.message)
         return parsed
-    return _parse_field(name, value)
+    return _parse_field(name, value, country)
 
 
-def _parse_field(name: str, value: Any) -> Any:
+def _parse_field(name: str, value: Any, country: str | None = None) -> Any:
     """The canonical value of one raw field; None for blank or a survey non-answer ("NA")."""
     if _is_blank(value):
         return None
@@ -235,7 +238,7 @@ def _parse_field(name: str, value: Any) -> Any:
             raise InputError(name, f"{name} must be text, got {show_value(value)}")
         from mlsalary import locations
 
-        return locations.resolve(value)
+        return locations.resolve(value, country=country)
     if name == "role":  # a job title may carry a level too
         return _qualified(name, value, taxonomy.read_title)
     if name == "education":
@@ -315,7 +318,7 @@ class _Invalid:
 _MISSING = object()
 _CACHED_LENGTH = 512  # longer values are rare and not worth keeping
 _FIELD_CACHE_SIZE = 50_000
-_FIELD_CACHE: dict[tuple[str, str], Any] = {}
+_FIELD_CACHE: dict[tuple[str, str, str | None], Any] = {}  # (field, text, country beside a location)
 
 
 def _is_blank(value: Any) -> bool:

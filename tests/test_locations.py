@@ -335,3 +335,55 @@ def test_every_answer_with_the_city_indexes_is_the_database_answer(monkeypatch):
     for flag in (False, True):
         assert _answers(names, table, flag) == fast[flag]
     assert not isinstance(locations._us_cities(), locations._CityLines)  # (the comparison ran both ways)
+
+
+# -- places of the world -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("place", ["Vancouver", "Cambridge", "Manchester", "Waterloo"])
+def test_a_bigger_city_abroad_that_also_names_a_us_metro_is_asked(place):
+    result = invoke("estimate", "--location", place)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "is ambiguous" in result.stderr and "people) or" in result.stderr and " metro)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "place,country",
+    [("Vancouver, BC", "CA"), ("London, ON", "CA"), ("Bengaluru, Karnataka", "IN"), ("Munich, Bavaria", "DE"), ("München", "DE"),
+     ("Berlin, DE", "DE"), ("Vancouver, Canada", "CA"), ("Zürich", "CH"), ("Melbourne", "AU"), ("Kingston", "JM")],
+)
+def test_places_abroad_as_people_write_them(place, country):
+    data = estimate_json("--location", place)
+    assert data["profile"]["country"] == country and data["profile"].get("location") is None
+    assert any("location inside" in r for r in data["readings"]), data["readings"]
+
+
+def test_a_far_bigger_city_abroad_wins_and_names_the_us_one():
+    (reading,) = [r for r in estimate_json("--location", "Melbourne")["readings"] if "Melbourne" in r]
+    assert "Australia" in reading and "for the US place write 'Melbourne, FL'" in reading
+
+
+@pytest.mark.parametrize(
+    "country,place,expected_country,area",
+    [("GB", "Manchester", "GB", None), ("United Kingdom", "Birmingham", "GB", None), ("CA", "Vancouver", "CA", None),
+     ("US", "Vancouver", "US", "Portland-Vancouver-Hillsboro, OR-WA"), ("US", "Cambridge", "US", "Boston-Cambridge-Newton, MA-NH"),
+     ("US", "Paris", "US", "Texas")],
+)
+def test_a_country_given_beside_a_place_decides(country, place, expected_country, area):
+    data = estimate_json("--country", country, "--location", place)
+    assert data["profile"]["country"] == expected_country and data["profile"].get("location") == area
+
+
+def test_a_country_beside_a_place_it_does_not_have_is_still_an_error():
+    result = invoke("estimate", "--country", "DE", "--location", "Seattle")
+    assert result.exit_code == 2 and "is in US, but country is DE" in result.stderr
+
+
+def test_batch_country_column_decides_for_the_location_column(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text('Location,Country,YOE\nManchester,United Kingdom,5\nVancouver,,5\n"Vancouver, BC",,4\nVancouver,Canada,3\n')
+    result = invoke("batch", str(path))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0 and len(rows) == 4
+    assert [bool(r["error"]) for r in rows] == [False, True, False, False] and "ambiguous" in rows[1]["error"]
+    assert rows[0]["p50"] != rows[1]["p50"] and rows[2]["p50"] and rows[3]["p50"]
