@@ -71,12 +71,17 @@ class _ProfileMethods:
         """
         values: dict[str, Any] = {}
         errors: list[InputError] = []
+        notes: list[str] = []
+        mode, place_text = _work_mode(raw.get("location"))
         for name in FIELDS:
             try:
                 # A country given beside a place decides between places of one name.
                 near = str(values["country"]) if name == "location" and values.get("country") is not None else None
-                parsed = _cached_field(name, raw.get(name), near)
+                parsed = _cached_field(name, place_text if name == "location" else raw.get(name), near)
             except InputError as error:
+                if name == "location" and mode is not None:  # "Remote - EMEA": the work arrangement stands
+                    notes.append(f"left out {show_value(place_text)} of the location: {error}")
+                    continue
                 # Kept without its traceback, which holds this frame, which holds `errors`: a
                 # reference cycle that would keep every caller's frame alive (batch runs with
                 # the cyclic garbage collector off).
@@ -100,7 +105,37 @@ class _ProfileMethods:
             values["country"] = str(values["country"])
         if place is not None and place.reading:
             readings += (place.reading,)
-        return cls(**values, readings=readings)  # type: ignore[call-arg, return-value]
+        if mode is not None:
+            given = values.get("remote")
+            if given is None:
+                values["remote"] = mode
+                readings += (f"read {show_value(raw.get('location'))} as {mode} work" + (f" in {show_value(place_text)}" if place_text else ""),)
+            elif given != mode:
+                readings += (f"remote {given} as given: the location {show_value(raw.get('location'))} says {mode}, and an explicit remote wins",)
+        return cls(**values, readings=readings + tuple(notes))  # type: ignore[call-arg, return-value]
+
+
+# A work arrangement written in the location cell, as job posts and HR exports write it:
+# "Remote", "Remote - US", "Hybrid (NYC)", "Austin, TX (remote)", "Berlin / on-site".
+_MODE = r"(?:fully\s+|100%\s+)?(remote|hybrid|on[- ]?site|in[- ]office|in[- ]person|wfh)"
+_MODE_FIRST = re.compile(rf"\s*{_MODE}(?!\w)\s*[-\u2013\u2014:/,|(]?\s*([^()]*?)\s*\)?\s*", re.I)
+_MODE_LAST = re.compile(rf"\s*([^()]*?)\s*[-\u2013\u2014/,|(]\s*{_MODE}\s*\)?\s*", re.I)
+_MODES = {"remote": "remote", "wfh": "remote", "hybrid": "hybrid"}  # the rest: in-person
+
+
+def _work_mode(text: Any) -> tuple[str | None, Any]:
+    """(the remote value a location cell states, the place left) or (None, the cell)."""
+    if not isinstance(text, str) or len(text) > 200:
+        return None, text
+    first = _MODE_FIRST.fullmatch(text)
+    last = None if first else _MODE_LAST.fullmatch(text)
+    if first is not None:
+        word, place = first.group(1), first.group(2)
+    elif last is not None:
+        place, word = last.group(1), last.group(2)
+    else:
+        return None, text
+    return _MODES.get(word.lower(), "in-person"), place.strip(" -,/|")
 
 
 _FIELD_TYPES = {"years": "float | None", "category": "str | None", "country": "str | None", "skills": "tuple[str, ...] | None", "place": "Location | None"}

@@ -77,6 +77,10 @@ LOCATION_WORDS = [
     "Berlin", "London", "Bangalore", "Paris", "Germany", "US", "DE", "CA", "IN", "Berlin, Germany",
     "Austin, ZZ", ", TX", "Sna Francisco", "Seattle-Tacoma-Bellevue, WA", "Nowhere, OR", "Fresno",
     "San Jose-Sunnyvale-Santa Clara, CA", "Houston, Texas", "St. Louis", "Boise, ID", "Lagos", "Tokyo",
+    # places of the world and work arrangements written in the location cell
+    "Vancouver", "Vancouver, BC", "London, ON", "Bengaluru, Karnataka", "München", "Berlin, DE", "Melbourne",
+    "Cambridge", "Munich, Bavaria", "Foo, Bar", "Remote", "Remote - US", "Hybrid (NYC)", "Austin, TX (remote)",
+    "Remote - EMEA", "remote-first", "Hybrid (", "(remote)", "Remote - " + "x" * 300, "On-site / Portland",
 ]
 LABELS["location"] = LOCATION_WORDS
 ALL_LABELS = sorted({label for labels in LABELS.values() for label in labels}) or ["x"]

@@ -348,3 +348,40 @@ def test_a_title_with_a_qualifier_in_parentheses_is_read_without_it():
     assert any("without '(ML)'" in reading for reading in data["readings"])
     result = invoke("estimate", "--education", "Hogwarts (Hons)")
     assert result.exit_code == 2 and result.stderr.startswith("Error: unknown education 'Hogwarts (Hons)'")
+
+
+@pytest.mark.parametrize(
+    "cell,remote,country,area",
+    [
+        ("Remote", "remote", None, None),
+        ("Fully remote", "remote", None, None),
+        ("Remote - US", "remote", "US", None),
+        ("Remote (US)", "remote", "US", None),
+        ("Hybrid (NYC)", "hybrid", "US", "New York-Newark-Jersey City, NY-NJ"),
+        ("Austin, TX (remote)", "remote", "US", "Austin-Round Rock-San Marcos, TX"),
+        ("Berlin / on-site", "in-person", "DE", None),
+        ("Remote - EMEA", "remote", None, None),  # the place cannot be read: left out, said so
+    ],
+)
+def test_a_work_arrangement_in_the_location_sets_remote_and_the_place(cell, remote, country, area):
+    profile = Profile.from_mapping({"location": cell})
+    assert (profile.remote, profile.country, profile.location and profile.location.name) == (remote, country, area)
+    assert any(f"as {remote} work" in r for r in profile.readings), profile.readings
+
+
+def test_an_explicit_remote_wins_over_the_location_words_with_a_reading():
+    profile = Profile.from_mapping({"location": "Austin, TX (remote)", "remote": "in-person"})
+    assert profile.remote == "in-person" and any("an explicit remote wins" in r for r in profile.readings)
+
+
+def test_a_place_named_like_a_work_word_is_still_a_place_or_an_error():
+    with pytest.raises(InputError, match="unknown location 'Remoteville'"):
+        Profile.from_mapping({"location": "Remoteville"})
+
+
+def test_batch_rows_with_work_words_in_the_location_are_all_answered(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text('name,Location,YOE\na,Remote,5\nb,Remote - US,5\nc,Hybrid (NYC),4\nd,"Austin, TX (remote)",3\ne,Remote - EMEA,6\n')
+    result = invoke("batch", str(path))
+    out = rows(result.stdout)
+    assert result.exit_code == 0 and len(out) == 5 and all(r["p50"] and not r["error"] for r in out), result.stdout
