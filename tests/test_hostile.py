@@ -62,7 +62,7 @@ from mlsalary.errors import InputError
 from mlsalary.profile import FACTORS, FIELDS, NUMERIC_FACTORS, NUMERIC_LIMITS, Profile
 
 import strategies as hs
-from conftest import ROOT
+from conftest import ROOT, invoke
 
 # -- hypothesis profiles and the case counter ------------------------------------------------------
 
@@ -1226,3 +1226,35 @@ def app_for_tests():
     from mlsalary.cli import app
 
     return app
+
+
+def _metadata_fields() -> list[str]:
+    from mlsalary.runtime.format import _metadata_types
+
+    return sorted(_metadata_types())
+
+
+@pytest.mark.parametrize("field", _metadata_fields())
+def test_every_metadata_field_of_the_wrong_type_is_refused_in_one_line(tmp_path, field):
+    # A --model folder whose metadata.json was edited: each field the format declares, set to
+    # a value of another JSON type (and for records, a field inside them), is exit 4 and one
+    # line naming the field, in every command that reads the model; never an internal error.
+    import shutil
+
+    from mlsalary.runtime.format import METADATA_RECORDS, shipped_model_dir
+
+    base = json.loads((shipped_model_dir() / "metadata.json").read_text())
+    wrong_values = [v for v in (None, "text", 7, [1], {"a": 1}) if type(v) is not type(base.get(field))]
+    if field in METADATA_RECORDS and METADATA_RECORDS[field]:
+        inner = next(iter(METADATA_RECORDS[field]))
+        wrong_values.append({**base[field], inner: True})
+    for i, value in enumerate(wrong_values):
+        folder = tmp_path / f"model{i}"
+        folder.mkdir()
+        for file in ("forest.npz", "forest.json", "locations.json", "model.joblib"):
+            shutil.copyfile(shipped_model_dir() / file, folder / file)
+        (folder / "metadata.json").write_text(json.dumps({**base, field: value}))
+        for command in (["estimate", "--country", "US", "--location", "Austin", "--json"], ["info", "--json"], ["figures"]):
+            result = invoke(*command, "--model", str(folder))
+            assert result.exit_code == 4, (field, value, command, result.stderr)
+            assert result.stderr.count("\n") == 1 and "metadata.json" in result.stderr and f"'{field}" in result.stderr, result.stderr

@@ -33,6 +33,7 @@ versions still read stay in READABLE_VERSIONS, each with a line above saying wha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -404,13 +405,103 @@ def read_metadata(directory: str | Path) -> ModelMetadata:
         raise ModelError(f"cannot read '{path}': {one_line(error)}") from None
     # The fields loading relies on must have the right shape: a bad one is a damaged file,
     # not an AttributeError later on.
-    artifacts = metadata.get("artifacts", {}) if isinstance(metadata, dict) else None
-    if (
-        not isinstance(metadata, dict)
-        or not isinstance(artifacts, dict)
-        or not all(isinstance(entry, dict) for entry in artifacts.values())
-        or not isinstance(metadata.get("versions", {}), dict)
-    ):
+    if not isinstance(metadata, dict):
         raise ModelError(f"cannot read '{path}': not the metadata of an mlsalary model (damaged or edited); {RETRAIN_HINT}")
-    folder_version(metadata, directory)
+    folder_version(metadata, directory)  # first: a version this mlsalary does not read has other fields
+    wrong = _mistyped(metadata)
+    if wrong:
+        raise ModelError(f"cannot read '{path}': field {wrong} (damaged or edited); {RETRAIN_HINT}")
     return cast(ModelMetadata, metadata)
+
+
+def _mistyped(metadata: dict[str, Any]) -> str | None:
+    """The first field of metadata.json whose JSON type is not the one ModelMetadata declares
+    (its nested records: METADATA_RECORDS), said as "'name' must be ...", or None."""
+    for name, expected in _metadata_types().items():
+        if name in metadata:
+            wrong = _type_error(name, metadata[name], expected)
+            if wrong:
+                return wrong
+    for name, (plausible, says) in METADATA_RANGES.items():
+        head, _, field = name.partition(".")
+        value = metadata.get(head)
+        value = value.get(field) if field and isinstance(value, dict) else value if not field else None
+        if value is not None and not plausible(value):
+            return f"'{name}' must be {says}"
+    return None
+
+
+# Values that answers compute with, beyond their type.
+METADATA_RANGES: dict[str, tuple[Any, str]] = {
+    "comp_window_usd": (lambda v: len(v) == 2 and 0 < v[0] < v[1], "two amounts, the lower first"),
+    "quantiles": (lambda v: len(v) > 0 and all(0 < q < 1 for q in v) and sorted(v) == v, "increasing levels between 0 and 1"),
+    "baseline_usd": (lambda v: 0 < v < 10_000_000, "a positive yearly amount"),
+    "reference.year": (lambda v: 1990 <= v <= 2100, "a survey year"),
+    "support.rows": (lambda v: v >= 0, "a count"),
+}
+
+
+# The records inside metadata.json that answers read field by field (a wrong type there would
+# be an internal error far from the file): field -> its fields' types, as ModelMetadata's.
+METADATA_RECORDS: dict[str, dict[str, Any]] = {
+    "reference": {"source": str, "year": int},
+    "support": {"rows": int, "by_value": dict, "country_role": dict},
+    "levels": {"base": str, "levels": dict, "source": dict, "method": str, "caveat": str, "interns": int},
+    "training_data": {"fingerprint_sha256": str, "files": list, "rows_by_source_year": dict, "split_rows": dict},
+    "calibration": {"rows": dict, "margins_log": dict},
+    "locations": {"name": str, "release": str, "areas": dict, "occupations": dict, "occupation": str},
+    "held_out": {"test_rows": int, "model": dict, "lookup": dict, "withheld": dict, "sources": dict, "effects": list},
+    "schema": {"factors": list, "values": dict, "countries_modelled": list, "skills_modelled": list, "columns": list},
+    "additive": {},
+    "versions": {},
+}
+
+
+@functools.cache
+def _metadata_types() -> dict[str, Any]:
+    import typing
+
+    return typing.get_type_hints(ModelMetadata)
+
+
+def _type_error(name: str, value: Any, expected: Any) -> str | None:
+    import typing
+
+    if typing.is_typeddict(expected):  # a record of known fields (Artifact)
+        if not isinstance(value, dict):
+            return f"'{name}' must be an object, not {_json_type(type(value))}"
+        hints = typing.get_type_hints(expected)
+        return next((w for f, kind in hints.items() if f in value and (w := _type_error(f"{name}.{f}", value[f], kind))), None)
+    origin = typing.get_origin(expected) or expected
+    if origin is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+    elif origin is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, origin)
+    if not ok:
+        return f"'{name}' must be {_json_type(origin)}, not {_json_type(type(value))}"
+    if origin is list:
+        (item,) = typing.get_args(expected) or (Any,)
+        if item is not Any:
+            for i, entry in enumerate(value):
+                wrong = _type_error(f"{name}[{i}]", entry, item)
+                if wrong:
+                    return wrong
+    if origin is dict and typing.get_args(expected)[1:] not in ((), (Any,)):
+        (kind,) = typing.get_args(expected)[1:]
+        for key, entry in value.items():
+            wrong = _type_error(f"{name}.{key}", entry, kind)
+            if wrong:
+                return wrong
+    if origin is dict and name in METADATA_RECORDS:
+        for field, kind in METADATA_RECORDS[name].items():
+            if field in value:
+                wrong = _type_error(f"{name}.{field}", value[field], kind)
+                if wrong:
+                    return wrong
+    return None
+
+
+def _json_type(kind: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(kind, "null" if kind is type(None) else kind.__name__)
