@@ -26,10 +26,28 @@ def parse_by(text: str) -> tuple[str, list[str]]:
     if not sep:
         raise InputError("--by", f"--by must be FACTOR=V1,V2,... with FACTOR one of {', '.join(FIELDS)}; got {show_value(text)}")
     name = lookup(name, field="--by")
-    items = [v.strip() for v in values.split(",") if v.strip()]
+    items = _values(name, values)
     if not items:
         raise InputError("--by", f"--by {name}= needs at least one value, e.g. {name}=V1,V2")
     return name, items
+
+
+def _values(name: str, text: str) -> list[str]:
+    """The values of one --by, split at commas (or at semicolons when there are any); for
+    locations a part that is a US state or a region code joins the place before it, so that
+    "Austin, TX,Seattle" is two places."""
+    parts = [v.strip() for v in text.split(";" if ";" in text else ",")]
+    if name == "location" and ";" not in text:
+        from mlsalary.locations import is_region_suffix
+
+        joined: list[str] = []
+        for part in parts:
+            if joined and part and is_region_suffix(part) and not is_region_suffix(joined[-1]) and "," not in joined[-1]:
+                joined[-1] = f"{joined[-1]}, {part}"
+            else:
+                joined.append(part)
+        parts = joined
+    return [v for v in parts if v]
 
 
 def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequence[str]]]) -> list[dict[str, Any]]:
@@ -39,21 +57,18 @@ def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequ
     names = [name for name, _ in by]
     if len(set(names)) != len(names):
         raise InputError("--by", f"each factor can be varied once; {names} repeats one")
-    parsed: list[list[tuple[str, Any]]] = []
+    from mlsalary.negotiation import with_value
+
     for name, values in by:
-        options = []
         for value in values:
-            validated = Profile.from_mapping({name: value})  # the field's own errors, named
-            options.append((value, getattr(validated, name)))
-        parsed.append(options)
+            Profile.from_mapping({name: value})  # each value's own errors, named, before any row
     rows: list[dict[str, Any]] = []
     first = None
-    for combination in itertools.product(*parsed):
-        given = {name: text for name, (text, _) in zip(names, combination)}
-        if "location" in given:  # a location sets the country too: validate them together
-            changed = Profile.from_mapping({**profile.as_dict(), **given})
-        else:
-            changed = replace(profile, **{name: canonical for name, (_, canonical) in zip(names, combination)})
+    for combination in itertools.product(*[values for _, values in by]):
+        given = dict(zip(names, combination))
+        changed = profile
+        for name, text in given.items():  # each read as its option reads it (a title's level too)
+            changed = with_value(changed, name, text)
         result = estimator.estimate(changed, explain=False)
         q = result.quantiles
         if first is None:
@@ -83,7 +98,8 @@ def trend(estimator: Estimator, profile: Profile) -> list[dict[str, Any]]:
                     note = "US respondents only: not estimated for another country"
             row: dict[str, Any] = {"source": source, "year": int(year), "rows": n, "thin": n < THIN_YEAR_ROWS, "note": note}
             if note is None:
-                q = estimator.quantiles_for(profile, source=source, year=int(year))
+                # A US place: the year's US range times the place's OEWS ratio (today's release).
+                q = estimator.quantiles_for(profile, source=source, year=int(year)) * estimator.ratio(profile)
                 row.update({k: round(v) for k, v in zip(QUANTILE_NAMES, q)})
             out.append(row)
     return out
@@ -131,7 +147,7 @@ def figures(estimator: Estimator, profile: Profile) -> dict[str, list[dict[str, 
     countries = list(support.get("country", {}))[:FIGURE_COUNTRIES]
     modelled = set(estimator.model.schema_.skills_)
     skills = [s for s in support.get("skills", {}) if s in modelled][:FIGURE_SKILLS]
-    base = replace(profile, seniority=None, country=profile.country, experience=None)
+    base = replace(profile, seniority=None, country=profile.country, experience=None, location=None)
     metros = _largest_metros(estimator, FIGURE_COUNTRIES)
     sections = {
         "seniority x country": compare(estimator, replace(base, country=None), [("country", countries), ("seniority", estimator.seniority_ladder())]),

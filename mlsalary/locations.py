@@ -536,6 +536,13 @@ def _resolve_in_us(text: str, table: Table | None) -> Resolved:
     return place
 
 
+def is_region_suffix(text: str) -> bool:
+    """Whether text is what follows a city's comma: a US state's code or name ("TX", "Texas")
+    or a two-letter province code ("BC", "ON"); not a country's name."""
+    key = _key(text)
+    return key in _states() or (len(key) == 2 and key.isalpha() and _country(text) is None)
+
+
 def _us_place(key: str) -> bool:
     """A US city name, or "City, ST" / "City ST" (used when there is no table to resolve it)."""
     head, _, tail = key.rpartition(",") if "," in key else key.rpartition(" ")

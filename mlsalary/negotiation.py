@@ -234,18 +234,27 @@ def parse_change(text: str) -> Change:
     return Change(text, factor, op, value.strip())
 
 
+def with_value(profile: Profile, factor: str, text: str) -> Profile:
+    """The profile with one factor set as its option reads `text` (what-if, compare --by): a
+    title sets the level it names too, a place its country (moving there), a country
+    outside the US leaves a US metro behind."""
+    parsed = Profile.from_mapping({factor: text})
+    if factor == "location":  # moving there: its country comes with it
+        return replace(profile, location=parsed.location, country=parsed.country)
+    if factor == "country" and profile.location is not None and parsed.country != "US":
+        return replace(profile, country=parsed.country, location=None)  # leaving the US leaves its metro
+    if factor == "role" and parsed.seniority is not None:  # "Senior ML Engineer": the level too
+        return replace(profile, role=parsed.role, seniority=parsed.seniority)
+    return replace(profile, **{factor: getattr(parsed, factor)})
+
+
 def apply_change(profile: Profile, change: Change) -> Profile:
     """A new Profile with the change applied; the value is validated like any input."""
     if change.op == "=":
         if change.value == "":
             unknown: dict[str, Any] = {change.factor: None}
             return replace(profile, **unknown)
-        parsed = Profile.from_mapping({change.factor: change.value})
-        if change.factor == "location":  # moving there: its country comes with it
-            return replace(profile, location=parsed.location, country=parsed.country)
-        if change.factor == "country" and profile.location is not None and parsed.country != "US":
-            return replace(profile, country=parsed.country, location=None)  # leaving the US leaves its metro
-        return replace(profile, **{change.factor: getattr(parsed, change.factor)})
+        return with_value(profile, change.factor, change.value)
     skills = Profile.from_mapping({"skills": change.value}).skills or ()
     current = set(profile.skills or ())
     new = current | set(skills) if change.op == "+=" else current - set(skills)

@@ -40,10 +40,11 @@ def estimator():
     return Estimator.load()
 
 
-def invoke(*args, input=None):
-    """The CLI through typer's CliRunner, as a script sees it: no colour, 120 columns."""
+def invoke(*args, input=None, env=None):
+    """The CLI through typer's CliRunner, as a script sees it: no colour, 120 columns; `env`:
+    more environment variables."""
     from typer.testing import CliRunner
 
     from mlsalary.cli import app
 
-    return CliRunner().invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120"})
+    return CliRunner().invoke(app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120", **(env or {})})

@@ -198,15 +198,42 @@ def test_batch_in_another_currency_matches_estimate_and_reads_offers_in_it():
     assert rows[1]["offer_percentile"] == "" and int(rows[1]["p50"]) > 0
 
 
-def test_compare_places_by_location_and_refuse_a_country_that_disagrees():
+def test_compare_places_by_location_as_what_if_moves_there():
     rows = json.loads(invoke("compare", "--role", "ml-engineer", "--experience", "5", "--by", "location=San Francisco,Austin,Kansas City", "--json").stdout)
     medians = [r["p50"] for r in rows]
     for row in rows:
         single = estimate_json("--role", "ml-engineer", "--experience", "5", "--location", row["location"])
         assert row["p50"] == single["range"]["p50"]
     assert medians[0] > medians[1] > medians[2]
-    bad = invoke("compare", "--country", "DE", "--by", "location=Austin")
-    assert bad.exit_code == 2 and bad.stderr.startswith("Error: location") and bad.stderr.count("\n") == 1
+    # A place sets its country, as --what-if location= does: from Germany to Austin and Berlin.
+    moved = json.loads(invoke("compare", "--country", "DE", "--experience", "5", "--by", "location=Austin, TX,Berlin", "--json").stdout)
+    assert [(r["location"], r["profile"]["country"]) for r in moved] == [("Austin, TX", "US"), ("Berlin", "DE")]
+    what_if = estimate_json("--country", "DE", "--experience", "5", "--what-if", "location=Austin, TX")
+    assert what_if["what_if"][1]["p50"] == moved[0]["p50"]
+
+
+def test_compare_and_what_if_read_a_title_as_estimate_does():
+    rows = json.loads(invoke("compare", "--country", "US", "--experience", "5", "--by", "role=Senior ML Engineer,ML Engineer", "--json").stdout)
+    senior = estimate_json("--country", "US", "--experience", "5", "--title", "Senior ML Engineer")
+    plain = estimate_json("--country", "US", "--experience", "5", "--title", "ML Engineer")
+    assert [r["p50"] for r in rows] == [senior["range"]["p50"], plain["range"]["p50"]] and rows[0]["p50"] > rows[1]["p50"]
+    what_if = estimate_json("--country", "US", "--experience", "5", "--what-if", "role=Senior ML Engineer")
+    assert what_if["what_if"][1]["p50"] == senior["range"]["p50"]
+    result = invoke("compare", "--country", "US", "--by", "role=ml-engineer,data-scientist")
+    assert "Role not given" not in result.stderr
+
+
+def test_environment_places_give_way_to_the_command_line():
+    # MLSALARY_COUNTRY=DE with --location Seattle: the command line wins, as the README says.
+    data = json.loads(invoke("estimate", "--location", "Seattle", "--json", env={"MLSALARY_COUNTRY": "DE"}).stdout)
+    assert data["profile"]["country"] == "US" and data["profile"]["location"].startswith("Seattle")
+    data = json.loads(invoke("estimate", "--country", "DE", "--json", env={"MLSALARY_LOCATION": "Seattle"}).stdout)
+    assert data["profile"]["country"] == "DE" and "location" not in data["profile"]
+    both = invoke("estimate", "--json", env={"MLSALARY_COUNTRY": "DE", "MLSALARY_LOCATION": "Seattle"})
+    assert both.exit_code == 2 and "but country is DE" in both.stderr  # both from the environment: a real conflict
+    here = json.loads(invoke("trend", "--experience", "5", "--json", env={"MLSALARY_LOCATION": "Seattle"}).stdout)
+    there = json.loads(invoke("trend", "--experience", "5", "--json").stdout)
+    assert here["rows"][-1]["p50"] > there["rows"][-1]["p50"]
 
 
 def _render(table, width):

@@ -274,24 +274,40 @@ def _value_type(factor: Factor) -> Any:
     return Optional[List[str]] if factor.kind == "skills" else Optional[str]  # skills: repeatable
 
 
-def profile_options(*, places: bool = True):
+def profile_options():
     """Give a command one option per registry factor, validated into its `profile` parameter.
 
     The command declares `profile` where the options go; they are made from the registry, so
-    a new factor appears in `estimate`, `compare` and `trend` without touching them. `places`:
-    whether the command takes a place below the country (`--location`).
+    a new factor appears in `estimate`, `compare` and `trend` without touching them.
     """
 
     def decorate(command):
-        factors = [f for f in REGISTRY if places or f.kind != "place"]
+        factors = list(REGISTRY)
         options = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[_value_type(f), factor_option(f)]) for f in factors]
 
         def wrapper(**kwargs):
-            return command(profile=build_profile(**{f.name: kwargs.pop(f.name) for f in factors}), **kwargs)
+            return command(profile=_profile_of_options({f.name: kwargs.pop(f.name) for f in factors}), **kwargs)
 
         return _replacing(command, "profile", options, wrapper)
 
     return decorate
+
+
+def _profile_of_options(raw: dict[str, Any]):
+    """build_profile, where a place from the environment (MLSALARY_COUNTRY=DE) gives way to a
+    command-line place that conflicts with it (--location Seattle): the command line wins."""
+    try:
+        return build_profile(**raw)
+    except InputError as error:
+        environ = get_env().environ
+        places = [name for name in ("country", "location") if raw.get(name) is not None]
+        from_env = [name for name in places if environ.get(f"MLSALARY_{name.upper()}") == raw[name]]
+        if len(places) < 2 or len(from_env) != 1:
+            raise
+        try:
+            return build_profile(**{**raw, from_env[0]: None})
+        except InputError:
+            raise error from None
 
 
 def build_profile(**raw: Any):

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     ),
 )
 @handle_errors
-@profile_options(places=False)
+@profile_options()
 @output_options("json", "csv")
 def compare(
     by: Annotated[List[str], typer.Option("--by", metavar="FACTOR=V1,V2", help="The factor to vary and its values, in the order to show; repeat once for a grid.")],
@@ -85,7 +85,7 @@ def compare(
     console.print(render.range_table(rows, labelled, title="Compare", ascii=not env.stdout_isatty, currency=code, width=console.width))
     if conversion is not None:
         print_note(f"In {code} per {conversion.per}: {conversion.source}.")
-    if profile.role is None:
+    if profile.role is None and "role" not in names:
         print_note("Role not given: every row covers every role in the survey data; add --role ml-engineer for ML engineers.")
 
 
@@ -97,7 +97,7 @@ def compare(
     ),
 )
 @handle_errors
-@profile_options(places=False)
+@profile_options()
 @output_options("json", "csv")
 def trend(
     profile: Profile,
@@ -141,6 +141,7 @@ def trend(
 def figures(
     role: Annotated[str, factor_option(BY_NAME["role"], help=BY_NAME["role"].help)] = "ml-engineer",
     country: Annotated[Optional[str], factor_option(BY_NAME["country"])] = None,
+    location: Annotated[Optional[str], factor_option(BY_NAME["location"])] = None,
     output: str = "table",
     currency: CurrencyOption = None,
     per: PerOption = "year",
@@ -157,7 +158,7 @@ def figures(
     from mlsalary import explore
     from mlsalary.cli import render
 
-    profile = build_profile(role=role, country=country)
+    profile = build_profile(role=role, country=country, location=location)
     estimator = load_estimator(model, trust_model)
     sections = explore.figures(estimator, profile)
     conversion = _conversion(estimator, currency, per)
