@@ -202,6 +202,17 @@ class Estimator:
         step, adjustment = self.level_step(profile), self.adjustment(profile)
         return step, adjustment, (1.0 if step is None else step.ratio) * (1.0 if adjustment is None else adjustment.ratio)
 
+    def conversion(self, currency: str | None = None, per: str = "year"):
+        """The currency.Conversion that states this model's yearly USD figures in `currency`
+        per `per` ("year" or "month"), at the mean ECB rate of the reference survey's year;
+        None for USD per year. What `--currency` and `--per` mean in every command."""
+        if currency is None and per == "year":
+            return None
+        from mlsalary import currency as currency_module  # its rate tables only when asked
+
+        year = int((self.metadata.get("reference") or {}).get("year", 2025))
+        return currency_module.conversion(currency or "USD", year, per)
+
     @property
     def describes(self) -> str:
         return self.metadata.get("estimates", "annual total compensation, USD")

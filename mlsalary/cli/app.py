@@ -178,15 +178,6 @@ CurrencyOption = Annotated[
 PerOption = Annotated[str, typer.Option("--per", metavar="year|month", help="Amounts per year (default) or per month.", rich_help_panel="Output")]
 
 
-def _conversion(estimator, currency: Optional[str], per: str):
-    if currency is None and per == "year":
-        return None
-    from mlsalary import currency as currency_module  # its rate tables only when asked
-
-    year = int((estimator.metadata.get("reference") or {}).get("year", 2025))
-    return currency_module.conversion(currency or "USD", year, per)
-
-
 def load_estimator(model: Optional[Path], trust: bool):
     return get_env().load_estimator(model, trust)
 

@@ -18,7 +18,6 @@ from mlsalary.cli.app import (
     ModelOption,
     PerOption,
     TrustOption,
-    _conversion,
     _examples,
     _progress,
     _silence_stdout,
@@ -81,7 +80,7 @@ def estimate(
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if offer is None:
         offer_usd = None
     elif conversion is None:
@@ -160,7 +159,7 @@ def batch(
         # Input text may hold what UTF-8 cannot encode (lone surrogates): escape, never crash.
         env.stdout.reconfigure(errors="backslashreplace")
     estimator = load_estimator(model, trust_model)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if conversion is not None:
         print_note(f"Money columns in {conversion.code} per {conversion.per}: {conversion.source}.")
     stream = _open_input(file, env)
