@@ -14,7 +14,7 @@ from typing import IO, Any, Callable
 
 from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
     HEADER_ALIASES, INPUT_COLUMNS, OUTPUT_NAMES, SUPPORT_COLUMNS, BatchSummary, CsvInput, JsonlInput,
-    _from_key, canonical_column, map_header, output_columns,
+    _from_key, canonical_column, conversion_note, map_header, output_columns,
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
