@@ -158,6 +158,24 @@ def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
     return positions, notes
 
 
+def read_header(header: list[str] | None, refuse: bool = True) -> tuple[tuple[str, ...], tuple[int, ...], int | None, BatchSummary]:
+    """(the factors read, their positions, the offer's position or None, the notes on the
+    mapping) of a CSV header; None is no header (an empty file). A header that names no factor
+    is refused (unless not `refuse`): every row would be estimated with nothing known."""
+    positions, notes = map_header(header or [])
+    factors = tuple(name for name in FIELDS if name in positions)
+    if header is not None and not factors and refuse:
+        shown = ",".join(header)
+        delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
+        hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
+        raise InputError(
+            "FILE",
+            f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
+            + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
+        )
+    return factors, tuple(positions[name] for name in factors), positions.get("offer"), notes
+
+
 # -- readers ------------------------------------------------------------------------------------
 #
 # A reader yields chunks of rows as four parallel lists: records (what is passed through: the
@@ -175,23 +193,17 @@ class CsvInput:
     as its text (the common case, no parsing or re-quoting); any other goes to the csv module,
     which may take the next lines too (a quoted field can hold a line break)."""
 
+    json_values = False  # the keys are the cells' text
+
     def __init__(self, stream: IO[str]):
         self.lines = iter(stream)
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
-        positions, self.notes = map_header(self.header or [])
-        self.factors = tuple(name for name in FIELDS if name in positions)
-        self.offer_position = positions.get("offer")
-        if self.header is not None and not self.factors:
-            shown = ",".join(self.header)
-            delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
-            hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
-            raise InputError(
-                "FILE",
-                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
-                + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
-            )
-        self.positions = tuple(positions[name] for name in self.factors)
+        self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
+
+    @property
+    def has_offer(self) -> bool:
+        return self.offer_position is not None
 
     def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
         """(records, keys, offers, None) for up to `size` rows at a time.
@@ -275,6 +287,8 @@ class JsonlInput:
     factors = FIELDS
     header = None
     cut_rows = 0  # (CSV only)
+    has_offer = True  # known per row only; the column is null without an offer
+    json_values = True  # the keys are the JSON values (see _hashable)
 
     def __init__(self, stream: IO[str]):
         self.stream = stream
