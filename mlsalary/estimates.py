@@ -24,6 +24,9 @@ from mlsalary.runtime.format import ModelMetadata
 # Below this many training respondents with the same country and role, a range rests on thin
 # data and the output says so.
 THIN_SUPPORT = 30
+# The added columns of estimate_frame that are not amounts (Float64: p10..p90, the offer's
+# percentile, the baseline and the contributions).
+_COLUMN_TYPES = {"support": "Int64", "thin": "boolean", "error": "string", "currency": "string", "per": "string"}
 # A role that is not given is not assumed: the range covers every role in the data.
 ROLE_NOT_GIVEN = (
     "Role not given: this range covers every role in the survey data, most of them software "
@@ -323,44 +326,44 @@ class Estimator:
         x[:, schema.groups_["year"][0]] = year
         return self.model.predict(x)[0]
 
-    def estimate_frame(self, frame, *, explain: bool = False):
+    def estimate_frame(self, frame, *, explain: bool = False, currency: str | None = None, per: str = "year"):
         """A pandas DataFrame of profiles in (factor columns, with the names and header aliases
-        of `batch`), the same rows out with the estimates added: what `batch` gives, row for row.
+        of `batch`), the same rows out with the estimates added: what `batch` gives, row for row
+        and note for note.
 
             >>> import pandas as pd
             >>> people = pd.DataFrame({"Location": ["Germany", "US"], "YOE": [5, 3], "Title": ["ML Engineer", "Data Scientist"]})
             >>> Estimator.load().estimate_frame(people)[["p10", "p50", "p90", "error"]]  # doctest: +SKIP
+
+        A cell is read as `batch` reads its text in a CSV file (5 and 5.0 as "5" and "5.0", an
+        empty cell, None or NaN as not given); a skills cell may also be a list of names. The
+        added columns (batch's, then `currency` and `per`) are typed: amounts Float64, support
+        Int64, thin boolean, text string, an empty cell <NA>; they replace input columns of the
+        same name. `currency` and `per` are the CLI's --currency and --per. Each note `batch`
+        prints (how a column was read, columns no factor uses, ...) is an MlsalaryWarning and
+        is kept in the result's attrs["notes"].
         """
-        import io
+        import warnings
 
         import pandas as pd
 
         from mlsalary import batch
+        from mlsalary.errors import MlsalaryWarning
 
-        import warnings
-
-        from mlsalary.batch.readers import OUTPUT_NAMES, canonical_column
-
-        # Columns named like the output's are replaced by this run's, as batch replaces them.
-        stale = [c for c in frame.columns if canonical_column(str(c)) in OUTPUT_NAMES]
-        if stale:
-            warnings.warn(f"input columns named like output columns were replaced by this run's: {', '.join(map(str, stale))}", stacklevel=2)
-            frame = frame.drop(columns=stale)
-        text = io.StringIO()
-        frame.to_csv(text, index=False)
-        out = io.StringIO()
-        batch.run(self, io.StringIO(text.getvalue()), out, input_format="csv", output_format="csv", explain=explain, fail_fast=False)
-        if not out.getvalue().strip():  # no columns or no rows in: the same frame out, as batch
-            return frame.copy()
-        result = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
-        added = result[[c for c in result.columns if c not in frame.columns]].copy()
-        for column in added.columns:
-            if column == "thin":
-                added[column] = added[column].map({"true": True, "false": False})
-            elif column != "error":  # p10..p90, support, baseline, contributions: numbers or empty
-                added[column] = pd.to_numeric(added[column], errors="coerce")
-        added.index = frame.index
-        return pd.concat([frame, added], axis=1)
+        conversion = self.conversion(currency, per)
+        header = [str(name) for name in frame.columns]
+        # pandas' empty cells (NaN, None, NA, NaT) are None, as an empty CSV cell.
+        values = frame.astype(object).where(frame.notna(), None)
+        added, summary = batch.run_rows(self, header, values.itertuples(index=False, name=None), explain=explain, conversion=conversion)
+        notes = ([] if conversion is None else [batch.conversion_note(conversion)]) + summary.notes()
+        for note in notes:
+            warnings.warn(note, MlsalaryWarning, stacklevel=2)
+        rows = len(frame)  # (a frame without columns is read as an empty file: no rows, each cell empty)
+        columns = {name: pd.array(cells or [None] * rows, dtype=_COLUMN_TYPES.get(name, "Float64")) for name, cells in added.items()}
+        kept = frame.loc[:, [name not in summary.replaced_columns for name in header]]
+        result = pd.concat([kept, pd.DataFrame(columns, index=frame.index)], axis=1)
+        result.attrs["notes"] = notes
+        return result
 
     def quantiles_many(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""
