@@ -36,6 +36,11 @@ ROLE_NOT_GIVEN = (
 
 @dataclass
 class Estimate:
+    """What an estimate answers for one profile: the range (`quantiles` p10..p90 and its
+    `median`), the factors' `contributions` to the median with their `baseline` (the estimate
+    when nothing is known; None without explain), the training respondents behind it
+    (`support`, `thin_support`), and the figures' `currency`. `to_dict()` is `estimate --json`."""
+
     profile: Profile
     quantiles: dict[str, float]
     contributions: dict[str, float] | None
@@ -129,6 +134,22 @@ class Estimate:
             out["conversion"] = self.conversion.as_dict()
         out["model_version"] = self.model_version
         return out
+
+
+def _by_factor(fields: dict[str, Any]) -> dict[str, Any]:
+    """estimate()'s keyword fields by the factor each names (factors.KEYWORDS)."""
+    from mlsalary.factors import KEYWORDS
+
+    out: dict[str, Any] = {}
+    for keyword, value in fields.items():
+        name = KEYWORDS.get(keyword)
+        if name is None:
+            raise TypeError(f"estimate() got an unexpected keyword argument {keyword!r}; the fields are: {', '.join(KEYWORDS)}")
+        if name in out:
+            given = [k for k in fields if KEYWORDS.get(k) == name]
+            raise TypeError(f"estimate() got {name} twice ({', '.join(given)}); give one")
+        out[name] = value
+    return out
 
 
 class Estimator:
@@ -226,9 +247,14 @@ class Estimator:
 
     def estimate(self, profile: Profile | None = None, *, explain: bool = True, offer: float | None = None, **fields: Any) -> Estimate:
         """The estimate for a Profile, or for fields as `estimate` and `batch` read them:
-        `estimator.estimate(experience="6 years", role="Senior ML Engineer", location="Austin, TX")`."""
+        `estimator.estimate(experience="6 years", role="Senior ML Engineer", location="Austin, TX")`.
+
+        The fields are the options of `mlsalary estimate` and their aliases, as Python names
+        (years_coding, yoe, level, degree, title, skill, city ...; factors.KEYWORDS); another
+        keyword is a TypeError, a bad value an InputError naming every bad field. `offer` is
+        yearly USD."""
         if profile is None:
-            profile = Profile.from_mapping(fields)
+            profile = Profile.from_mapping(_by_factor(fields))
         elif fields:
             raise TypeError("give a Profile or fields, not both")
         x = self.model.schema_.encode_profiles([profile])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
+import re
 import warnings
 
 import numpy as np
@@ -15,12 +17,49 @@ import mlsalary
 from conftest import FIXTURES, ROOT, invoke
 from mlsalary import batch
 from mlsalary.errors import InputError, MlsalaryWarning
+from mlsalary.factors import REGISTRY
 
 
 def test_the_package_lists_its_public_names():
     # (Submodules a test imported are attributes of the package too; the public names are __all__.)
-    assert sorted(n for n in mlsalary.__all__ if not n.startswith("_")) == ["Estimate", "Estimator", "FACTORS", "Profile"]
+    assert sorted(n for n in mlsalary.__all__ if not n.startswith("_")) == ["Estimate", "Estimator", "FACTORS", "InputError", "MlsalaryWarning", "Profile"]
     assert set(mlsalary.__all__) <= set(dir(mlsalary))
+
+
+@pytest.mark.parametrize("name", mlsalary.__all__)
+def test_every_public_name_imports_and_is_documented(name):
+    namespace: dict = {}
+    exec(f"from mlsalary import {name}", namespace)  # noqa: S102  (the import a reader types)
+    value = namespace[name]
+    if inspect.isclass(value) or callable(value):
+        assert "__doc__" in vars(value) and len(inspect.cleandoc(value.__doc__ or "")) > 40, name  # its own, not inherited
+    else:  # a constant: described in the package's docstring
+        assert f"- `{name}`:" in (mlsalary.__doc__ or ""), name
+    for listed in re.findall(r"^- `(\w+)`:", mlsalary.__doc__ or "", re.M):
+        assert listed in mlsalary.__all__, listed
+
+
+def test_the_docs_import_only_public_names():
+    """Every `from mlsalary import ...` in the manual names a public name."""
+    manual = (ROOT / "README.md").read_text() + "".join(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
+    imported = {name.strip() for names in re.findall(r"from mlsalary import ([\w, ]+)", manual) for name in names.split(",")}
+    assert imported and imported <= set(mlsalary.__all__), imported - set(mlsalary.__all__)
+
+
+def test_estimate_keywords_are_the_command_lines_options_and_aliases(estimator):
+    spellings = {option[2:].replace("-", "_"): factor.name for factor in REGISTRY for option in (factor.option, *factor.option_aliases)}
+    assert {"experience", "yoe", "years", "years_coding", "level", "degree", "title", "skill", "city", "company_size"} <= set(spellings)
+    by_alias = estimator.estimate(yoe=5, level="senior", degree="master", title="ml engineer", skill=["python"], city="Austin, TX", company_size="large", explain=False)
+    by_name = estimator.estimate(experience=5, seniority="senior", education="master", role="ml engineer", skills="python", location="Austin, TX", company_size="large", explain=False)
+    assert by_alias.profile == by_name.profile and by_alias.quantiles == by_name.quantiles
+    cli = json.loads(invoke("estimate", "--yoe", "5", "--level", "senior", "--degree", "master", "--title", "ml engineer", "--skill", "python", "--city", "Austin, TX", "--company-size", "large", "--json", "--no-explain").stdout)
+    assert round(by_alias.median) == cli["median"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'yeos'"):
+        estimator.estimate(yeos=5)
+    with pytest.raises(TypeError, match="experience twice"):
+        estimator.estimate(experience=5, yoe=6)
+    with pytest.raises(InputError, match="experience"):
+        estimator.estimate(yoe=-1)
 
 
 def test_estimate_takes_fields_as_the_command_line_reads_them(estimator):

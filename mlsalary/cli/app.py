@@ -201,7 +201,7 @@ def _complete(name: str):
 def factor_option(factor: Factor, help: str | None = None) -> Any:
     """The `--option` of a registry factor. A profile a user repeats can live in the
     environment (MLSALARY_COUNTRY=DE, ...); a list of skills cannot (Click splits it at spaces)."""
-    names = [factor.option, *factor.option_aliases] + (["--skill"] if factor.kind == "skills" else [])
+    names = [factor.option, *factor.option_aliases]
     settings: dict[str, Any] = {"metavar": factor.metavar, "help": help or factor.help + factor.option_help, "rich_help_panel": "Profile"}
     if factor.kind != "skills":
         settings.update(envvar=f"MLSALARY_{factor.name.upper()}", show_envvar=True)
