@@ -384,8 +384,9 @@ class Estimator:
         notes = ([] if conversion is None else [batch.conversion_note(conversion)]) + summary.notes()
         for note in notes:
             warnings.warn(note, MlsalaryWarning, stacklevel=2)
-        rows = len(frame)  # (a frame without columns is read as an empty file: no rows, each cell empty)
-        columns = {name: pd.array(cells or [None] * rows, dtype=_COLUMN_TYPES.get(name, "Float64")) for name, cells in added.items()}
+        # A frame without columns reads as an empty file, with no row: its rows get empty cells.
+        empty = [None] * len(frame)
+        columns = {name: pd.array(cells or empty, dtype=_COLUMN_TYPES.get(name, "Float64")) for name, cells in added.items()}
         kept = frame.loc[:, [name not in summary.replaced_columns for name in header]]
         result = pd.concat([kept, pd.DataFrame(columns, index=frame.index)], axis=1)
         result.attrs["notes"] = notes
