@@ -19,6 +19,9 @@ from mlsalary import batch
 from mlsalary.errors import InputError, MlsalaryWarning
 from mlsalary.factors import REGISTRY
 
+# The notes are checked where they matter (frame_estimates records them); elsewhere they are noise.
+pytestmark = pytest.mark.filterwarnings("ignore::mlsalary.errors.MlsalaryWarning")
+
 
 def test_the_package_lists_its_public_names():
     # (Submodules a test imported are attributes of the package too; the public names are __all__.)
