@@ -2,13 +2,23 @@
 
     >>> from mlsalary import Estimator, Profile
 
-The public names load on first use, so that `mlsalary --help` does not pay for numpy.
+The public names (docs/usage.md, "The Python API"):
+
+- `Estimator`: a loaded model; `estimate`, `estimate_frame`, `what_if`, `conversion`.
+- `Estimate`: what `Estimator.estimate` answers for one profile.
+- `Profile`: a validated set of factors.
+- `FACTORS`: the model's factors, in display order (the keyword fields and batch columns).
+- `InputError`: a value that cannot be read; its message names the field.
+- `MlsalaryWarning`: the warning the library's notes are given as.
+- `__version__`: this package's version.
+
+They load on first use, so that `mlsalary --help` does not pay for numpy.
 """
 
 # The only place the version is written: pyproject.toml reads it (dynamic = ["version"]).
 __version__ = "0.1.0"
 
-__all__ = ["FACTORS", "Estimate", "Estimator", "Profile", "__version__"]
+__all__ = ["FACTORS", "Estimate", "Estimator", "InputError", "MlsalaryWarning", "Profile", "__version__"]
 
 
 def __getattr__(name: str):
@@ -20,6 +30,10 @@ def __getattr__(name: str):
         from mlsalary import estimates
 
         return getattr(estimates, name)
+    if name in ("InputError", "MlsalaryWarning"):
+        from mlsalary import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module 'mlsalary' has no attribute {name!r}")
 
 

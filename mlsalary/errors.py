@@ -1,4 +1,5 @@
-"""Errors the CLI turns into one-line messages and exit codes (never a traceback)."""
+"""Errors the CLI turns into one-line messages and exit codes (never a traceback), and the
+warning the library gives its notes as."""
 
 from typing import Any
 
@@ -38,6 +39,11 @@ class ModelError(MlsalaryError):
     """The model file is missing, damaged, or was made by another scikit-learn version."""
 
     exit_status = ExitStatus.MODEL
+
+
+class MlsalaryWarning(UserWarning):
+    """A note on how input was read, which the command line prints to stderr and the library
+    gives with warnings.warn (e.g. "Note: read column 'YOE' as experience.")."""
 
 
 def show_value(value: Any) -> str:

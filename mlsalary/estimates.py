@@ -24,6 +24,9 @@ from mlsalary.runtime.format import ModelMetadata
 # Below this many training respondents with the same country and role, a range rests on thin
 # data and the output says so.
 THIN_SUPPORT = 30
+# The added columns of estimate_frame that are not amounts (Float64: p10..p90, the offer's
+# percentile, the baseline and the contributions).
+_COLUMN_TYPES = {"support": "Int64", "thin": "boolean", "error": "string", "currency": "string", "per": "string"}
 # A role that is not given is not assumed: the range covers every role in the data.
 ROLE_NOT_GIVEN = (
     "Role not given: this range covers every role in the survey data, most of them software "
@@ -33,6 +36,11 @@ ROLE_NOT_GIVEN = (
 
 @dataclass
 class Estimate:
+    """What an estimate answers for one profile: the range (`quantiles` p10..p90 and its
+    `median`), the factors' `contributions` to the median with their `baseline` (the estimate
+    when nothing is known; None without explain), the training respondents behind it
+    (`support`, `thin_support`), and the figures' `currency`. `to_dict()` is `estimate --json`."""
+
     profile: Profile
     quantiles: dict[str, float]
     contributions: dict[str, float] | None
@@ -128,6 +136,22 @@ class Estimate:
         return out
 
 
+def _by_factor(fields: dict[str, Any]) -> dict[str, Any]:
+    """estimate()'s keyword fields by the factor each names (factors.KEYWORDS)."""
+    from mlsalary.factors import KEYWORDS
+
+    out: dict[str, Any] = {}
+    for keyword, value in fields.items():
+        name = KEYWORDS.get(keyword)
+        if name is None:
+            raise TypeError(f"estimate() got an unexpected keyword argument {keyword!r}; the fields are: {', '.join(KEYWORDS)}")
+        if name in out:
+            given = [k for k in fields if KEYWORDS.get(k) == name]
+            raise TypeError(f"estimate() got {name} twice ({', '.join(given)}); give one")
+        out[name] = value
+    return out
+
+
 class Estimator:
     """A loaded model with its metadata; cheap to call many times."""
 
@@ -202,6 +226,17 @@ class Estimator:
         step, adjustment = self.level_step(profile), self.adjustment(profile)
         return step, adjustment, (1.0 if step is None else step.ratio) * (1.0 if adjustment is None else adjustment.ratio)
 
+    def conversion(self, currency: str | None = None, per: str = "year"):
+        """The currency.Conversion that states this model's yearly USD figures in `currency`
+        per `per` ("year" or "month"), at the mean ECB rate of the reference survey's year;
+        None for USD per year. What `--currency` and `--per` mean in every command."""
+        if currency is None and per == "year":
+            return None
+        from mlsalary import currency as currency_module  # its rate tables only when asked
+
+        year = int((self.metadata.get("reference") or {}).get("year", 2025))
+        return currency_module.conversion(currency or "USD", year, per)
+
     @property
     def describes(self) -> str:
         return self.metadata.get("estimates", "annual total compensation, USD")
@@ -212,9 +247,14 @@ class Estimator:
 
     def estimate(self, profile: Profile | None = None, *, explain: bool = True, offer: float | None = None, **fields: Any) -> Estimate:
         """The estimate for a Profile, or for fields as `estimate` and `batch` read them:
-        `estimator.estimate(experience="6 years", role="Senior ML Engineer", location="Austin, TX")`."""
+        `estimator.estimate(experience="6 years", role="Senior ML Engineer", location="Austin, TX")`.
+
+        The fields are the options of `mlsalary estimate` and their aliases, as Python names
+        (years_coding, yoe, level, degree, title, skill, city ...; factors.KEYWORDS); another
+        keyword is a TypeError, a bad value an InputError naming every bad field. `offer` is
+        yearly USD."""
         if profile is None:
-            profile = Profile.from_mapping(fields)
+            profile = Profile.from_mapping(_by_factor(fields))
         elif fields:
             raise TypeError("give a Profile or fields, not both")
         x = self.model.schema_.encode_profiles([profile])
@@ -312,44 +352,45 @@ class Estimator:
         x[:, schema.groups_["year"][0]] = year
         return self.model.predict(x)[0]
 
-    def estimate_frame(self, frame, *, explain: bool = False):
+    def estimate_frame(self, frame, *, explain: bool = False, currency: str | None = None, per: str = "year"):
         """A pandas DataFrame of profiles in (factor columns, with the names and header aliases
-        of `batch`), the same rows out with the estimates added: what `batch` gives, row for row.
+        of `batch`), the same rows out with the estimates added: what `batch` gives, row for row
+        and note for note.
 
             >>> import pandas as pd
             >>> people = pd.DataFrame({"Location": ["Germany", "US"], "YOE": [5, 3], "Title": ["ML Engineer", "Data Scientist"]})
             >>> Estimator.load().estimate_frame(people)[["p10", "p50", "p90", "error"]]  # doctest: +SKIP
+
+        A cell is read as `batch` reads its text in a CSV file (5 and 5.0 as "5" and "5.0", an
+        empty cell, None or NaN as not given); a skills cell may also be a list of names. The
+        added columns (batch's, then `currency` and `per`) are typed: amounts Float64, support
+        Int64, thin boolean, text string, an empty cell <NA>; they replace input columns of the
+        same name. `currency` and `per` are the CLI's --currency and --per. Each note `batch`
+        prints (how a column was read, columns no factor uses, ...) is an MlsalaryWarning and
+        is kept in the result's attrs["notes"].
         """
-        import io
+        import warnings
 
         import pandas as pd
 
         from mlsalary import batch
+        from mlsalary.errors import MlsalaryWarning
 
-        import warnings
-
-        from mlsalary.batch.readers import OUTPUT_NAMES, canonical_column
-
-        # Columns named like the output's are replaced by this run's, as batch replaces them.
-        stale = [c for c in frame.columns if canonical_column(str(c)) in OUTPUT_NAMES]
-        if stale:
-            warnings.warn(f"input columns named like output columns were replaced by this run's: {', '.join(map(str, stale))}", stacklevel=2)
-            frame = frame.drop(columns=stale)
-        text = io.StringIO()
-        frame.to_csv(text, index=False)
-        out = io.StringIO()
-        batch.run(self, io.StringIO(text.getvalue()), out, input_format="csv", output_format="csv", explain=explain, fail_fast=False)
-        if not out.getvalue().strip():  # no columns or no rows in: the same frame out, as batch
-            return frame.copy()
-        result = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
-        added = result[[c for c in result.columns if c not in frame.columns]].copy()
-        for column in added.columns:
-            if column == "thin":
-                added[column] = added[column].map({"true": True, "false": False})
-            elif column != "error":  # p10..p90, support, baseline, contributions: numbers or empty
-                added[column] = pd.to_numeric(added[column], errors="coerce")
-        added.index = frame.index
-        return pd.concat([frame, added], axis=1)
+        conversion = self.conversion(currency, per)
+        header = [str(name) for name in frame.columns]
+        # pandas' empty cells (NaN, None, NA, NaT) are None, as an empty CSV cell.
+        values = frame.astype(object).where(frame.notna(), None)
+        added, summary = batch.run_rows(self, header, values.itertuples(index=False, name=None), explain=explain, conversion=conversion)
+        notes = ([] if conversion is None else [batch.conversion_note(conversion)]) + summary.notes()
+        for note in notes:
+            warnings.warn(note, MlsalaryWarning, stacklevel=2)
+        # A frame without columns reads as an empty file, with no row: its rows get empty cells.
+        empty = [None] * len(frame)
+        columns = {name: pd.array(cells or empty, dtype=_COLUMN_TYPES.get(name, "Float64")) for name, cells in added.items()}
+        kept = frame.loc[:, [name not in summary.replaced_columns for name in header]]
+        result = pd.concat([kept, pd.DataFrame(columns, index=frame.index)], axis=1)
+        result.attrs["notes"] = notes
+        return result
 
     def quantiles_many(self, profiles: Sequence[Profile]) -> np.ndarray:
         """Quantiles (n, 5) in USD for many profiles at once (batch mode)."""

@@ -123,6 +123,7 @@ REGISTRY: tuple[Factor, ...] = (
             "languagehaveworkedwith", "languages worked with",
         ),
         option_help=" Repeatable.",
+        option_aliases=("--skill",),
     ),
     Factor(
         "location", "place",
@@ -144,6 +145,11 @@ CATEGORICAL_FACTORS: tuple[str, ...] = tuple(factor.name for factor in REGISTRY 
 # Factors with a closed list of values, counted per value in training (catalog, support).
 LABELLED_FACTORS: tuple[str, ...] = tuple(factor.name for factor in REGISTRY if factor.kind in ("category", "country"))
 NUMERIC_LIMITS: dict[str, float] = {factor.name: float(factor.limit) for factor in REGISTRY if factor.limit is not None}
+# The keywords of Estimator.estimate: each factor's --option and its aliases as Python names
+# (--years-coding -> years_coding, --yoe -> yoe).
+KEYWORDS: dict[str, str] = {
+    spelling[2:].replace("-", "_"): factor.name for factor in REGISTRY for spelling in (factor.option, *factor.option_aliases)
+}
 FACTOR_HELP: dict[str, str] = {factor.name: factor.help for factor in REGISTRY}
 FACTOR_LABELS: dict[str, str] = {factor.name: factor.label for factor in REGISTRY}
 # The inputs with named values, which `mlsalary options FACTOR` lists.

@@ -97,6 +97,7 @@ def test_strip_marks_median_box_whisker_and_offer():
     assert line.count("|") == 1 and "=" in line and "v" in line
 
 
+@pytest.mark.filterwarnings("ignore::mlsalary.errors.MlsalaryWarning")  # the notes: checked in test_library
 def test_estimate_frame_matches_batch_row_for_row():
     frame = pd.DataFrame({"Name": ["a", "b", "c"], "Location": ["Germany", "US", "Narnia"], "YOE": [5, 3, 2], "Title": ["ML Engineer", "Data Scientist", "ML Engineer"]})
     out = Estimator.load().estimate_frame(frame)

@@ -3,21 +3,23 @@
 Input columns are kept; p10..p90 (and with explain, the baseline and one contribution per
 factor) are added, plus an `error` column. A bad row gets its message there and the other
 rows still get estimates. Input is read and written in chunks, so memory does not grow with
-the number of rows.
+the number of rows. `run_rows` is the same run over rows of values in memory (the library's
+DataFrame): one reading, validation and estimation for both.
 """
 
 from __future__ import annotations
 
 import gc
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterable, Sequence
 
 from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
     HEADER_ALIASES, INPUT_COLUMNS, OUTPUT_NAMES, SUPPORT_COLUMNS, BatchSummary, CsvInput, JsonlInput,
-    _from_key, canonical_column, map_header, output_columns,
+    _from_key, canonical_column, conversion_note, map_header, output_columns,
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
+from mlsalary.batch.memory import STATED_COLUMNS, ColumnsWriter, RowsInput
 from mlsalary.batch.writer import _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
 CHUNK_ROWS = 8192
@@ -42,13 +44,42 @@ def run(
 ) -> BatchSummary:
     """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
     (and the offer column's amounts) are in its currency per its period."""
+    source: CsvInput | JsonlInput = CsvInput(stream) if input_format == "csv" else JsonlInput(stream)
+    writer = _Writer(out, output_format, source.header, _added_columns(source, explain))
+    return _collector_off(_run, estimator, source, writer, explain, fail_fast, progress, conversion)
+
+
+def run_rows(
+    estimator: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, explain: bool = False, conversion=None,
+) -> tuple[dict[str, list], BatchSummary]:
+    """Estimate rows of cell values under `header` as `run` estimates the CSV file of their
+    text (memory.cell_text): (each added column's values, None for an empty cell, then the
+    STATED_COLUMNS; the run's summary). The caller keeps the input's columns, but for the
+    summary's replaced_columns."""
+    source = RowsInput(header, rows)
+    writer = ColumnsWriter(source.header, _added_columns(source, explain))
+    summary = _collector_off(_run, estimator, source, writer, explain, False, None, conversion)
+    # A column a stated column replaces is not passed through (no file has such a column).
+    summary.unmapped_columns = [(name, near) for name, near in summary.unmapped_columns if name not in summary.replaced_columns]
+    columns = writer.columns()
+    stated = ("USD", "year") if conversion is None else (conversion.code, conversion.per)
+    for name, value in zip(STATED_COLUMNS, stated):
+        columns[name] = [value] * summary.rows
+    return columns, summary
+
+
+def _added_columns(source, explain: bool) -> list[str]:
+    return output_columns(explain, source.has_offer, "location" in source.factors)
+
+
+def _collector_off(function: Callable[..., BatchSummary], *args: Any) -> BatchSummary:
     # The cyclic garbage collector would rescan every cached estimate again and again as rows
     # stream by (a third of the run time, measured); see estimate.collect_after for the
     # cycles bad values can leave behind.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion)
+        return function(*args)
     finally:
         if collecting:
             gc.enable()
@@ -60,23 +91,20 @@ def run(
 COLUMNWISE = True
 
 
-def _run(estimator, stream, out, input_format, output_format, explain, fail_fast, progress, conversion=None) -> BatchSummary:
-    if input_format == "csv":
-        source: CsvInput | JsonlInput = CsvInput(stream)
-        has_offer = source.offer_position is not None  # type: ignore[union-attr]  # a CsvInput here
-    else:
-        source = JsonlInput(stream)
-        has_offer = True  # JSON Lines: known per row only; the column is null without an offer
+def _run(estimator, source, writer, explain, fail_fast, progress, conversion=None) -> BatchSummary:
+    """Read `source` (CsvInput, JsonlInput, RowsInput) chunk by chunk, estimate its new profiles
+    and give every row to `writer` (_Writer, ColumnsWriter), whose `added` are the columns
+    _added_columns gives."""
+    has_offer = source.has_offer
     summary = source.notes  # the header's mapping (JSON Lines: filled in as keys are seen)
     window = getattr(estimator, "metadata", {}).get("comp_window_usd")
-    added = output_columns(explain, has_offer, "location" in source.factors)
-    writer = _Writer(out, output_format, source.header, added)
+    added = writer.added
     summary.replaced_columns = writer.replaced
     # Estimates of distinct profiles, by their raw values: big files repeat profiles, and a
     # repeat costs a dictionary look-up. Bounded, so memory does not grow with the file.
     cache: dict[Any, Outcome] = {}
-    json_values = input_format == "jsonl"
-    fast = COLUMNWISE and writer.header is not None and (writer.fmt == "csv" or writer.columnwise_json)
+    json_values = source.json_values
+    fast = COLUMNWISE and writer.chunkwise
 
     def write(chunk) -> None:
         pending, records, outcomes, offers, errors = chunk

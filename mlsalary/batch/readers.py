@@ -1,7 +1,7 @@
 """Batch input: header mapping and the CSV and JSON Lines readers, which yield chunks of rows.
 
 Also the layout of the added output columns, which the header mapping needs (an input column
-named like an output column is not a factor).
+named like an output column is not a factor), and the run's summary with the notes it gives.
 """
 
 from __future__ import annotations
@@ -33,6 +33,58 @@ class BatchSummary:
     replaced_columns: list[str] = field(default_factory=list)  # input columns named like output ones
     cut_rows: int = 0  # CSV rows with more cells than the header (the extra ones are dropped)
     unlisted_keys: bool = False  # JSON Lines: keys beyond the first NOTED_KEYS distinct ones (not in the notes)
+    undecodable_bytes: int = 0  # bytes of the file that were not UTF-8 (set by whoever decoded it)
+
+    def notes(self) -> list[str]:
+        """What the run says besides its rows, one plain-text line each: how headers were read,
+        columns no factor uses, replaced columns, cut rows, bytes that were not UTF-8, offers
+        far outside the data, the count of rows with errors. Each note names at most
+        NOTE_NAMES columns and counts the rest, so a wide file cannot flood them."""
+        notes: list[str] = []
+        if self.column_mappings:
+            read = _some([f"{show_value(name)} as {column}" for name, column in self.column_mappings], "column")
+            notes.append(f"Note: read column {read}.")
+        for name, column in self.unused_columns[:NOTE_NAMES]:
+            notes.append(f"Note: column {show_value(name)} not used: {column} is read from another column.")
+        if len(self.unused_columns) > NOTE_NAMES:
+            notes.append(f"Note: {len(self.unused_columns) - NOTE_NAMES:,} more column(s) not used: their factor is read from another column.")
+        if self.unmapped_columns:
+            parts = [show_value(name) + (f" (nearest factor: {column})" if column else "") for name, column in self.unmapped_columns]
+            notes.append("Note: column(s) " + _some(parts, "column") + " match no factor and are passed through unchanged.")
+        if self.unlisted_keys:
+            notes.append(f"Note: the records have more than {NOTED_KEYS} different keys; the notes above name only the first {NOTED_KEYS}.")
+        if self.replaced_columns:
+            notes.append(f"Note: input columns named like output columns were replaced by this run's: {', '.join(self.replaced_columns)}.")
+        if self.cut_rows:
+            notes.append(f"Note: {self.cut_rows} row(s) had more cells than the header; the extra cells were dropped.")
+        if self.undecodable_bytes:
+            notes.append(
+                f"Note: the input is not valid UTF-8; {self.undecodable_bytes} undecodable byte(s) were replaced "
+                "with U+FFFD (save the file as UTF-8 to keep them)."
+            )
+        if self.offer_warnings:
+            notes.append(
+                f"Warning: {self.offer_warnings} offer(s) lie far outside the training data's "
+                "yearly pay (below 10,000: monthly or hourly amounts?); their percentiles are extrapolations."
+            )
+        if self.errors:
+            notes.append(f"{self.errors} of {self.rows} rows had errors; see the error column.")
+        return notes
+
+
+NOTE_NAMES = 8  # the most names one note lists
+
+
+def _some(parts: list[str], noun: str) -> str:
+    """The first NOTE_NAMES parts, and a count of the rest."""
+    shown = ", ".join(parts[:NOTE_NAMES])
+    rest = len(parts) - NOTE_NAMES
+    return shown if rest <= 0 else f"{shown} and {rest:,} more {noun}{'s' if rest > 1 else ''}"
+
+
+def conversion_note(conversion) -> str:
+    """The note on the money columns of a run with a currency.Conversion."""
+    return f"Money columns in {conversion.code} per {conversion.per}: {conversion.source}."
 
 
 def output_columns(explain: bool, offer: bool = False, location: bool = False) -> list[str]:
@@ -122,6 +174,24 @@ def map_header(names: list[str]) -> tuple[dict[str, int], BatchSummary]:
     return positions, notes
 
 
+def read_header(header: list[str] | None, refuse: bool = True) -> tuple[tuple[str, ...], tuple[int, ...], int | None, BatchSummary]:
+    """(the factors read, their positions, the offer's position or None, the notes on the
+    mapping) of a CSV header; None is no header (an empty file). A header that names no factor
+    is refused (unless not `refuse`): every row would be estimated with nothing known."""
+    positions, notes = map_header(header or [])
+    factors = tuple(name for name in FIELDS if name in positions)
+    if header is not None and not factors and refuse:
+        shown = ",".join(header)
+        delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
+        hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
+        raise InputError(
+            "FILE",
+            f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
+            + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
+        )
+    return factors, tuple(positions[name] for name in factors), positions.get("offer"), notes
+
+
 # -- readers ------------------------------------------------------------------------------------
 #
 # A reader yields chunks of rows as four parallel lists: records (what is passed through: the
@@ -139,23 +209,17 @@ class CsvInput:
     as its text (the common case, no parsing or re-quoting); any other goes to the csv module,
     which may take the next lines too (a quoted field can hold a line break)."""
 
+    json_values = False  # the keys are the cells' text
+
     def __init__(self, stream: IO[str]):
         self.lines = iter(stream)
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
-        positions, self.notes = map_header(self.header or [])
-        self.factors = tuple(name for name in FIELDS if name in positions)
-        self.offer_position = positions.get("offer")
-        if self.header is not None and not self.factors:
-            shown = ",".join(self.header)
-            delimiter = next((d for d in (";", "\t", "|") if d in shown), None)
-            hint = f" (the header holds {delimiter!r}: is the file comma-separated?)" if delimiter else ""
-            raise InputError(
-                "FILE",
-                f"no factor column in the header {show_value(shown)}{hint}; expected some of: " + ", ".join(FACTORS)
-                + " (or Location, Years of Experience, Degree, Title, Level, Skills ...)",
-            )
-        self.positions = tuple(positions[name] for name in self.factors)
+        self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
+
+    @property
+    def has_offer(self) -> bool:
+        return self.offer_position is not None
 
     def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
         """(records, keys, offers, None) for up to `size` rows at a time.
@@ -242,6 +306,8 @@ class JsonlInput:
     factors = FIELDS
     header = None
     cut_rows = 0  # (CSV only)
+    has_offer = True  # known per row only; the column is null without an offer
+    json_values = True  # the keys are the JSON values (see _hashable)
 
     def __init__(self, stream: IO[str]):
         self.stream = stream

@@ -124,6 +124,11 @@ class _Writer:
         self.width = len(header)
 
     @property
+    def chunkwise(self) -> bool:
+        """Whether rows without offers can be written a chunk at a time (write_chunk)."""
+        return self.header is not None and (self.fmt == "csv" or self.columnwise_json)
+
+    @property
     def columnwise_json(self) -> bool:
         """Whether JSON Lines rows can be written chunk by chunk: CSV input whose header names
         are all different and none is an added column (else a row's object is built by dict)."""
@@ -263,13 +268,7 @@ class _Writer:
         return list(self.header) + self.added  # type: ignore[arg-type]  # a header exists once rows come
 
     def _cells_from_dict(self, record: dict) -> list[str]:
-        out = []
-        for name in self.header or []:
-            value = record.get(name, "")
-            if isinstance(value, (dict, list)) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-                value = json_line(value)
-            out.append(";".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value))
-        return out
+        return [csv_cell(record.get(name, "")) for name in self.header or []]
 
     def flush(self) -> None:
         if self.fmt == "csv" and not self.header_written and self.header is not None:
@@ -281,6 +280,16 @@ class _Writer:
         self.buffer.truncate()
 
 
+
+
+def csv_cell(value: Any) -> str:
+    """A JSON value as a CSV cell: a list of names joined by ';' (as a skills cell is written),
+    other lists and objects as JSON, None empty, anything else its str()."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return ";".join(value)
+    if isinstance(value, (dict, list, tuple)):
+        return json_line(value)
+    return "" if value is None else str(value)
 
 
 # A str as json.dumps(text, ensure_ascii=False) writes it (the same C function).

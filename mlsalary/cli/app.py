@@ -197,15 +197,6 @@ CurrencyOption = Annotated[
 PerOption = Annotated[str, typer.Option("--per", metavar="year|month", help="Amounts per year (default) or per month.", rich_help_panel="Output")]
 
 
-def _conversion(estimator, currency: Optional[str], per: str):
-    if currency is None and per == "year":
-        return None
-    from mlsalary import currency as currency_module  # its rate tables only when asked
-
-    year = int((estimator.metadata.get("reference") or {}).get("year", 2025))
-    return currency_module.conversion(currency or "USD", year, per)
-
-
 def load_estimator(model: Optional[Path], trust: bool):
     return get_env().load_estimator(model, trust)
 
@@ -229,7 +220,7 @@ def _complete(name: str):
 def factor_option(factor: Factor, help: str | None = None) -> Any:
     """The `--option` of a registry factor. A profile a user repeats can live in the
     environment (MLSALARY_COUNTRY=DE, ...); a list of skills cannot (Click splits it at spaces)."""
-    names = [factor.option, *factor.option_aliases] + (["--skill"] if factor.kind == "skills" else [])
+    names = [factor.option, *factor.option_aliases]
     settings: dict[str, Any] = {"metavar": factor.metavar, "help": help or factor.help + factor.option_help, "rich_help_panel": "Profile"}
     if factor.kind != "skills":
         settings.update(envvar=f"MLSALARY_{factor.name.upper()}", show_envvar=True)

@@ -18,7 +18,6 @@ from mlsalary.cli.app import (
     ModelOption,
     PerOption,
     TrustOption,
-    _conversion,
     _examples,
     _progress,
     _silence_stdout,
@@ -81,7 +80,7 @@ def estimate(
     for change in changes:
         negotiation.apply_change(profile, change)  # validate every change before the slow part
     estimator = load_estimator(model, trust_model)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if offer is None:
         offer_usd = None
     elif conversion is None:
@@ -160,9 +159,9 @@ def batch(
         # Input text may hold what UTF-8 cannot encode (lone surrogates): escape, never crash.
         env.stdout.reconfigure(errors="backslashreplace")
     estimator = load_estimator(model, trust_model)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if conversion is not None:
-        print_note(f"Money columns in {conversion.code} per {conversion.per}: {conversion.source}.")
+        _print_plain(batch_module.conversion_note(conversion))
     stream = _open_input(file, env)
     try:
         with _progress(None, unit="rows") as advance:
@@ -178,60 +177,20 @@ def batch(
     finally:
         if stream is not env.stdin:
             stream.close()
-    _column_notes(summary)
-    if summary.replaced_columns:
-        names = ", ".join(summary.replaced_columns)
-        print_note(f"Note: input columns named like output columns were replaced by this run's: {names}.")
-    if summary.cut_rows:
-        print_note(f"Note: {summary.cut_rows} row(s) had more cells than the header; the extra cells were dropped.")
-    if _UNDECODABLE[0]:
-        print_note(
-            f"Note: the input is not valid UTF-8; {_UNDECODABLE[0]} undecodable byte(s) were replaced "
-            "with U+FFFD (save the file as UTF-8 to keep them)."
-        )
-    if summary.offer_warnings:
-        print_note(
-            f"[yellow]Warning:[/yellow] {summary.offer_warnings} offer(s) lie far outside the training data's "
-            "yearly pay (below 10,000: monthly or hourly amounts?); their percentiles are extrapolations."
-        )
-    if summary.errors:
-        print_note(f"{summary.errors} of {summary.rows} rows had errors; see the error column.")
+    summary.undecodable_bytes = _UNDECODABLE[0]
+    for note in summary.notes():
+        _print_plain(note)
 
 
-def _column_notes(summary) -> None:
-    """Say how headers in other words were read, and which columns no factor uses. Each note
-    names at most NOTE_NAMES columns and counts the rest, so a wide file cannot flood stderr."""
+def _print_plain(note: str) -> None:
+    """A note of the library's, plain text: shown as it is (its warning word in colour)."""
     from rich.markup import escape
 
-    from mlsalary.profile import show_value
-
-    if summary.column_mappings:
-        read = _some([f"{show_value(name)} as {column}" for name, column in summary.column_mappings], "column")
-        print_note(escape(f"Note: read column {read}."))
-    for name, column in summary.unused_columns[:NOTE_NAMES]:
-        print_note(escape(f"Note: column {show_value(name)} not used: {column} is read from another column."))
-    if len(summary.unused_columns) > NOTE_NAMES:
-        print_note(f"Note: {len(summary.unused_columns) - NOTE_NAMES:,} more column(s) not used: their factor is read from another column.")
-    if summary.unmapped_columns:
-        parts = [
-            show_value(name) + (f" (nearest factor: {column})" if column else "")
-            for name, column in summary.unmapped_columns
-        ]
-        print_note(escape("Note: column(s) " + _some(parts, "column") + " match no factor and are passed through unchanged."))
-    if summary.unlisted_keys:
-        from mlsalary.batch.readers import NOTED_KEYS
-
-        print_note(f"Note: the records have more than {NOTED_KEYS} different keys; the notes above name only the first {NOTED_KEYS}.")
-
-
-NOTE_NAMES = 8  # the most names one note lists
-
-
-def _some(parts: list[str], noun: str) -> str:
-    """The first NOTE_NAMES parts, and a count of the rest."""
-    shown = ", ".join(parts[:NOTE_NAMES])
-    rest = len(parts) - NOTE_NAMES
-    return shown if rest <= 0 else f"{shown} and {rest:,} more {noun}{'s' if rest > 1 else ''}"
+    warning = "Warning: "
+    if note.startswith(warning):
+        print_note("[yellow]Warning:[/yellow] " + escape(note[len(warning):]))
+    else:
+        print_note(escape(note))
 
 
 # Bytes that are not UTF-8 become U+FFFD, as with errors="replace", and are counted, so that

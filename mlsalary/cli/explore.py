@@ -14,7 +14,6 @@ from mlsalary.cli.app import (
     ModelOption,
     PerOption,
     TrustOption,
-    _conversion,
     _examples,
     app,
     build_profile,
@@ -68,7 +67,7 @@ def compare(
     varied = [explore.parse_by(text) for text in by]
     estimator = load_estimator(model, trust_model)
     rows = explore.compare(estimator, profile, varied)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if conversion is not None:
         from mlsalary.currency import convert_rows
 
@@ -161,7 +160,7 @@ def figures(
     profile = build_profile(role=role, country=country, location=location)
     estimator = load_estimator(model, trust_model)
     sections = explore.figures(estimator, profile)
-    conversion = _conversion(estimator, currency, per)
+    conversion = estimator.conversion(currency, per)
     if conversion is not None:
         from mlsalary.currency import convert_rows
 
