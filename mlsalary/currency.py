@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mlsalary.errors import InputError
+from mlsalary.errors import InputError, show_value
 
 PERIODS = {"year": 1, "month": 12}
 
@@ -55,7 +55,7 @@ def conversion(code: str, year: int, per: str = "year") -> Conversion:
     """The conversion from USD to `code` at the mean ECB rate of `year`; InputError if the ECB
     does not publish `code` for that year, naming the currencies it does."""
     if per not in PERIODS:
-        raise InputError("per", f"--per must be one of {', '.join(PERIODS)}; got {per!r}")
+        raise InputError("per", f"--per must be one of {', '.join(PERIODS)}; got {show_value(per)}")
     text = code.strip().upper()
     if text == "USD":
         return Conversion("USD", 1.0, date(year, 1, 1), date(year, 12, 31), 0, per)
@@ -76,7 +76,7 @@ def conversion(code: str, year: int, per: str = "year") -> Conversion:
         published = sorted(c for c in converter.currencies if _published_in(converter, c, start))
         raise InputError(
             "currency",
-            f"currency {text!r}: the ECB publishes no reference rate for it in {year}; use one of: {', '.join(published)}",
+            f"currency {show_value(text)}: the ECB publishes no reference rate for it in {year}; use one of: {', '.join(published)}",
         )
     return Conversion(text, sum(rates) / len(rates), start, end, len(rates), per)
 

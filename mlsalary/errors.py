@@ -53,3 +53,17 @@ def show_value(value: Any) -> str:
         text = text[:54] + "..."
     text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return "'" + text + "'"
+
+
+MESSAGE_LIMIT = 1_000  # characters of one message line; input is quoted bounded (show_value) anyway
+
+
+def printable(text: str, *, one_line: bool = True) -> str:
+    """A message made safe for a terminal: control characters (escape sequences, CR, NUL and,
+    for one line, LF) shown escaped, and at most MESSAGE_LIMIT characters, whatever a caller
+    put in it."""
+    kept = "\n" if not one_line else ""
+    text = "".join(ch if ch.isprintable() or ch in kept else repr(ch)[1:-1] for ch in text)
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 40] + f"... ({len(text) - MESSAGE_LIMIT + 40:,} more characters)"
+    return text

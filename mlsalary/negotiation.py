@@ -70,7 +70,10 @@ def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -
         raise _offer_error(value)
     limit = MAX_OFFER if max_amount is None else max_amount
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a JSON integer of hundreds of digits
+            raise _offer_error(value, ": too large") from None
     else:
         text = str(value)
         if len(text) > MAX_OFFER_TEXT:  # checked before any pattern: no text can make them slow

@@ -1261,3 +1261,38 @@ def test_every_metadata_field_of_the_wrong_type_is_refused_in_one_line(tmp_path,
                 assert result.stderr.count("\n") == 1 and "format version" in result.stderr, result.stderr
             else:
                 assert result.stderr.count("\n") == 1 and "metadata.json" in result.stderr and f"'{field}" in result.stderr, result.stderr
+
+
+def test_a_json_offer_of_hundreds_of_digits_is_that_rows_error(cli):
+    # float() of a 400-digit integer overflows: it was an internal error that lost every row.
+    data = ('{"id": 1, "experience": 5}\n{"id": 2, "offer": ' + "9" * 400 + "}\n").encode()
+    result = batch_bytes(cli, data, "--input-format", "jsonl")
+    rows = data_rows(result)
+    assert result.exit_code == 0 and len(rows) == 2, result.stderr
+    assert "too large" in result.stdout and result.stdout.count("too large") == 1
+
+
+def test_a_bare_cr_inside_a_json_lines_record_does_not_split_it(cli):
+    data = b'{"id": 1,\r"experience": 5}\n{"id": 2}\r\n{"id": 3}\n'
+    result = batch_bytes(cli, data, "--input-format", "jsonl", "--output-format", "jsonl")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and [r["id"] for r in records] == [1, 2, 3] and all(r["error"] is None for r in records)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["estimate", "--what-if", "a\x1b[31m=1"],
+        ["estimate", "--currency", "X\x1b[2J" * 30_000],
+        ["estimate", "--per", "\x1b]0;pwned\x07" * 10_000],
+        ["batch", "/nonexistent/\x1b[31m" + "f" * 30_000 + ".csv"],
+        ["estimate", "--model", "/no\x1b[2Jmodel"],
+        ["options", "coun\x1b[31mtry"],
+        ["train", "--data", "/no\x1b[2Jdata", "--out", "/nonexistent/out"],
+    ],
+)
+def test_messages_never_pass_control_characters_or_floods_to_the_terminal(cli, args):
+    result = cli(args)
+    assert result.exit_code in (2, 3, 4) and result.stdout == ""
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert result.stderr.count("\n") == 1 and len(result.stderr) <= 1_001, len(result.stderr)

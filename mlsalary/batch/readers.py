@@ -337,7 +337,7 @@ class JsonlInput:
         keys: list = []
         offers: list = []
         errors: list = []
-        for number, line in enumerate(self.stream, start=1):
+        for number, line in enumerate(_lf_lines(self.stream), start=1):
             if not line.strip():
                 continue
             key = offer = error = None
@@ -371,6 +371,21 @@ class JsonlInput:
                 records, keys, offers, errors = [], [], [], []
         if records:
             yield records, keys, offers, errors
+
+
+def _lf_lines(stream: IO[str]) -> Iterator[str]:
+    """The stream's lines ended by LF (or CRLF) only: JSON Lines records are LF-separated, and
+    a stream opened with newline="" also ends a line at a bare CR (inside a record's white
+    space it would split the record in two)."""
+    pending = ""
+    for line in stream:
+        if line.endswith("\r"):
+            pending += line
+            continue
+        yield pending + line if pending else line
+        pending = ""
+    if pending:
+        yield pending
 
 
 def _hashable(value: Any) -> Any:

@@ -171,8 +171,11 @@ def print_error(message: str) -> None:
 
 
 def print_note(markup: str) -> None:
-    """A message on stderr. soft_wrap keeps it one line at any width, so scripts can grep it."""
-    get_env().console(stderr=True).print(markup, highlight=False, soft_wrap=True)
+    """A message on stderr. soft_wrap keeps it one line at any width, so scripts can grep it;
+    whatever input it quotes cannot reach the terminal as control characters or a flood."""
+    from mlsalary.errors import printable
+
+    get_env().console(stderr=True).print(printable(markup), highlight=False, soft_wrap=True)
 
 
 # -- shared options -----------------------------------------------------------------------------
@@ -439,13 +442,18 @@ def main(args: list[str] | None = None, env: Environment | None = None) -> None:
         except OSError:
             _silence_stdout()  # the unwritable output must not fail again at exit
         reason = error.strerror or str(error)[:200] or type(error).__name__
-        sys.stderr.write(f"Error: '{error.filename}': {reason}\n" if error.filename else f"Error: cannot write the output: {reason}\n")
+        from mlsalary.errors import printable
+
+        message = f"Error: '{error.filename}': {reason}" if error.filename else f"Error: cannot write the output: {reason}"
+        sys.stderr.write(printable(message) + "\n")
         sys.exit(ExitStatus.ERROR)
     except Exception as error:  # a bug: one line, no traceback (it could show salaries)
         if os.environ.get("MLSALARY_DEBUG"):
             raise
+        from mlsalary.errors import printable
+
         sys.stderr.write(
-            f"Error: internal error ({type(error).__name__}: {str(error)[:200]}); "
+            f"Error: internal error ({type(error).__name__}: {printable(str(error)[:200])}); "
             "set MLSALARY_DEBUG=1 to see where, and please report it\n"
         )
         sys.exit(ExitStatus.ERROR)
