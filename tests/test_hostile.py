@@ -1296,3 +1296,28 @@ def test_messages_never_pass_control_characters_or_floods_to_the_terminal(cli, a
     assert result.exit_code in (2, 3, 4) and result.stdout == ""
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert result.stderr.count("\n") == 1 and len(result.stderr) <= 1_001, len(result.stderr)
+
+
+@pytest.mark.parametrize(
+    "field,edit",
+    [
+        ("sources", lambda v: [{}]),
+        ("held_out", lambda v: {**v, "model": {}}),
+        ("held_out", lambda v: {**v, "improvement_over_lookup_pinball": "x"}),
+        ("held_out", lambda v: {**v, "ml_roles": -1}),
+        ("locations", lambda v: {**v, "attribution": None}),
+    ],
+)
+def test_records_inside_metadata_are_checked_or_shown_as_not_recorded(tmp_path, field, edit):
+    import shutil
+
+    from mlsalary.runtime.format import shipped_model_dir
+
+    base = json.loads((shipped_model_dir() / "metadata.json").read_text())
+    folder = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), folder, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    (folder / "metadata.json").write_text(json.dumps({**base, field: edit(base[field])}))
+    for command in (["info"], ["info", "--json"], ["estimate", "--country", "US", "--json"]):
+        result = invoke(*command, "--model", str(folder))
+        assert result.exit_code in (0, 4) and not (result.exception and not isinstance(result.exception, SystemExit)), result.stderr
+        assert result.exit_code == 0 or (result.stderr.count("\n") == 1 and f"'{field}" in result.stderr), result.stderr

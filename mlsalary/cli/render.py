@@ -230,13 +230,17 @@ def model_card_renderable(card: dict[str, Any]):
     facts.add_row("Estimates", f"{card['estimates']}")
     facts.add_row("Pay window", "{:,.0f}-{:,.0f} USD a year".format(*card["comp_window_usd"]))
     facts.add_row("Method", card["method"])
-    facts.add_row(
-        "Held-out accuracy",
-        f"{held['rows']:,} rows: p10-p90 coverage {held['coverage_p10_p90']:.1%}, p25-p75 {held['coverage_p25_p75']:.1%}, "
-        f"median abs. error {held['median_abs_pct_error']:.1%}; pinball loss {held['better_than_lookup_table']:.1%} "
-        f"better than a lookup table, {held['better_than_loglinear']:.1%} better than log-linear "
-        f"(reproduce: {held['reproduce']})",
-    )
+    measured = ("rows", "coverage_p10_p90", "coverage_p25_p75", "median_abs_pct_error", "better_than_lookup_table", "better_than_loglinear")
+    if not all(isinstance(held.get(name), (int, float)) for name in measured):  # a model that did not record them
+        facts.add_row("Held-out accuracy", f"not recorded by this model (reproduce: {held['reproduce']})")
+    else:
+        facts.add_row(
+            "Held-out accuracy",
+            f"{held['rows']:,} rows: p10-p90 coverage {held['coverage_p10_p90']:.1%}, p25-p75 {held['coverage_p25_p75']:.1%}, "
+            f"median abs. error {held['median_abs_pct_error']:.1%}; pinball loss {held['better_than_lookup_table']:.1%} "
+            f"better than a lookup table, {held['better_than_loglinear']:.1%} better than log-linear "
+            f"(reproduce: {held['reproduce']})",
+        )
     versions = card.get("versions") or {}
     facts.add_row("Versions", ", ".join(f"{k} {v}" for k, v in versions.items()))
     artifact = (card.get("artifacts") or {}).get("model.joblib", {})

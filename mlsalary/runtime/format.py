@@ -449,8 +449,18 @@ METADATA_RECORDS: dict[str, dict[str, Any]] = {
     "levels": {"base": str, "levels": dict, "source": dict, "method": str, "caveat": str, "interns": int},
     "training_data": {"fingerprint_sha256": str, "files": list, "rows_by_source_year": dict, "split_rows": dict},
     "calibration": {"rows": dict, "margins_log": dict},
-    "locations": {"name": str, "release": str, "areas": dict, "occupations": dict, "occupation": str},
-    "held_out": {"test_rows": int, "model": dict, "lookup": dict, "withheld": dict, "sources": dict, "effects": list},
+    "locations": {
+        "name": str, "release": str, "areas": dict, "occupations": dict, "occupation": str, "attribution": str, "licence": str,
+        "file": str, "sha256": str, "publisher": str, "url": str, "measures": str,
+    },
+    "held_out": {
+        "test_rows": int, "model": dict, "lookup": dict, "withheld": dict, "sources": dict, "effects": list, "ml_roles": dict,
+        "improvement_over_lookup_pinball": float, "improvement_over_loglinear_pinball": float,
+    },
+    "held_out.model": {"rows": int, "coverage_p10-p90": float, "coverage_p25-p75": float, "pinball_p10_p50_p90": float, "mdape_median": float},
+    "held_out.ml_roles": {"rows": int, "coverage_p10-p90": float, "mdape_median": float},
+    # Each entry of a list: every field required (the model card shows them all).
+    "sources[]": {"source": str, "years": list, "rows_used": int, "licence": str, "pay": str, "attribution": str},
     "schema": {"factors": list, "values": dict, "countries_modelled": list, "skills_modelled": list, "columns": list},
     "additive": {},
     "versions": {},
@@ -483,11 +493,15 @@ def _type_error(name: str, value: Any, expected: Any) -> str | None:
         return f"'{name}' must be {_json_type(origin)}, not {_json_type(type(value))}"
     if origin is list:
         (item,) = typing.get_args(expected) or (Any,)
-        if item is not Any:
-            for i, entry in enumerate(value):
-                wrong = _type_error(f"{name}[{i}]", entry, item)
-                if wrong:
-                    return wrong
+        record = METADATA_RECORDS.get(f"{name}[]", {})
+        for i, entry in enumerate(value if item is not Any else ()):
+            wrong = _type_error(f"{name}[{i}]", entry, item)
+            missing = [field for field in record if field not in entry] if not wrong else []
+            wrong = wrong or (f"'{name}[{i}]' must have '{missing[0]}'" if missing else None)
+            for field, kind in record.items() if not wrong else ():
+                wrong = wrong or _type_error(f"{name}[{i}].{field}", entry[field], kind)
+            if wrong:
+                return wrong
     if origin is dict and typing.get_args(expected)[1:] not in ((), (Any,)):
         (kind,) = typing.get_args(expected)[1:]
         for key, entry in value.items():
