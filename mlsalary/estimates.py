@@ -90,7 +90,7 @@ class Estimate:
     def offer_summary(self) -> str | None:
         if self.offer is None:
             return None
-        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"])  # type: ignore[arg-type]
+        return negotiation.offer_sentence(self.offer, self.offer_percentile, self.quantiles["p50"], self.reference)  # type: ignore[arg-type]
 
     @property
     def unknown_factors(self) -> list[str]:

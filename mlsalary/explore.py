@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from mlsalary.errors import InputError
 from mlsalary.estimates import QUANTILE_NAMES, THIN_SUPPORT, Estimator
 from mlsalary.factors import FIELDS, lookup
+from mlsalary.negotiation import SOURCE_NAMES, with_value
 from mlsalary.profile import Profile, show_value
 
 # A survey year with fewer training rows than this is marked thin in `trend`.
@@ -57,8 +58,6 @@ def compare(estimator: Estimator, profile: Profile, by: Sequence[tuple[str, Sequ
     names = [name for name, _ in by]
     if len(set(names)) != len(names):
         raise InputError("--by", f"each factor can be varied once; {names} repeats one")
-    from mlsalary.negotiation import with_value
-
     for name, values in by:
         for value in values:
             Profile.from_mapping({name: value})  # each value's own errors, named, before any row
@@ -119,7 +118,7 @@ def trend_sentence(rows: list[dict[str, Any]]) -> str:
         pct = 100 * (b["p50"] / a["p50"] - 1)
         subset = " (the first is a US, USD-paid subset of its edition)" if a["source"].endswith("-us") else ""
         parts.append(
-            f"{_SOURCE_NAMES.get(source, source)}: the median moved from {a['p50']:,} ({a['year']}) to "
+            f"{SOURCE_NAMES.get(source, source)}: the median moved from {a['p50']:,} ({a['year']}) to "
             f"{b['p50']:,} ({b['year']}), {pct:+.0f}%{subset}"
         )
     if not parts:
@@ -130,7 +129,6 @@ def trend_sentence(rows: list[dict[str, Any]]) -> str:
     )
 
 
-_SOURCE_NAMES = {"stackoverflow": "Stack Overflow", "aijobs": "aijobs.net"}
 
 # `figures`: the essay's questions as tables. Years of experience for the curve.
 CURVE_YEARS = ("0", "1", "2", "3", "5", "8", "10", "15", "20", "25")

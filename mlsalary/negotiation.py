@@ -202,13 +202,30 @@ def _segment_slope(logs: Sequence[float], zs: Sequence[float], i: int) -> float:
     return (zs[-1] - zs[0]) / whole if whole > 1e-9 else 50.0
 
 
-def offer_sentence(offer: float, percentile: float, median: float) -> str:
+# The surveys by the name their respondents know them by (the model's "source" values).
+SOURCE_NAMES = {"stackoverflow": "Stack Overflow", "aijobs": "aijobs.net"}
+SURVEY_NAMES = {"stackoverflow": "the Stack Overflow Developer Survey", "aijobs": "the aijobs.net salary survey"}
+
+
+def reference_population(reference: dict[str, Any] | None) -> str:
+    """Who an offer is compared with, in plain words: the reference survey's respondents."""
+    survey = str((reference or {}).get("source", "")).split("-")[0]  # "stackoverflow-2025": its edition
+    if survey not in SURVEY_NAMES:
+        return "comparable survey respondents"
+    return (
+        f"comparable respondents to {SURVEY_NAMES[survey]} {(reference or {}).get('year', '')}".rstrip()
+        + " (employees of every kind and size of employer, not only large tech companies)"
+    )
+
+
+def offer_sentence(offer: float, percentile: float, median: float, reference: dict[str, Any] | None = None) -> str:
     # "about 100%" would overstate what a survey sample can say: say 1-99%.
+    who = reference_population(reference)
     if offer < median:
         share = min(max(round(100 - percentile), 1), 99)
-        return f"{offer:,.0f} is below about {share}% of comparable profiles; the median is {median:,.0f}."
+        return f"{offer:,.0f} is below about {share}% of {who}; their median is {median:,.0f}."
     share = min(max(round(percentile), 1), 99)
-    return f"{offer:,.0f} is above about {share}% of comparable profiles; the median is {median:,.0f}."
+    return f"{offer:,.0f} is above about {share}% of {who}; their median is {median:,.0f}."
 
 
 # -- what-if ------------------------------------------------------------------------------------

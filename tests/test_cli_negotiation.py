@@ -19,7 +19,8 @@ def test_offer_gets_a_percentile_and_a_sentence():
     assert data["offer"] == 145_000 and 0 < data["offer_percentile"] < 100
     below = 145_000 < r["p50"]
     assert data["offer_summary"].startswith("145,000 is below about" if below else "145,000 is above about")
-    assert data["offer_summary"].endswith(f"the median is {r['p50']:,}.")
+    assert data["offer_summary"].endswith(f"their median is {r['p50']:,}.")
+    assert "respondents to the Stack Overflow Developer Survey 2025" in data["offer_summary"] and "not only large tech companies" in data["offer_summary"]
     if r["p25"] <= 145_000 <= r["p75"]:
         assert 25 <= data["offer_percentile"] <= 75
 

@@ -32,8 +32,10 @@ def test_collapsed_quantiles_do_not_divide_by_zero():
 
 
 def test_offer_sentence_reads_both_ways():
-    assert negotiation.offer_sentence(145_000, 30.0, 168_000) == "145,000 is below about 70% of comparable profiles; the median is 168,000."
-    assert negotiation.offer_sentence(190_000, 80.0, 168_000) == "190,000 is above about 80% of comparable profiles; the median is 168,000."
+    assert negotiation.offer_sentence(145_000, 30.0, 168_000) == "145,000 is below about 70% of comparable survey respondents; their median is 168,000."
+    assert negotiation.offer_sentence(190_000, 80.0, 168_000) == "190,000 is above about 80% of comparable survey respondents; their median is 168,000."
+    named = negotiation.offer_sentence(190_000, 80.0, 168_000, {"source": "stackoverflow-2025", "year": 2025})
+    assert named.startswith("190,000 is above about 80% of comparable respondents to the Stack Overflow Developer Survey 2025 (")
 
 
 @pytest.mark.parametrize("text,value", [("145000", 145_000), ("145k", 145_000), ("$145,000", 145_000), ("1.5K", 1_500)])

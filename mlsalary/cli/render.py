@@ -133,7 +133,16 @@ def contributions_table(estimate: Estimate, *, bars: bool = True):
         drawn = [Text(("█" * size) or "·", style="green" if value >= 0 else "red")] if bars else []
         table.add_row(FACTOR_LABELS[name], factor_value(estimate, name), signed_money(value, cur), *drawn)
     table.add_row("Median", "", Text(money(estimate.quantiles["p50"], cur), style="bold"), *bar)
+    table.caption = BASELINE_MEANS
+    table.caption_justify = "left"
     return table
+
+
+# Who "nothing known" is, so that a negative row reads as "pays less than that", not "costs".
+BASELINE_MEANS = (
+    "Baseline: the median when nothing about a person is known (any country, role and experience). Each row "
+    "moves it: a minus means that value pays less than that, not that it costs money."
+)
 
 
 def what_if_table(scenarios: list[dict[str, Any]]):
