@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import pytest
 import typer.main
@@ -52,3 +57,35 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     command = ci.strip().splitlines()[-1]
     assert command in README
+
+
+def recipes() -> list[tuple[str, str]]:
+    """The README's Recipes: (language, code) of each block, in order."""
+    section = README.split("## Recipes", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(sh|python)\n(.*?)```", section, flags=re.S)
+
+
+def test_the_readme_has_a_recipe_for_each_persona():
+    assert [language for language, _ in recipes()] == ["sh", "sh", "python"]
+
+
+@pytest.mark.skipif(shutil.which("mlsalary") is None, reason="the mlsalary entry point is not installed (pip install .)")
+def test_the_readme_recipes_run_as_written(tmp_path):
+    # Run from a copy of the sample data (the recipes name sample_data/...), through the
+    # installed entry point and a fresh Python, as a reader would paste them.
+    shutil.copytree(ROOT / "sample_data", tmp_path / "sample_data")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")} | {"NO_COLOR": "1"}
+    (_, negotiator), (_, recruiter), (_, notebook) = recipes()
+    result = subprocess.run(["bash", "-c", negotiator], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "210,000 is" in result.stdout and "respondents to the Stack Overflow" in result.stdout and "location=Austin, TX" in result.stdout
+    result = subprocess.run(["bash", "-c", recruiter], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with open(tmp_path / "sample_data" / "candidates.csv", newline="") as given, open(tmp_path / "ranges.csv", newline="") as out:
+        people, ranges = list(csv.DictReader(given)), list(csv.DictReader(out))
+    assert [r["Candidate"] for r in ranges] == [p["Candidate"] for p in people]
+    answered = [r for r in ranges if r["p50"]]
+    assert len(answered) >= len(people) - 1 and all(r["error"] for r in ranges if not r["p50"])  # Cambridge is asked about
+    result = subprocess.run([sys.executable, "-c", notebook], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert all(p["Candidate"] in result.stdout for p in people)
