@@ -33,6 +33,18 @@ if TYPE_CHECKING:
 
 # -- compare and trend ------------------------------------------------------------------------
 
+UNITS = ("currency", "per")  # stated in every row of machine output: the amounts' unit
+
+
+def _units(conversion) -> tuple[str, str]:
+    return ("USD", "year") if conversion is None else (conversion.code, conversion.per)
+
+
+def _stated(rows: list[dict], conversion) -> list[dict]:
+    """The rows with their amounts' currency and period, as batch and estimate --json state them."""
+    code, period = _units(conversion)
+    return [{**row, "currency": code, "per": period} for row in rows]
+
 
 @app.command(
     cls=Command,
@@ -73,7 +85,8 @@ def compare(
 
         rows = convert_rows(rows, conversion)
     names = [name for name, _ in varied]
-    if write_rows(rows, names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct"], output):
+    rows = _stated(rows, conversion)
+    if write_rows(rows, names + ["p10", "p25", "p50", "p75", "p90", "support", "thin", "change_p50", "change_p50_pct", *UNITS], output):
         return
     env = get_env()
     console = env.console()
@@ -114,12 +127,12 @@ def trend(
     from mlsalary.cli import render
 
     estimator = load_estimator(model, trust_model)
-    rows = explore.trend(estimator, profile)
+    rows = _stated(explore.trend(estimator, profile), None)
     sentence = explore.trend_sentence(rows)
     if output == "json":
-        write_data({"rows": rows, "summary": sentence})
+        write_data({"currency": "USD", "per": "year", "rows": rows, "summary": sentence})
         return
-    if write_rows(rows, ["source", "year", "p10", "p25", "p50", "p75", "p90", "rows", "thin", "note"], output):
+    if write_rows(rows, ["source", "year", "p10", "p25", "p50", "p75", "p90", "rows", "thin", "note", *UNITS], output):
         return
     env = get_env()
     console = env.console()
@@ -166,15 +179,17 @@ def figures(
 
         sections = {name: convert_rows(rows, conversion) for name, rows in sections.items()}
     env = get_env()
+    sections = {name: _stated(rows, conversion) for name, rows in sections.items()}
     if output == "json":
-        data = {"profile": profile.as_dict(), "estimates": estimator.describes, "sections": sections}
+        code, period = _units(conversion)
+        data = {"currency": code, "per": period, "profile": profile.as_dict(), "estimates": estimator.describes, "sections": sections}
         if conversion is not None:
             data["conversion"] = conversion.as_dict()
         write_data(data)
         return
     if output == "csv":
         flat = [{"section": name, "value": "/".join(str(r[k]) for k in ("country", "seniority", "location", "experience", "industry", "education", "skills") if k in r), **r} for name, rows in sections.items() for r in rows]
-        write_rows(flat, ["section", "value", "p10", "p25", "p50", "p75", "p90", "support", "thin"], "csv")
+        write_rows(flat, ["section", "value", "p10", "p25", "p50", "p75", "p90", "support", "thin", *UNITS], "csv")
         return
     code = "USD" if conversion is None else conversion.code
     console = env.console()

@@ -17,4 +17,5 @@ def write_csv(stream: IO[str], rows: Iterable[Mapping[str, Any]], columns: Seque
     outside `columns` are left out."""
     writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # true/false as batch spells them (and JSON): one spelling in every CSV the tool writes.
+    writer.writerows({k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()} for row in rows)

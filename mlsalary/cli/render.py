@@ -73,7 +73,8 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
         notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
     if estimate.thin_support:
         notes.append(Text(
-            f"Thin data: only {estimate.support} training respondents share this country and role; "
+            ("Thin data: no training respondents share" if not estimate.support else f"Thin data: only {estimate.support:,} training respondents share")
+            + " this country and role; "
             "treat this range with caution.",
             style="bold yellow",
         ))
