@@ -77,6 +77,19 @@ def test_value_completion_and_environment_defaults():
     assert profile["country"] == "DE" and profile["role"] == "ml-engineer"
 
 
+def test_location_and_by_complete_through_the_shell_protocol():
+    # What bash asks for on TAB (Typer's completion protocol), for --location and compare --by.
+    import subprocess
+
+    def complete(*words):
+        env = {**os.environ, "_MLSALARY_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["mlsalary", *words]), "COMP_CWORD": str(len(words))}
+        return subprocess.run(["mlsalary"], env=env, capture_output=True, text=True, timeout=60).stdout.splitlines()
+
+    assert "Seattle-Tacoma-Bellevue, WA" in complete("estimate", "--location", "Seat")
+    assert complete("compare", "--by", "coun") == ["country="]
+    assert "role=ml-engineer" in complete("compare", "--by", "role=ml")
+
+
 def test_batch_redirected_to_a_file_writes_every_row_while_stderr_is_a_terminal(tmp_path):
     # `mlsalary batch people.csv > out.csv` typed in a terminal: stdout is the file, stderr the
     # terminal (where the row counter runs). Every row must reach the file, none the terminal.

@@ -210,14 +210,31 @@ def _complete(name: str):
     def values(incomplete: str) -> list[str]:
         from mlsalary import taxonomy
 
-        if name == "country":  # the country index (pycountry's records, written at build time)
+        if name in ("country", "location"):  # the country index (pycountry's records, written at build time)
             records = taxonomy.tables.countries()
             names = [c["name"] for c in records] + [c["alpha_2"] for c in records]
+            if name == "location":  # and the US metros and states of the shipped OEWS table
+                from mlsalary.locations import shipped_table
+
+                table = shipped_table()
+                names = [area["name"] for area in (table.areas.values() if table else ())] + names
         else:
             names = list(taxonomy.FACTOR_VALUES.get(name, ()))
         return [v for v in names if v.lower().startswith(incomplete.lower())]
 
     return values
+
+
+def _complete_by(incomplete: str) -> list[str]:
+    """Completion of `--by FACTOR=V1,V2`: the factor names, then the factor's values."""
+    from mlsalary.factors import FIELDS
+
+    name, sep, values = incomplete.partition("=")
+    if not sep:
+        return [f"{field}=" for field in FIELDS if field.startswith(name.lower())]
+    done, _, last = values.rpartition(",")
+    prefix = f"{name}={done + ',' if done else ''}"
+    return [prefix + value for value in _complete(name.lower())(last)] if name.lower() in FIELDS else []
 
 
 def factor_option(factor: Factor, help: str | None = None) -> Any:
@@ -227,7 +244,7 @@ def factor_option(factor: Factor, help: str | None = None) -> Any:
     settings: dict[str, Any] = {"metavar": factor.metavar, "help": help or factor.help + factor.option_help, "rich_help_panel": "Profile"}
     if factor.kind != "skills":
         settings.update(envvar=f"MLSALARY_{factor.name.upper()}", show_envvar=True)
-    if factor.kind not in ("skills", "place"):
+    if factor.kind != "skills":
         settings["autocompletion"] = _complete(factor.name)
     return typer.Option(*names, **settings)
 

@@ -14,6 +14,7 @@ from mlsalary.cli.app import (
     ModelOption,
     PerOption,
     TrustOption,
+    _complete_by,
     _examples,
     app,
     build_profile,
@@ -58,7 +59,7 @@ def _stated(rows: list[dict], conversion) -> list[dict]:
 @profile_options()
 @output_options("json", "csv")
 def compare(
-    by: Annotated[List[str], typer.Option("--by", metavar="FACTOR=V1,V2", help="The factor to vary and its values, in the order to show; repeat once for a grid.")],
+    by: Annotated[List[str], typer.Option("--by", metavar="FACTOR=V1,V2", help="The factor to vary and its values, in the order to show; repeat once for a grid.", autocompletion=_complete_by)],
     profile: Profile,
     output: str = "table",
     currency: CurrencyOption = None,
