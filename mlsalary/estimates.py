@@ -26,7 +26,7 @@ from mlsalary.runtime.format import ModelMetadata
 THIN_SUPPORT = 30
 # The added columns of estimate_frame that are not amounts (Float64: p10..p90, the offer's
 # percentile, the baseline and the contributions).
-_COLUMN_TYPES = {"support": "Int64", "thin": "boolean", "error": "string", "currency": "string", "per": "string"}
+_COLUMN_TYPES = {"support": "Int64", "thin": "boolean", "error": "string", "currency": "string", "per": "string", "readings": "string"}
 # A role that is not given is not assumed: the range covers every role in the data.
 ROLE_NOT_GIVEN = (
     "Role not given: this range covers every role in the survey data, most of them software "

@@ -182,18 +182,15 @@ def _place(values: dict[str, Any], place: Any, text: Any) -> None:
 
 
 def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]:
-    """Resolve a title's role and level into values; say how words were read."""
+    """Resolve a title's role and level into values; say how words were read (each field's
+    reading is value_reading's, which batch computes once per distinct value)."""
     readings: list[str] = []
     title = values.get("role")
     if isinstance(title, taxonomy.TitleReading):
         values["role"] = title.role
         given = values.get("seniority")
-        if not title.is_plain:
-            text = f"read {show_value(title.text)} as role {title.role}"
-            if title.seniority is not None and (given is None or given == title.seniority):
-                text += f", seniority {title.seniority}"
-            if title.note:
-                text += f" ({title.note})"
+        text = title_reading(title, given)
+        if text:
             readings.append(text)
         if title.seniority is not None:
             if given is None:
@@ -207,19 +204,44 @@ def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]
     if isinstance(skills, Skills):
         readings.append(f"left out skill(s) {', '.join(skills.left_out)}: not among the skills the surveys record")
         values["skills"] = tuple(skills) or None
-    for name in NUMERIC_FACTORS:
-        given_text = raw.get(name)
-        if isinstance(given_text, str) and values.get(name) is not None and not _NUMBER.fullmatch(given_text.strip(" \t")):
-            match = _YEARS_WRITTEN.fullmatch(_spaced(given_text))
-            if match is not None:
-                how = " (at least that many)" if match["plus"] else " (the middle of the range)" if match["high"] else ""
-                readings.append(f"read {show_value(given_text.strip())} as {name} {values[name]:g} years{how}")
-    for name in ("seniority", "education"):
-        given_text = raw.get(name)
-        value = values.get(name)
-        if isinstance(given_text, str) and value is not None and taxonomy._key(given_text) not in _PLAIN_KEYS[name]:
-            readings.append(f"read {show_value(given_text.strip())} as {name} {value}")
+    for name in (*NUMERIC_FACTORS, "seniority", "education"):
+        text = value_reading(name, raw.get(name), values.get(name))
+        if text:
+            readings.append(text)
     return tuple(readings)
+
+
+# The fields whose readings value_reading gives, in the order Profile.readings lists them.
+READ_FIELDS = (*NUMERIC_FACTORS, "seniority", "education")
+
+
+def title_reading(title: Any, given_seniority: str | None = None) -> str | None:
+    """How a job title was read ("read 'Senior ML Engineer' as role ml-engineer, seniority
+    senior"), or None for a plain role."""
+    if not isinstance(title, taxonomy.TitleReading) or title.is_plain:
+        return None
+    text = f"read {show_value(title.text)} as role {title.role}"
+    if title.seniority is not None and (given_seniority is None or given_seniority == title.seniority):
+        text += f", seniority {title.seniority}"
+    return text + (f" ({title.note})" if title.note else "")
+
+
+def value_reading(name: str, given_text: Any, value: Any) -> str | None:
+    """How one field's text was read, when it was not written as the value itself: years
+    ("6 years", "10+", "5-7"), a level or a degree in other words. None otherwise."""
+    if not isinstance(given_text, str) or not given_text.strip() or value is None:
+        return None  # (a blank cell: a value filled from elsewhere, a title's level, is not its reading)
+    if name in NUMERIC_FACTORS:
+        if _NUMBER.fullmatch(given_text.strip(" \t")):
+            return None
+        match = _YEARS_WRITTEN.fullmatch(_spaced(given_text))
+        if match is None:
+            return None
+        how = " (at least that many)" if match["plus"] else " (the middle of the range)" if match["high"] else ""
+        return f"read {show_value(given_text.strip())} as {name} {value:g} years{how}"
+    if name in _PLAIN_KEYS and taxonomy._key(given_text) not in _PLAIN_KEYS[name]:
+        return f"read {show_value(given_text.strip())} as {name} {value}"
+    return None
 
 
 def _plain_keys(name: str) -> frozenset[str]:

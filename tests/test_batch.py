@@ -47,11 +47,11 @@ def expected_rows(estimator, text: str) -> list[list[str]]:
         try:
             profile = Profile.from_mapping({name: row.get(name, "") for name in FACTORS})
         except InputError as error:
-            out.append([""] * 7 + [str(error)])
+            out.append([""] * 10 + [str(error)])  # no amounts: no unit either
             continue
         result = estimator.estimate(profile, explain=False)
         support = [str(result.support), "true" if result.thin_support else "false"]
-        out.append([str(round(v)) for v in result.quantiles.values()] + support + [""])
+        out.append([str(round(v)) for v in result.quantiles.values()] + support + ["USD", "year", "; ".join(profile.readings), ""])
     return out
 
 

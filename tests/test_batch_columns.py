@@ -29,7 +29,7 @@ from mlsalary.errors import InputError
 from mlsalary import taxonomy
 from mlsalary.profile import FIELDS, Profile, _cached_field
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def run(estimator, text: str, rows: bool = False, monkeypatch=None, **options) -> str:
@@ -72,14 +72,20 @@ def check_encoded(estimator, factors, keys, decode=None) -> None:
         except InputError:
             assert encoded.slow[i], f"a bad row kept on the column path: {raw!r}"
             continue
-        # The per-row path takes a place (a wage table) and a level above senior (its step).
+        # The per-row path takes a place (a wage table), a level above senior (its step), and
+        # the readings that need the whole row: skills left out, a title's level beside a given one.
         stepped = profile.seniority in taxonomy.above_senior()
-        assert bool(encoded.slow[i]) == (place is not None or stepped), raw
-        if place is None and not stepped:  # (slow rows are encoded again by the per-row path)
+        title = _cached_field("role", raw.get("role"))
+        both_levels = getattr(title, "seniority", None) is not None and _cached_field("seniority", raw.get("seniority")) is not None
+        left_out = any(r.startswith("left out skill") for r in profile.readings)
+        row_path = place is not None or stepped or both_levels or left_out
+        assert bool(encoded.slow[i]) == row_path, raw
+        if not row_path:  # (slow rows are encoded again by the per-row path)
             expected = schema.encode_profiles([profile])[0]
             assert np.array_equal(encoded.X[i], expected, equal_nan=True), raw
             assert encoded.countries[encoded.country_codes[i]] == profile.country
             assert encoded.roles[encoded.role_codes[i]] == profile.role
+            assert encoded.readings[i] == "; ".join(profile.readings), raw
 
 
 @SETTINGS
@@ -98,11 +104,12 @@ def test_json_values_encode_as_their_profile(estimator, data):
 
 
 def test_titles_and_levels_stay_on_the_column_path(estimator):
-    """A title's level fills seniority unless seniority is given: no Profile needed for it."""
+    """A title's level fills seniority: no Profile needed for it (a given seniority beside it
+    takes the per-row path, which words which one wins)."""
     factors = ("seniority", "role", "country")
     keys = [("", "Senior ML Engineer", "DE"), ("mid", "Senior ML Engineer", "DE"), ("", "ML Intern", "US"), ("EX", "data scientist", "")]
     check_encoded(estimator, factors, keys)
-    assert not ColumnEncoder(estimator.model.schema_, factors).encode(keys).slow.any()
+    assert ColumnEncoder(estimator.model.schema_, factors).encode(keys).slow.tolist() == [False, True, False, False]
 
 
 def test_skill_lists_encode_as_their_profile(estimator):
@@ -292,3 +299,14 @@ def test_calibration_groups_and_widening_match_their_row_by_row_definitions(esti
     assert groups.dtype == object and list(groups) == list(_groups_row_by_row(schema, X))
     raw = rng.normal(11, 1, (n, 5))
     assert np.array_equal(widen(raw, groups, model.conformal_), _widen_group_by_group(raw, groups, model.conformal_))
+
+
+@pytest.mark.parametrize("name", ["candidates.csv", "profiles.csv", "fixtures/official_so2025/survey_results_public.csv"])
+def test_the_readings_column_is_the_profiles_own_on_both_paths(estimator, monkeypatch, name):
+    # The column path words each distinct value's reading once; the row path takes each row's
+    # Profile.readings: the same text, row for row, on files as people and surveys write them.
+    text = "".join((ROOT / "sample_data" / name).read_text().splitlines(keepends=True)[:400])
+    fast, rows = both_paths(estimator, monkeypatch, text)
+    assert fast == rows
+    read = [r["readings"] for r in csv.DictReader(io.StringIO(fast))]
+    assert any(read) and len(read) == len(list(csv.DictReader(io.StringIO(text))))

@@ -162,7 +162,7 @@ def test_batch_keeps_every_row_in_order_with_errors_in_their_column():
     assert result.exit_code == 0, result.stderr
     rows = _rows(result.stdout)
     assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e"]
-    assert list(rows[0]) == ["id", "experience", "country", "education", "skills", "p10", "p25", "p50", "p75", "p90", "support", "thin", "error"]
+    assert list(rows[0]) == ["id", "experience", "country", "education", "skills", "p10", "p25", "p50", "p75", "p90", "support", "thin", "currency", "per", "readings", "error"]
     assert rows[1]["error"].startswith("experience must be")
     assert rows[2]["error"] == "unknown country 'Germny'; did you mean 'Germany'?"
     for good in (rows[0], rows[3], rows[4]):

@@ -19,7 +19,7 @@ from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
-from mlsalary.batch.memory import STATED_COLUMNS, ColumnsWriter, RowsInput
+from mlsalary.batch.memory import ColumnsWriter, RowsInput
 from mlsalary.batch.writer import _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
 CHUNK_ROWS = 8192
@@ -53,19 +53,14 @@ def run_rows(
     estimator: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, explain: bool = False, conversion=None,
 ) -> tuple[dict[str, list], BatchSummary]:
     """Estimate rows of cell values under `header` as `run` estimates the CSV file of their
-    text (memory.cell_text): (each added column's values, None for an empty cell, then the
-    STATED_COLUMNS; the run's summary). The caller keeps the input's columns, but for the
-    summary's replaced_columns."""
+    text (memory.cell_text): (each added column's values, None for an empty cell; the run's
+    summary). The caller keeps the input's columns, but for the summary's replaced_columns."""
     source = RowsInput(header, rows)
     writer = ColumnsWriter(source.header, _added_columns(source, explain))
     summary = _collector_off(_run, estimator, source, writer, explain, False, None, conversion)
     # A column a stated column replaces is not passed through (no file has such a column).
     summary.unmapped_columns = [(name, near) for name, near in summary.unmapped_columns if name not in summary.replaced_columns]
-    columns = writer.columns()
-    stated = ("USD", "year") if conversion is None else (conversion.code, conversion.per)
-    for name, value in zip(STATED_COLUMNS, stated):
-        columns[name] = [value] * summary.rows
-    return columns, summary
+    return writer.columns(), summary
 
 
 def _added_columns(source, explain: bool) -> list[str]:

@@ -23,7 +23,7 @@ import numpy as np
 from mlsalary.errors import InputError
 from mlsalary.runtime.features import OTHER_COUNTRY
 from mlsalary.factors import NUMERIC_FACTORS
-from mlsalary.profile import _cached_field
+from mlsalary.profile import READ_FIELDS, PlaceCountry, _cached_field, title_reading, value_reading
 
 _BAD = object()  # a cell that does not parse: the row takes the per-row path
 
@@ -40,6 +40,9 @@ class Encoded:
     country_codes: np.ndarray
     roles: list
     role_codes: np.ndarray
+    # How each row's words were read (Profile.readings, joined by "; "), "" for none; rows
+    # flagged slow get theirs from their Profile.
+    readings: list
 
 
 def decode_json(key: Any) -> Any:
@@ -80,6 +83,7 @@ class ColumnEncoder:
         roles: list = [None]
         country_codes = role_codes = np.zeros(n, dtype=np.intp)
         levels = None  # a title's seniority code per row (NaN: none), when a role column is read
+        read: dict[str, tuple[list, np.ndarray]] = {}  # field -> (each distinct value's reading, codes)
         for name, column in zip(self.factors, cells):
             distinct = dict.fromkeys(column)  # first seen first
             position = {value: i for i, value in enumerate(distinct)}
@@ -92,6 +96,9 @@ class ColumnEncoder:
                 continue
             parsed = [self._parse(name, value) for value in distinct]
             bad = np.fromiter((value is _BAD for value in parsed), dtype=bool, count=len(parsed))
+            texts = self._readings(name, list(distinct), parsed)
+            if any(texts):
+                read[name] = (texts, codes)
             if name == "location":
                 # A place sets or checks the country and has a wage table: the per-row path.
                 bad = np.fromiter((value is not None for value in parsed), dtype=bool, count=len(parsed))
@@ -133,10 +140,39 @@ class ColumnEncoder:
                     country_codes = codes
             slow |= bad[codes]
         if levels is not None:
-            # The title's level fills seniority when seniority is not given; a given one wins.
+            # The title's level fills seniority when seniority is not given; a given one wins
+            # (and says so: the per-row path words that reading).
             column = self.column["seniority"]
+            slow |= ~np.isnan(levels) & ~np.isnan(X[:, column])
             X[:, column] = np.where(np.isnan(X[:, column]), levels, X[:, column])
-        return Encoded(X, slow, countries, country_codes, roles, role_codes)
+        return Encoded(X, slow, countries, country_codes, roles, role_codes, self._row_readings(read, n))
+
+    def _readings(self, name: str, values: list, parsed: list) -> list:
+        """The reading of each distinct value of a column (None: read as written), worded as
+        Profile.readings words it."""
+        if name == "role":
+            return [title_reading(title) if title is not None and title is not _BAD else None for title in parsed]
+        if name == "country":
+            return [value.reading if isinstance(value, PlaceCountry) else None for value in parsed]
+        if name in READ_FIELDS:
+            decode = self.decode or (lambda value: value)
+            return [value_reading(name, decode(raw), value) if value is not _BAD else None for raw, value in zip(values, parsed)]
+        return [None] * len(parsed)
+
+    @staticmethod
+    def _row_readings(read: dict[str, tuple[list, np.ndarray]], n: int) -> list:
+        """Each row's readings joined in Profile.readings' order; "" for a row read as written."""
+        rows = [""] * n
+        order = [name for name in ("role", *READ_FIELDS, "country") if name in read]
+        if not order:
+            return rows
+        has = np.zeros(n, dtype=bool)
+        for name in order:
+            texts, codes = read[name]
+            has |= np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))[codes]
+        for i in np.flatnonzero(has).tolist():
+            rows[i] = "; ".join(t for t in (read[name][0][read[name][1][i]] for name in order) if t)
+        return rows
 
     def _parse(self, name: str, value: Any) -> Any:
         """The canonical value of one distinct cell, or _BAD."""
@@ -174,12 +210,12 @@ class ColumnEncoder:
             codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
             owner = np.array(owners, dtype=np.intp)
             item_skills = [self._parse("skills", item) for item in distinct]
-            item_bad = np.fromiter((skills is _BAD for skills in item_skills), dtype=bool, count=len(item_skills))
+            item_bad = np.fromiter((skills is _BAD or bool(getattr(skills, "left_out", ())) for skills in item_skills), dtype=bool, count=len(item_skills))
             bad |= np.bincount(owner, weights=item_bad[codes], minlength=n) > 0
         else:
             item_skills, owner, codes = [], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
         for i, skills in zip(cells, found):
-            bad[i] = skills is _BAD
+            bad[i] = skills is _BAD or bool(getattr(skills, "left_out", ()))  # left-out skills: the per-row path says so
         # Each whole cell and each distinct item -> its modelled skills' columns, flattened.
         owner = np.concatenate([np.array(cells, dtype=np.intp), owner])
         codes = np.concatenate([np.arange(len(cells), dtype=np.intp), codes + len(cells)])

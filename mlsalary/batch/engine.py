@@ -8,6 +8,7 @@ The row path (--explain): a Profile per row, as the contributions need one anywa
 
 from __future__ import annotations
 
+import csv
 import gc
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -42,9 +43,10 @@ class Outcome:
         """The added cells (offer_percentile left out, error last), typed for JSON Lines."""
         try:
             return self._cells
-        except AttributeError:  # set by the column path: "p10,...,p90,support,thin," as text
-            *numbers, thin, error = self.text.split(",")
-            return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, error]
+        except AttributeError:  # set by the column path: "p10,...,p90,support,thin,currency,per,readings," as CSV
+            cells = next(csv.reader([self.text])) if '"' in self.text else self.text.split(",")
+            *numbers, thin, currency, per, readings, error = cells
+            return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, currency, per, readings or None, error]
 
 
 class Pending:
@@ -70,6 +72,8 @@ def estimate_columns(
     encoded = encoder.encode(keys)
     X = encoded.X
     tails = _support_tails(estimator, encoded)  # "support,thin," per row
+    readings = encoded.readings
+    units = _units(conversion)
     valid = np.ones(len(keys), dtype=bool)
     ratios: dict[int, float] = {}
     rows, profiles = [], []
@@ -86,6 +90,7 @@ def estimate_columns(
         if ratio != 1.0:
             ratios[i] = ratio
         tails[i] = _tail(estimator, estimator.support(profile))
+        readings[i] = "; ".join(profile.readings)
     if profiles:
         X[rows] = estimator.model.schema_.encode_profiles(profiles)
     collect_after(len(rows) + int((~valid).sum()))
@@ -93,6 +98,7 @@ def estimate_columns(
         X = X[valid]
         outcomes = [o for o, ok in zip(outcomes, valid.tolist()) if ok]
         tails = [t for t, ok in zip(tails, valid.tolist()) if ok]
+        readings = [r for r, ok in zip(readings, valid.tolist()) if ok]
         ratios = {position: ratios[i] for position, i in enumerate(np.flatnonzero(valid).tolist()) if i in ratios}
     if not outcomes:
         return Pending(_done(None))
@@ -105,12 +111,24 @@ def estimate_columns(
         scaled = quantiles if conversion is None else conversion(quantiles)
         numbers = np.rint(scaled).astype(np.int64).tolist()  # round(), as Python rounds: half to even
         kept = quantiles.tolist() if keep_quantiles else [None] * len(outcomes)
-        for outcome, (p10, p25, p50, p75, p90), tail, q in zip(outcomes, numbers, tails, kept):
-            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}"
+        for outcome, (p10, p25, p50, p75, p90), tail, q, reading in zip(outcomes, numbers, tails, kept, readings):
+            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}{units},{_csv_cell(reading)},"
             outcome.error = None
             outcome.quantiles = q
 
     return Pending(worker.submit(estimator.model.predict, X), finish)
+
+
+def _units(conversion) -> str:
+    """The currency and per cells of a run's estimates, as CSV text."""
+    return "USD,year" if conversion is None else f"{conversion.code},{conversion.per}"
+
+
+def _csv_cell(text: str) -> str:
+    """One CSV cell's text, quoted when it must be (as the csv module quotes)."""
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _support_tails(estimator, encoded) -> list[str]:
@@ -186,5 +204,5 @@ def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, wid
             cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
             if "location" in factors:
                 cells.append(round(scale(contributions["location"])) if "location" in contributions else "")
-        cells.append("")
+        cells += [*_units(conversion).split(","), "; ".join(profile.readings) or None, ""]
         outcome.set(q, cells, None)

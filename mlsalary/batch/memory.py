@@ -15,10 +15,6 @@ from typing import Any, Iterable, Iterator, Sequence
 from mlsalary.batch.readers import read_header
 from mlsalary.batch.writer import csv_cell
 
-# Added after batch's columns: what the money columns are stated in.
-STATED_COLUMNS = ("currency", "per")
-
-
 def cell_text(value: Any) -> str:
     """A cell value as the text batch reads in a CSV cell: None and NaN (an empty cell) empty,
     a list of names joined by ';' (a skills cell), anything else as a JSON value is written to
@@ -86,8 +82,7 @@ class ColumnsWriter:
 
     def __init__(self, header: Sequence[str] | None, added: list[str]):
         self.added = added
-        names = set(added) | set(STATED_COLUMNS)
-        self.replaced = [name for name in header or () if name in names]
+        self.replaced = [name for name in header or () if name in set(added)]
         self.rows: list[list] = []
 
     def write_chunk(self, records: list, outcomes: list) -> None:

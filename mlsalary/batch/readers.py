@@ -97,7 +97,13 @@ def output_columns(explain: bool, offer: bool = False, location: bool = False) -
         columns += ["baseline"] + [f"contribution_{name}" for name in FACTORS]
         if location:
             columns.append("contribution_location")
-    return columns + ["error"]
+    return columns + list(STATED_COLUMNS) + ["error"]
+
+
+# Before the error: the amounts' currency and period (empty on a row with an error, which has
+# none), and how the row's words were read ("read 'Senior ML Engineer' as role ml-engineer,
+# seniority senior; ..."), so a recruiter can audit every row.
+STATED_COLUMNS = ("currency", "per", "readings")
 
 
 # After the quantiles: the training respondents sharing the row's country and role, and whether

@@ -10,7 +10,7 @@ import operator
 from typing import IO, Any, Callable
 
 from mlsalary import negotiation
-from mlsalary.batch.readers import SUPPORT_COLUMNS
+from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.runtime.quantiles import QUANTILE_NAMES
@@ -82,7 +82,8 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
 
 
 # The added columns of an estimate's cached text on the column path (engine.Outcome.text).
-TEXT_COLUMNS = [*QUANTILE_NAMES, *SUPPORT_COLUMNS, "error"]
+TEXT_COLUMNS = [*QUANTILE_NAMES, *SUPPORT_COLUMNS, *STATED_COLUMNS, "error"]
+_NUMBER_COLUMNS = len(QUANTILE_NAMES) + len(SUPPORT_COLUMNS)  # then the text ones
 
 
 class _Sink:
@@ -205,12 +206,16 @@ class _Writer:
 
     def _json_tail(self, outcome) -> str:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
-        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
-            # The column path's text, "p10,...,p90,support,thin,": numbers as written, an empty
-            # cell null, thin as a JSON boolean, no error.
+        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS and '"' not in outcome.text:
+            # The column path's text, "p10,...,p90,support,thin,currency,per,readings,": numbers
+            # as written, an empty cell null, thin as a JSON boolean, the texts as strings.
             cells = outcome.text.split(",")
             if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
-                members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:-1])]
+                members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:_NUMBER_COLUMNS])]
+                members += [
+                    f"{prefix}{_json_string(cell) if cell else 'null'}"
+                    for prefix, cell in zip(self._json_prefixes[_NUMBER_COLUMNS:], cells[_NUMBER_COLUMNS:-1])
+                ]
                 return ", ".join(members) + ', "error": null'
         return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())
 

@@ -127,7 +127,7 @@ def estimate(
 )
 @handle_errors
 def batch(
-    file: Annotated[str, typer.Argument(metavar="[FILE|-]", help="CSV or JSON Lines file of profiles; '-' or nothing reads stdin.")] = "-",
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="CSV or JSON Lines file of profiles; '-' or nothing reads stdin.")] = "-",
     input_format: Annotated[Optional[str], typer.Option("--input-format", metavar="csv|jsonl", help="Input format (default: from the file extension, else csv).")] = None,
     output_format: Annotated[str, typer.Option("--output-format", metavar="csv|jsonl", help="Output format.")] = "csv",
     explain: Annotated[bool, typer.Option("--explain", help="Add the baseline and one contribution column per factor (slower).")] = False,

@@ -30,7 +30,7 @@ from mlsalary.cli.app import (
 @handle_errors
 @output_options("json")
 def options(
-    factor: Annotated[Optional[str], typer.Argument(metavar="[FACTOR]", help="One of: " + ", ".join(VALUE_FACTORS) + ". Omit for a summary.")] = None,
+    factor: Annotated[Optional[str], typer.Argument(metavar="FACTOR", help="One of: " + ", ".join(VALUE_FACTORS) + ". Omit for a summary.")] = None,
     output: str = "table",
 ):
     """List the accepted values of each factor, with the training rows behind each and its aliases.

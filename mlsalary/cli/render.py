@@ -272,7 +272,7 @@ def model_card_renderable(card: dict[str, Any]):
             f"{areas.get('metro', 0)} metros and {areas.get('state', 0)} states. {place.get('method')}. "
             "Base wages of employees (no bonus, no equity), used only as a relative difference; not validated against survey pay.",
         )
-        notices.append(Text(place.get("attribution", ""), style="dim"))
+        notices.append(Text(place.get("attribution") or "", style="dim"))
     return Group(facts, Text(""), sources, *notices)
 
 

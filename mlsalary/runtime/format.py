@@ -510,7 +510,7 @@ def _type_error(name: str, value: Any, expected: Any) -> str | None:
                 return wrong
     if origin is dict and name in METADATA_RECORDS:
         for field, kind in METADATA_RECORDS[name].items():
-            if field in value:
+            if value.get(field) is not None:  # a record's field may be null: not recorded
                 wrong = _type_error(f"{name}.{field}", value[field], kind)
                 if wrong:
                     return wrong
