@@ -63,6 +63,15 @@ CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "INR": "₹", "JPY": "¥", "CNY": "
 MAX_OFFER_TEXT = 60  # "USD 185,000.00 per year" is 23
 
 
+_BARE_AMOUNT = re.compile(r"[\d\s.,'_]{1,40}[km]?", re.IGNORECASE)
+
+
+def is_bare_amount(text: str) -> bool:
+    """Whether an offer is a number alone ("70000", "70k"), with no currency sign or code: it is
+    read in the unit the figures are shown in (--currency, --per), which a note then says."""
+    return bool(_BARE_AMOUNT.fullmatch(text.strip()))
+
+
 def parse_offer(value, currency: str = "USD", max_amount: float | None = None) -> float:
     """An offer per year (or per the --per period) in `currency`, as people type it (rules
     above). Raises InputError("offer")."""

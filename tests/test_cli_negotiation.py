@@ -101,3 +101,16 @@ def test_batch_offer_column_gets_a_percentile():
     assert 0 < float(rows[0]["offer_percentile"]) < 100
     assert rows[1]["offer_percentile"] == "" and rows[1]["error"] == ""
     assert rows[2]["error"].startswith("offer must be a yearly amount in USD")
+
+
+def test_a_bare_offer_read_in_another_unit_says_so():
+    # A number alone is read in the unit of the figures shown; a note says which, so that
+    # "70000" with --currency EUR (perhaps from MLSALARY_CURRENCY) is not silently euros.
+    euros = invoke("estimate", "--country", "DE", "--experience", "5", "--offer", "70000", "--currency", "EUR", "--json")
+    assert euros.exit_code == 0 and "read the offer '70000' as 70,000 EUR per year" in euros.stderr
+    monthly = invoke("estimate", "--country", "DE", "--experience", "5", "--offer", "6k", "--per", "month", "--json")
+    assert monthly.exit_code == 0 and "as 6,000 USD per month" in monthly.stderr
+    signed = invoke("estimate", "--country", "DE", "--experience", "5", "--offer", "€70k", "--currency", "EUR", "--json")
+    assert signed.exit_code == 0 and "read the offer" not in signed.stderr
+    plain = invoke("estimate", "--country", "DE", "--experience", "5", "--offer", "70000", "--json")
+    assert plain.exit_code == 0 and "read the offer" not in plain.stderr

@@ -87,7 +87,10 @@ def estimate(
         offer_usd = negotiation.parse_offer(offer)
     else:
         limit = negotiation.MAX_OFFER * conversion.rate / 1.0
-        offer_usd = conversion.to_usd_per_year(negotiation.parse_offer(offer, conversion.code, max_amount=limit))
+        local = negotiation.parse_offer(offer, conversion.code, max_amount=limit)
+        offer_usd = conversion.to_usd_per_year(local)
+        if negotiation.is_bare_amount(offer):  # no sign or code: it is read in the unit shown, say so
+            print_note(f"Note: read the offer {offer.strip()[:40]!r} as {local:,.0f} {conversion.code} per {conversion.per}, the unit of the figures shown.")
     offer_warning = None if offer_usd is None else negotiation.offer_warning(offer_usd, estimator.metadata.get("comp_window_usd"))
     if offer_warning is not None:
         from rich.markup import escape
