@@ -57,6 +57,7 @@ class Estimate:
     location_source: dict[str, Any] | None = None  # the OEWS file it came from (locations.json "source")
     level: Any = None  # ladder.Step applied to a senior's range, for a level above senior
     conversion: Any = None  # a currency.Conversion when the figures are in another currency
+    pooled: str | None = None  # the reading when the country has no term of its own (pooled_reading)
 
     @property
     def currency(self) -> str:
@@ -115,7 +116,8 @@ class Estimate:
             "unknown_factors": self.unknown_factors,
             "role_note": self.role_note,
             "unmodelled_skills": list(self.unmodelled_skills),
-            "readings": list(self.profile.readings),
+            "readings": list(self.profile.readings) + ([self.pooled] if self.pooled else []),
+            "pooled": self.pooled is not None,
             "support": {"rows": self.support, "basis": "training respondents with the same country and role", "thin": self.thin_support},
         }
         if self.level is not None:
@@ -270,7 +272,17 @@ class Estimator:
             profile, quantiles, contributions, baseline, self.describes, self.version, unmodelled,
             self.support(profile), offer, percentile, self.metadata.get("reference"),
             adjustment, None if adjustment is None else self.locations.source, step,
+            pooled=self.pooled_reading(profile.country),
         )
+
+    def pooled_reading(self, country: str | None) -> str | None:
+        """For a country the model has no term of its own for (too few respondents), the
+        reading that says it is estimated with the other such countries; else None."""
+        if country is None or country in self.model.schema_.vocab_["country"]:
+            return None
+        from mlsalary.profile import pooled_reading
+
+        return pooled_reading(country)
 
     def explain(self, profile: Profile, x: np.ndarray | None = None) -> tuple[dict[str, float], float]:
         """Contributions (USD) of each given factor to the median, and the baseline (the

@@ -215,6 +215,14 @@ def _readings(raw: Mapping[str, Any], values: dict[str, Any]) -> tuple[str, ...]
 READ_FIELDS = (*NUMERIC_FACTORS, "seniority", "education")
 
 
+def pooled_reading(country: str) -> str:
+    """The reading of a country the model pools with others (Estimator.pooled_reading says when)."""
+    return (
+        f"{taxonomy.country_name(country)} ({country}) has too few survey respondents for a range of its own: "
+        "pooled with the other such countries"
+    )
+
+
 def title_reading(title: Any, given_seniority: str | None = None) -> str | None:
     """How a job title was read ("read 'Senior ML Engineer' as role ml-engineer, seniority
     senior"), or None for a plain role."""

@@ -51,7 +51,8 @@ def expected_rows(estimator, text: str) -> list[list[str]]:
             continue
         result = estimator.estimate(profile, explain=False)
         support = [str(result.support), "true" if result.thin_support else "false"]
-        out.append([str(round(v)) for v in result.quantiles.values()] + support + ["USD", "year", "; ".join(profile.readings), ""])
+        readings = [*profile.readings, *([result.pooled] if result.pooled else [])]
+        out.append([str(round(v)) for v in result.quantiles.values()] + support + ["USD", "year", "; ".join(readings), ""])
     return out
 
 

@@ -85,7 +85,8 @@ def check_encoded(estimator, factors, keys, decode=None) -> None:
             assert np.array_equal(encoded.X[i], expected, equal_nan=True), raw
             assert encoded.countries[encoded.country_codes[i]] == profile.country
             assert encoded.roles[encoded.role_codes[i]] == profile.role
-            assert encoded.readings[i] == "; ".join(profile.readings), raw
+            pooled = estimator.pooled_reading(profile.country)  # batch adds the estimate's own reading
+            assert encoded.readings[i] == "; ".join([*profile.readings, *([pooled] if pooled else [])]), raw
 
 
 @SETTINGS

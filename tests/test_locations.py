@@ -387,3 +387,13 @@ def test_batch_country_column_decides_for_the_location_column(tmp_path):
     assert result.exit_code == 0 and len(rows) == 4
     assert [bool(r["error"]) for r in rows] == [False, True, False, False] and "ambiguous" in rows[1]["error"]
     assert rows[0]["p50"] != rows[1]["p50"] and rows[2]["p50"] and rows[3]["p50"]
+
+
+def test_a_country_pooled_with_others_says_so_everywhere():
+    # Luxembourg has no country term of its own: the estimate, its JSON and batch say so.
+    data = estimate_json("--country", "LU", "--experience", "5")
+    assert data["pooled"] is True and any("pooled with the other such countries" in r for r in data["readings"])
+    assert estimate_json("--country", "DE", "--experience", "5")["pooled"] is False
+    assert "pooled with the other such countries" in " ".join(invoke("estimate", "--country", "LU").stdout.replace("│", " ").split())
+    rows = list(csv.DictReader(io.StringIO(invoke("batch", "-", input="country,experience\nLU,5\nDE,5\n").stdout)))
+    assert "pooled" in rows[0]["readings"] and rows[1]["readings"] == ""

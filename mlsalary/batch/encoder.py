@@ -23,7 +23,7 @@ import numpy as np
 from mlsalary.errors import InputError
 from mlsalary.runtime.features import OTHER_COUNTRY
 from mlsalary.factors import NUMERIC_FACTORS
-from mlsalary.profile import READ_FIELDS, PlaceCountry, _cached_field, title_reading, value_reading
+from mlsalary.profile import READ_FIELDS, PlaceCountry, _cached_field, pooled_reading, title_reading, value_reading
 
 _BAD = object()  # a cell that does not parse: the row takes the per-row path
 
@@ -153,7 +153,12 @@ class ColumnEncoder:
         if name == "role":
             return [title_reading(title) if title is not None and title is not _BAD else None for title in parsed]
         if name == "country":
-            return [value.reading if isinstance(value, PlaceCountry) else None for value in parsed]
+            vocab = self.schema.vocab_["country"]
+            return [
+                "; ".join(t for t in (value.reading if isinstance(value, PlaceCountry) else None, pooled_reading(value) if value not in vocab else None) if t) or None
+                if value is not None and value is not _BAD else None
+                for value in parsed
+            ]
         if name in READ_FIELDS:
             decode = self.decode or (lambda value: value)
             return [value_reading(name, decode(raw), value) if value is not _BAD else None for raw, value in zip(values, parsed)]

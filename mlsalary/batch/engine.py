@@ -90,7 +90,7 @@ def estimate_columns(
         if ratio != 1.0:
             ratios[i] = ratio
         tails[i] = _tail(estimator, estimator.support(profile))
-        readings[i] = "; ".join(profile.readings)
+        readings[i] = "; ".join(_readings_of(estimator, profile))
     if profiles:
         X[rows] = estimator.model.schema_.encode_profiles(profiles)
     collect_after(len(rows) + int((~valid).sum()))
@@ -117,6 +117,12 @@ def estimate_columns(
             outcome.quantiles = q
 
     return Pending(worker.submit(estimator.model.predict, X), finish)
+
+
+def _readings_of(estimator, profile) -> list[str]:
+    """A row's readings column: the profile's readings, and its country's pooling (estimate's)."""
+    pooled = estimator.pooled_reading(profile.country)
+    return [*profile.readings, pooled] if pooled else list(profile.readings)
 
 
 def _units(conversion) -> str:
@@ -204,5 +210,5 @@ def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, wid
             cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
             if "location" in factors:
                 cells.append(round(scale(contributions["location"])) if "location" in contributions else "")
-        cells += [*_units(conversion).split(","), "; ".join(profile.readings) or None, ""]
+        cells += [*_units(conversion).split(","), "; ".join(_readings_of(estimator, profile)) or None, ""]
         outcome.set(q, cells, None)

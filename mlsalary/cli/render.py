@@ -68,7 +68,7 @@ def estimate_renderable(estimate: Estimate, *, width: int = 80, ascii: bool = Fa
     # padding (24) leave, from MIN_STRIP_WIDTH to 44 columns.
     picture = strip(values, lo, hi, width=max(MIN_STRIP_WIDTH, min(44, panel_width - 28)), ascii=ascii, offer=estimate.offer)
     head.add_row("", Text(picture, style="cyan"))
-    notes = [Text(f"Note: {reading}.", style="cyan") for reading in estimate.profile.readings]
+    notes = [Text(f"Note: {reading}.", style="cyan") for reading in (*estimate.profile.readings, *([estimate.pooled] if estimate.pooled else []))]
     if estimate.offer is not None:
         notes.append(Text(estimate.offer_summary or "", style="bold"))  # (set when an offer is)
     if estimate.thin_support:
