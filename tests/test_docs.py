@@ -89,3 +89,12 @@ def test_the_readme_recipes_run_as_written(tmp_path):
     result = subprocess.run([sys.executable, "-c", notebook], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert all(p["Candidate"] in result.stdout for p in people)
+
+
+def test_the_command_list_puts_the_questions_first_and_cuts_no_summary():
+    from typer.testing import CliRunner
+
+    listing = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "80", "NO_COLOR": "1"}, terminal_width=80).stdout
+    lines = listing.split("Commands:", 1)[1].strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["estimate", "batch", "compare", "trend", "figures", "options", "info", "train", "evaluate"]
+    assert not any(line.rstrip().endswith("...") for line in lines) and max(map(len, lines)) <= 80

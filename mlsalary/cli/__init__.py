@@ -13,7 +13,8 @@ the shared decorators `profile_options` (the registry's factors) and `output_opt
 
 from mlsalary.cli.app import _complete, app, get_env, main
 
-# Importing a command module registers its commands, in this order in `mlsalary --help`.
-from mlsalary.cli import estimate, info, training, explore  # noqa: E402, F401  isort: skip
+# Importing a command module registers its commands, in this order in `mlsalary --help`: the
+# questions people ask first, then the model's card, then training (for developers).
+from mlsalary.cli import estimate, explore, info, training  # noqa: E402, F401  isort: skip
 
 __all__ = ["_complete", "app", "get_env", "main"]

@@ -122,6 +122,7 @@ def estimate(
 
 
 @app.command(
+    short_help="Estimate many profiles: a CSV or JSON Lines file, row for row.",
     cls=Command,
     epilog=_examples(
         "mlsalary batch sample_data/profiles.csv > estimates.csv",

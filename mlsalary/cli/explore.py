@@ -48,6 +48,7 @@ def _stated(rows: list[dict], conversion) -> list[dict]:
 
 
 @app.command(
+    short_help="One profile across values of a factor, side by side.",
     cls=Command,
     epilog=_examples(
         "mlsalary compare --role ml-engineer --experience 5 --by country=US,GB,DE,NL",
@@ -103,6 +104,7 @@ def compare(
 
 
 @app.command(
+    short_help="The profile's range in each survey year of the data.",
     cls=Command,
     epilog=_examples(
         "mlsalary trend --country US --role ml-engineer",
@@ -142,6 +144,7 @@ def trend(
 
 
 @app.command(
+    short_help="What ML engineers earn, as tables to print.",
     cls=Command,
     epilog=_examples(
         "mlsalary figures",

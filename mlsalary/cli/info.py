@@ -24,6 +24,7 @@ from mlsalary.cli.app import (
 
 
 @app.command(
+    short_help="The accepted values of each factor, with their rows.",
     cls=Command,
     epilog=_examples("mlsalary options", "mlsalary options education", "mlsalary options role --json | jq 'keys'"),
 )
@@ -55,7 +56,7 @@ def options(
         env.console().print(render.options_renderable(data, factor))
 
 
-@app.command(cls=Command, epilog=_examples("mlsalary info", "mlsalary info --json | jq .held_out"))
+@app.command(short_help="The model card: method, accuracy, sources and licences.", cls=Command, epilog=_examples("mlsalary info", "mlsalary info --json | jq .held_out"))
 @handle_errors
 @output_options("json")
 def info(output: str = "table", model: ModelOption = None):

@@ -30,7 +30,7 @@ from mlsalary.cli.app import (
 # -- train and evaluate -------------------------------------------------------------------------
 
 
-@app.command(cls=Command, epilog=_examples("mlsalary train --data ../shared/data --out models"))
+@app.command(short_help="Train the model on the survey files in --data.", cls=Command, epilog=_examples("mlsalary train --data ../shared/data --out models"))
 @handle_errors
 def train(
     data: DataOption,
@@ -59,7 +59,7 @@ def train(
     )
 
 
-@app.command(cls=Command, epilog=_examples("mlsalary evaluate --data ../shared/data --out evaluation"))
+@app.command(short_help="Score the model on held-out rows: accuracy and effects.", cls=Command, epilog=_examples("mlsalary evaluate --data ../shared/data --out evaluation"))
 @handle_errors
 @output_options("json")
 def evaluate(
