@@ -51,6 +51,11 @@ class Conversion:
         }
 
 
+def units(conversion: Conversion | None) -> tuple[str, str]:
+    """The currency code and period figures are stated in: USD per year without a conversion."""
+    return ("USD", "year") if conversion is None else (conversion.code, conversion.per)
+
+
 def conversion(code: str, year: int, per: str = "year") -> Conversion:
     """The conversion from USD to `code` at the mean ECB rate of `year`; InputError if the ECB
     does not publish `code` for that year, naming the currencies it does."""

@@ -51,8 +51,7 @@ def show_value(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     if len(text) > 57:
         text = text[:54] + "..."
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return "'" + text + "'"
+    return "'" + printable(text) + "'"
 
 
 MESSAGE_LIMIT = 1_000  # characters of one message line; input is quoted bounded (show_value) anyway

@@ -18,6 +18,7 @@ import numpy as np
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import _from_key
 from mlsalary.batch.writer import _csv_row
+from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.profile import Profile
@@ -73,7 +74,7 @@ def estimate_columns(
     X = encoded.X
     tails = _support_tails(estimator, encoded)  # "support,thin," per row
     readings = encoded.readings
-    units = _units(conversion)
+    stated = ",".join(units(conversion))  # the currency and per cells, as CSV text
     valid = np.ones(len(keys), dtype=bool)
     ratios: dict[int, float] = {}
     rows, profiles = [], []
@@ -112,7 +113,7 @@ def estimate_columns(
         numbers = np.rint(scaled).astype(np.int64).tolist()  # round(), as Python rounds: half to even
         kept = quantiles.tolist() if keep_quantiles else [None] * len(outcomes)
         for outcome, (p10, p25, p50, p75, p90), tail, q, reading in zip(outcomes, numbers, tails, kept, readings):
-            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}{units},{_csv_cell(reading)},"
+            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}{stated},{_csv_cell(reading)},"
             outcome.error = None
             outcome.quantiles = q
 
@@ -123,11 +124,6 @@ def _readings_of(estimator, profile) -> list[str]:
     """A row's readings column: the profile's readings, and its country's pooling (estimate's)."""
     pooled = estimator.pooled_reading(profile.country)
     return [*profile.readings, pooled] if pooled else list(profile.readings)
-
-
-def _units(conversion) -> str:
-    """The currency and per cells of a run's estimates, as CSV text."""
-    return "USD,year" if conversion is None else f"{conversion.code},{conversion.per}"
 
 
 def _csv_cell(text: str) -> str:
@@ -210,5 +206,5 @@ def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, wid
             cells.extend(round(scale(contributions[name])) if name in contributions else "" for name in FACTORS)
             if "location" in factors:
                 cells.append(round(scale(contributions["location"])) if "location" in contributions else "")
-        cells += [*_units(conversion).split(","), "; ".join(_readings_of(estimator, profile)) or None, ""]
+        cells += [*units(conversion), "; ".join(_readings_of(estimator, profile)) or None, ""]
         outcome.set(q, cells, None)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 
 import typer
 
+from mlsalary.currency import units
 from mlsalary.factors import BY_NAME
 
 from mlsalary.cli.app import (
@@ -37,13 +38,9 @@ if TYPE_CHECKING:
 UNITS = ("currency", "per")  # stated in every row of machine output: the amounts' unit
 
 
-def _units(conversion) -> tuple[str, str]:
-    return ("USD", "year") if conversion is None else (conversion.code, conversion.per)
-
-
 def _stated(rows: list[dict], conversion) -> list[dict]:
     """The rows with their amounts' currency and period, as batch and estimate --json state them."""
-    code, period = _units(conversion)
+    code, period = units(conversion)
     return [{**row, "currency": code, "per": period} for row in rows]
 
 
@@ -185,7 +182,7 @@ def figures(
     env = get_env()
     sections = {name: _stated(rows, conversion) for name, rows in sections.items()}
     if output == "json":
-        code, period = _units(conversion)
+        code, period = units(conversion)
         data = {"currency": code, "per": period, "profile": profile.as_dict(), "estimates": estimator.describes, "sections": sections}
         if conversion is not None:
             data["conversion"] = conversion.as_dict()
