@@ -206,10 +206,12 @@ class _Writer:
 
     def _json_tail(self, outcome) -> str:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
-        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS and '"' not in outcome.text:
+        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
             # The column path's text, "p10,...,p90,support,thin,currency,per,readings,": numbers
-            # as written, an empty cell null, thin as a JSON boolean, the texts as strings.
-            cells = outcome.text.split(",")
+            # as written, an empty cell null, thin as a JSON boolean, the texts as strings (a
+            # reading with a comma or a quote is a quoted CSV cell).
+            text = outcome.text
+            cells = next(csv.reader([text])) if '"' in text else text.split(",")
             if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
                 members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:_NUMBER_COLUMNS])]
                 members += [
