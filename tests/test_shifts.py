@@ -64,18 +64,19 @@ def test_the_model_carries_a_shift_to_every_quantile_and_the_trees_do_not_see_th
     assert np.array_equal(trees_only[0], trees_only[1])
 
 
-def test_a_listed_skill_moves_pay_by_its_premium_and_a_list_by_less_than_the_sum():
+def test_a_listed_skill_moves_pay_by_its_adjusted_effect_and_a_long_list_by_less_than_the_sum():
     # synthetic_table: pytorch pays +0.2 in log, listed by 40% (python by everyone).
     table = synthetic_table(6000, 3)
     schema = FeatureSchema().fit(table)
     shifts, _ = fit_shifts(table, schema)
-    pytorch = shift_of(shifts, schema, country="US", skills=("pytorch",))
-    assert pytorch == pytest.approx(0.6 * 0.2, abs=0.04)  # listed vs not stated: (1 - 0.4) x 0.2
     assert shift_of(shifts, schema, country="US") == 0.0
     python = shift_of(shifts, schema, country="US", skills=("python",))  # everyone lists it: no premium
-    assert abs(python) < 0.06 and pytorch - python > 0.08
+    pytorch = shift_of(shifts, schema, country="US", skills=("pytorch",))
+    assert pytorch - python == pytest.approx(0.2, abs=0.04)  # listed vs not listed, in full
     both = shift_of(shifts, schema, country="US", skills=("python", "pytorch"))
-    assert python < both < pytorch + 0.02
+    assert both - python > 0.12  # a short list: the skill's effect (less what a longer list says)
+    slopes = shifts.slopes[0]
+    assert slopes[1] == slopes[2] == 1.0 and np.all(np.diff(slopes[2:]) <= 0)  # lists of two at most here
 
 
 def test_shifts_round_trip_through_json_and_give_the_same_values():

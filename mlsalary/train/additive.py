@@ -6,12 +6,13 @@ region's rows of the sources that record it, centred so that the shift averages 
 rows (a factor not given shifts nothing). A level with fewer than MIN_LEVEL_ROWS rows in a
 region shifts nothing there.
 
-Skills are read as a person lists them: the listed ones, every other skill not stated. A skill's
-premium is its adjusted effect (listed vs not listed, one regression per skill) times the share
-of respondents who do not list it, i.e. listed vs not stated. A list of k skills says less than
-the sum of its premiums, because skills come together: for each k, respondents' lists are drawn
-k skills at a time and their pay (with the controls taken out) regressed on the sum of the
-premiums drawn; that slope and intercept give the shift of any list of k.
+Skills are read as a person lists them. A skill's premium is its adjusted effect, listed vs not
+listed (one regression per skill, with every control the effects table uses where the rows record
+them all: what the data says a skill is worth). A list of up to FULL_LIST skills moves pay by the
+sum of its premiums; a longer one by less, `(FULL_LIST / k) ** decay` of the sum for k skills,
+because skills come together (AWS, Docker and Kubernetes are listed by the same people, and
+each regression already carries some of the others). `decay`, and the intercept of each length,
+are fitted on respondents' own lists, drawn k skills at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from mlsalary import taxonomy
 from mlsalary.runtime.features import FeatureSchema
 from mlsalary.runtime.shifts import Shifts
-from mlsalary.train.effects import SKILL_CONTROLS, coefficients, design
+from mlsalary.train.effects import SKILL_CONTROLS, coefficients, design, skill_rows
 
 # The factors taken out of the trees: recorded by some sources only, and together.
 ADDITIVE: tuple[str, ...] = ("company_size", "remote", "industry", "skills")
@@ -41,6 +42,9 @@ MIN_LEVEL_ROWS = 100
 MAX_LIST = 40
 MIN_LIST_ROWS = 200
 DRAWS = 5
+# A list this short adds its premiums in full; the decay of longer lists is chosen from DECAYS.
+FULL_LIST = 2
+DECAYS = tuple(round(0.2 + 0.05 * i, 2) for i in range(21))  # 0.2 .. 1.2
 
 
 def fit_shifts(table: pd.DataFrame, schema: FeatureSchema, factors=ADDITIVE, seed: int = 0) -> tuple[Shifts, dict[str, Any]]:
@@ -133,30 +137,48 @@ def _skill_shifts(frame: pd.DataFrame, skills, controls, rng) -> tuple[np.ndarra
     asked = frame["skill_categories"].fillna("").str.get_dummies(";")
     y = np.log(frame["comp_usd"].to_numpy(float))
     control_columns = design(frame, controls)
+    # Where rows record every control of the effects table (years of experience, industry,
+    # company size, remote), a skill's premium is measured there, as the table measures it.
+    full = skill_rows(frame).to_numpy()
+    full_controls = SKILL_CONTROLS + tuple(c for c in controls if c == "country")
+    full_columns = design(frame[full], full_controls) if full.sum() >= MIN_LIST_ROWS else None
     for j, skill in enumerate(skills):
         category = taxonomy.skill_category(skill)
         rows = (asked[category].to_numpy(bool) if category in asked else False) | listed[:, j]
-        if listed[rows, j].sum() < MIN_LEVEL_ROWS or (~listed[rows, j]).sum() < MIN_LEVEL_ROWS:
-            continue
-        coef = coefficients(y[rows], [listed[rows, j].astype(float)], [c[rows] for c in control_columns])
-        premiums[j] = (1.0 - listed[rows, j].mean()) * coef[0]
+        if full_columns is not None and _both_ways(listed[full, j]):
+            premiums[j] = coefficients(y[full], [listed[full, j].astype(float)], full_columns)[0]
+        elif _both_ways(listed[rows, j]):
+            premiums[j] = coefficients(y[rows], [listed[rows, j].astype(float)], [c[rows] for c in control_columns])[0]
     X = np.column_stack([np.ones(len(y)), *control_columns])
     residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
     count = listed.sum(axis=1)
+    drawn: list[tuple[np.ndarray, np.ndarray]] = []  # per k: the premiums' sums of the draws, and the pay they predict
     for k in range(1, MAX_LIST + 1):
         rows = np.flatnonzero(count >= k)
         if len(rows) < MIN_LIST_ROWS:  # longer lists are read as the longest measured
-            intercepts[k:], slopes[k:] = intercepts[k - 1], slopes[k - 1]
             break
-        sums, targets = [], []
+        sums = []
         for _ in range(DRAWS):
             keys = np.where(listed[rows], rng.random((len(rows), len(skills))), np.inf)
-            drawn = np.argpartition(keys, k - 1, axis=1)[:, :k]
-            sums.append(premiums[drawn].sum(axis=1))
-            targets.append(residual[rows])
-        x, target = np.concatenate(sums), np.concatenate(targets)
-        if np.ptp(x) > 0:
-            slopes[k], intercepts[k] = np.polyfit(x, target, 1)
-        else:  # no premium among the skills listed: the list's length alone
-            slopes[k], intercepts[k] = 0.0, float(target.mean())
+            sums.append(premiums[np.argpartition(keys, k - 1, axis=1)[:, :k]].sum(axis=1))
+        drawn.append((np.concatenate(sums), np.tile(residual[rows], DRAWS)))
+    if not drawn:
+        return premiums, intercepts, slopes
+    lengths = np.arange(1, len(drawn) + 1)
+
+    def schedule(decay: float) -> np.ndarray:
+        return np.minimum(1.0, (FULL_LIST / lengths) ** decay)
+
+    def error(decay: float) -> float:  # squared error of the best intercepts, over every draw
+        return sum(float(np.var(target - slope * x)) * len(x) for (x, target), slope in zip(drawn, schedule(decay)))
+
+    measured = schedule(min(DECAYS, key=error))
+    slopes[1 : len(drawn) + 1] = measured
+    intercepts[1 : len(drawn) + 1] = [float(np.mean(target - slope * x)) for (x, target), slope in zip(drawn, measured)]
+    slopes[len(drawn) + 1 :], intercepts[len(drawn) + 1 :] = slopes[len(drawn)], intercepts[len(drawn)]
     return premiums, intercepts, slopes
+
+
+def _both_ways(listed: np.ndarray) -> bool:
+    """Enough rows listing a skill and enough not listing it to measure its premium."""
+    return bool(listed.sum() >= MIN_LEVEL_ROWS and (~listed).sum() >= MIN_LEVEL_ROWS)

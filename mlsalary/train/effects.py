@@ -126,7 +126,7 @@ def data_effects(table: pd.DataFrame) -> list[dict[str, Any]]:
 def _skill_effects(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Each skill listed vs not listed, one regression per skill, in the rows with skill lists
     and every control (the Stack Overflow 2023 US rows)."""
-    frame = table[table["skills"].notna() & table["experience"].notna() & table["industry"].notna()]
+    frame = table[skill_rows(table)]
     if frame.empty:
         return []
     lists = frame["skills"].str.split(";").map(set)
@@ -136,23 +136,19 @@ def _skill_effects(table: pd.DataFrame) -> list[dict[str, Any]]:
             counts[skill] = counts.get(skill, 0) + 1
     controls = design(frame, SKILL_CONTROLS)
     y = np.log(frame["comp_usd"].to_numpy(float))
-    X = np.column_stack([np.ones(len(y)), *controls])
-    residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
     where = ", ".join(sorted(set(frame["source"])))
     out = []
     for skill in sorted(s for s, n in counts.items() if s and n >= MIN_ROWS):
         listed = lists.map(lambda cell, s=skill: s in cell).to_numpy(float)
         coef, se = least_squares(y, [listed], controls)
         rows = int(listed.sum())
-        row = _row("skills", skill, "not listed", where, rows, float(coef[0]), float(se[0]), rows >= MIN_SKILL_TARGET_ROWS, SKILL_CONTROLS)
-        # The contrast a query makes (the anchor listed, every other skill not stated): pay of
-        # anchor listers who also list the skill vs all anchor listers, the controls taken out.
-        first = skill_anchor(skill)
-        anchor = lists.map(lambda cell, a=first: a in cell).to_numpy(bool)
-        both = anchor & (listed == 1)
-        row["data_not_stated"] = float(residual[both].mean() - residual[anchor].mean()) if both.any() else float("nan")
-        out.append(row)
+        out.append(_row("skills", skill, "not listed", where, rows, float(coef[0]), float(se[0]), rows >= MIN_SKILL_TARGET_ROWS, SKILL_CONTROLS))
     return out
+
+
+def skill_rows(table: pd.DataFrame) -> pd.Series:
+    """The rows a skill's effect is measured in: skill lists with every control recorded."""
+    return table["skills"].notna() & table["experience"].notna() & table["industry"].notna()
 
 
 def _row(factor, level, base, where, rows, effect, se, target, controls) -> dict[str, Any]:
@@ -228,15 +224,4 @@ def to_markdown(rows: list[dict[str, Any]]) -> list[str]:
         )
     met = targets_met(rows)
     lines += ["", "Targets met: " + ", ".join(f"{factor} {m}/{n}" for factor, (m, n) in met.items()) + "."]
-    stated = [r for r in rows if r["target"] and r["factor"] == "skills" and math.isfinite(r.get("data_not_stated", math.nan))]
-    if stated:
-        low, high = TARGETS["skills"]
-        near = sum(low <= r["model_effect"] / r["data_not_stated"] <= high for r in stated if r["data_not_stated"])
-        lines += [
-            "",
-            "A skills row compares a person who lists the skill with one who does not have it; the model's",
-            "contrast adds a listed skill to a profile whose other skills are not stated. The data's own",
-            "contrast of that kind (python listers who also list the skill vs all python listers, the",
-            f"controls taken out): the model's effect is within {low}-{high}x of it for {near} of {len(stated)} skills with 500+ rows.",
-        ]
     return lines
