@@ -1139,6 +1139,11 @@ WRITER_FILES = [
     'country,note\nDE,"\\u00e9 \ud800 \u2028"\nUS,"tab\tand ""quotes"""\n',
     "country,experience\nDE,5\nDE,5\nUS,abc\nGermny,3\n",
     "country\n" + "DE\n" * 3000 + '"US"\n' * 3000,
+    # Raw survey text: quoted cells with commas and quotes, needless quotes, a quote inside a
+    # bare cell, spaces kept, empty cells between quoted ones, CR LF inside a quoted cell.
+    'role,country,note\n"Developer, full-stack",US,"x ""y"" z"\n"ml-engineer",DE,a"b\n  spaced  ,DE," lead"\n"",,""\n',
+    'note\n""\n"a"\n\n",",\n',
+    'country,note\nDE,"a\r\nb"\nUS,"c"\nDE,"a\rb"\n',
 ]
 
 
@@ -1148,6 +1153,16 @@ def test_the_chunk_writer_writes_the_row_writers_bytes_on_weird_files(real_estim
     columnwise, row_by_row = _both_writers(real_estimator, text, output_format)
     assert columnwise == row_by_row
     assert columnwise.count("\n") >= 1 or columnwise.startswith("refused")
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_the_chunk_writer_gives_the_same_bytes_when_its_cell_cache_starts_again(real_estimator, monkeypatch, output_format):
+    from mlsalary.batch import writer
+
+    monkeypatch.setattr(writer, "_QUOTED_CELLS", 3)
+    text = "country,note\n" + "".join(f'{c},"n, {i % 7}"\n' for i, c in enumerate(["DE", "US", "FR"] * 40))
+    columnwise, row_by_row = _both_writers(real_estimator, text, output_format)
+    assert columnwise == row_by_row and columnwise.count("\n") == 120 + (output_format == "csv")  # (a header)
 
 
 def test_the_chunk_writer_is_what_batch_runs_on_a_csv_file():

@@ -128,7 +128,7 @@ def _readings_of(estimator, profile) -> list[str]:
 
 def _csv_cell(text: str) -> str:
     """One CSV cell's text, quoted when it must be (as the csv module quotes)."""
-    if any(ch in text for ch in ',"\n\r'):
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 

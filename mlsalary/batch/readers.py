@@ -251,8 +251,7 @@ class CsvInput:
             keys: list = []
             offers: list | None = [] if offer_at is not None else None
             rest = iter(block)
-            parsed: Iterator[list[str]] | None = None  # the csv module's records, once a quote is met
-            used = [0]  # lines the csv module has taken
+            parsed: Any = None  # the csv module's reader, once a quote is met (line_num: lines it took)
             left = len(block)  # lines of the block not yet read here
             for line in rest:
                 left -= 1
@@ -260,7 +259,7 @@ class CsvInput:
                     # Quoted: from here on the csv module reads this block's records (one reader:
                     # a reader per line costs more than the parsing), and the next lines of the
                     # file too while a quoted field spans them.
-                    parsed = csv.reader(_counted(itertools.chain([line], rest, lines), used))
+                    parsed = csv.reader(itertools.chain([line], rest, lines))
                     left += 1
                     break
                 else:
@@ -277,7 +276,7 @@ class CsvInput:
                 keys.append(pick(cells))
                 if offers is not None:
                     offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
-            while parsed is not None and used[0] < left:  # (a record may run past the block)
+            while parsed is not None and parsed.line_num < left:  # (a record may run past the block)
                 cells = next(parsed, _END)
                 if cells is _END:
                     break
@@ -296,13 +295,6 @@ class CsvInput:
 
 
 _END: list[str] = []  # no more records (an empty record is a blank line, skipped)
-
-
-def _counted(lines: Iterator[str], used: list[int]) -> Iterator[str]:
-    """The lines, counting in used[0] how many were taken."""
-    for line in lines:
-        used[0] += 1
-        yield line
 
 
 NOTED_KEYS = 200  # the distinct keys of a JSON Lines file that its notes are made from

@@ -95,6 +95,22 @@ class _Sink:
         self.write = parts.append
 
 
+class _Quoted(dict):
+    """A cell's text -> its CSV form in a row of several cells, as the csv module writes it
+    (quoted when it holds a comma, a quote or a line break). Looked up in C; each new cell is
+    written once by the csv module itself."""
+
+    def __missing__(self, text: str) -> str:
+        # (A cell with a bare CR sends its row to _csv_row: any form holding the CR will do.)
+        form = _csv_row(["", text])[1:-1] if text and "\r" not in text else text  # (quoted as a row ending in LF)
+        self[text] = form
+        return form
+
+
+# Distinct cells _Quoted keeps before it starts again (a file of a million different cells).
+_QUOTED_CELLS = 100_000
+
+
 class _Writer:
     """Writes output rows: the input's columns, then `added`.
 
@@ -145,13 +161,16 @@ class _Writer:
         if not self.header_written:
             self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
-        # One csv writer for the chunk writes each row's input cells (in C); the added cells
-        # follow as the estimate's cached text. What _line would write, byte for byte: the
-        # rows it treats apart (a bare CR, a lone empty cell) go through it.
+        # A row kept as its text is written as it was read. The others' input cells are joined
+        # from each distinct cell's CSV form (_Quoted: the csv module's own, found once), each
+        # line then gaining the estimate's cached text. What _line would write, byte for byte:
+        # the rows it treats apart (a bare CR, a lone empty cell) go through it.
         parts: list[str] = []
-        # (Its line ends as _line's rows do, so a cell holding a line break is quoted alike.)
-        writer = csv.writer(_Sink(parts), lineterminator="\n")
         width, keep = self.width, self.keep
+        quoted = self._quoted
+        if len(quoted) > _QUOTED_CELLS:
+            quoted.clear()
+        cell = quoted.__getitem__
         for record, outcome in zip(records, outcomes):
             if type(record) is str:
                 if keep is None:
@@ -161,13 +180,17 @@ class _Writer:
             cells = record if len(record) == width else (record + [""] * width)[:width]
             if keep is not None:
                 cells = keep(cells)
-            if (len(cells) == 1 and cells[0] == "") or "\r" in "".join(cells):
+            line = ",".join(map(cell, cells))
+            if not line or "\r" in line:
                 parts.append(_csv_row(cells + outcome.cells))
-                continue
-            writer.writerow(cells)
-            parts[-1] = parts[-1][:-1] + "," + outcome.text + "\n"
+            else:
+                parts.append(line + "," + outcome.text + "\n")
         self.buffer.write("".join(parts))
         self.flush()
+
+    @functools.cached_property
+    def _quoted(self) -> "_Quoted":
+        return _Quoted()
 
     def _write_json_chunk(self, records: list, outcomes: list) -> None:
         header = self.source_header or []
