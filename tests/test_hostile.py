@@ -1144,6 +1144,8 @@ WRITER_FILES = [
     'role,country,note\n"Developer, full-stack",US,"x ""y"" z"\n"ml-engineer",DE,a"b\n  spaced  ,DE," lead"\n"",,""\n',
     'note\n""\n"a"\n\n",",\n',
     'country,note\nDE,"a\r\nb"\nUS,"c"\nDE,"a\rb"\n',
+    # A reading (the readings column) holding a comma and quotes: a quoted cell of the cached text.
+    'role,country\n"Senior ""ML"" Engineer, Platform",DE\n"Staff ML Engineer",US\n',
 ]
 
 

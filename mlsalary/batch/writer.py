@@ -233,20 +233,26 @@ class _Writer:
             # The column path's text, "p10,...,p90,support,thin,currency,per,readings,": numbers
             # as written, an empty cell null, thin as a JSON boolean, the texts as strings (a
             # reading with a comma or a quote is a quoted CSV cell).
-            text = outcome.text
-            cells = next(csv.reader([text])) if '"' in text else text.split(",")
-            if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
-                members = [f"{prefix}{cell or 'null'}" for prefix, cell in zip(self._json_prefixes, cells[:_NUMBER_COLUMNS])]
-                members += [
-                    f"{prefix}{_json_string(cell) if cell else 'null'}"
-                    for prefix, cell in zip(self._json_prefixes[_NUMBER_COLUMNS:], cells[_NUMBER_COLUMNS:-1])
-                ]
-                return ", ".join(members) + ', "error": null'
+            # Only the reading can hold a comma or a quote, so the cells before it split plainly.
+            cells = outcome.text.split(",", len(TEXT_COLUMNS) - 2)
+            reading = cells.pop()
+            if len(cells) == len(TEXT_COLUMNS) - 2 and reading.endswith(","):
+                reading = reading[:-1]
+                if reading.startswith('"'):
+                    reading = reading[1:-1].replace('""', '"')
+                numbers = [cell or "null" for cell in cells[:_NUMBER_COLUMNS]]
+                texts = [_json_string(cell) if cell else "null" for cell in (*cells[_NUMBER_COLUMNS:], reading)]
+                return self._json_template.format(*numbers, *texts)
         return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())
 
     @functools.cached_property
     def _json_prefixes(self) -> list[str]:
         return [json.dumps(column, ensure_ascii=False) + ": " for column in self.added]
+
+    @functools.cached_property
+    def _json_template(self) -> str:
+        """The column path's members of TEXT_COLUMNS, each value a format field, error null."""
+        return ", ".join(prefix.replace("{", "{{").replace("}", "}}") + "{}" for prefix in self._json_prefixes[:-1]) + ", " + self._json_prefixes[-1] + "null"
 
     def _line(self, cells: list[str], added: list) -> str:
         """The input cells (padded or cut to the header, replaced columns left out) and the
