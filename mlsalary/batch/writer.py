@@ -195,7 +195,9 @@ class _Writer:
     def _write_json_chunk(self, records: list, outcomes: list) -> None:
         header = self.source_header or []
         width = len(header)
-        prefixes = [json.dumps(name, ensure_ascii=False) + ": " for name in header]
+        # A row's object: each input cell as a JSON string after its name, then the added members.
+        members = [(json.dumps(name, ensure_ascii=False) + ": ").replace("{", "{{").replace("}", "}}") + "{}" for name in header]
+        line = ("{{" + ", ".join([*members, "{}"]) + "}}\n").format
         tails: dict[int, str] = {}
         lines = []
         for record, outcome in zip(records, outcomes):
@@ -205,7 +207,7 @@ class _Writer:
             tail = tails.get(id(outcome))
             if tail is None:
                 tail = tails[id(outcome)] = self._json_tail(outcome)
-            lines.append("{" + ", ".join([*map(str.__add__, prefixes, map(_json_string, cells)), tail]) + "}\n")
+            lines.append(line(*map(_json_string, cells), tail))
         text = "".join(lines)
         try:
             text.encode("utf-8")
