@@ -227,6 +227,26 @@ def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(mon
         wide.raw(X[:5], method="masks")
 
 
+@pytest.mark.skipif(forest_module._native is None, reason="the C evaluator is not built here")
+def test_columns_every_row_shares_are_walked_past_to_the_same_leaves(shipped, shipped_compiled):
+    # Batch rows share the reference survey and year, and often a factor no row gives: the C
+    # evaluator walks past those splits (Forest._walked_past) and must reach scikit-learn's sums.
+    schema, forest = shipped.schema_, shipped_compiled.forest
+    rng = np.random.default_rng(4)
+    background = shipped.background_
+    X = background[rng.integers(0, len(background), (forest_module.SHARED_FROM_ROWS + 100, background.shape[1])), np.arange(background.shape[1])]
+    X[:, schema.groups_["source"][0]] = schema.vocab_["source"][schema.reference_source_]
+    X[:, schema.groups_["year"][0]] = schema.reference_year_
+    X[:, schema.groups_["seniority"][0]] = np.nan
+    forest._walks.clear()
+    np.testing.assert_array_equal(forest.raw(X, method="native"), sklearn_raw(shipped, X))
+    assert any(walk is not None for walk in forest._walks.values()), "nothing was walked past"
+    # Every row its own source: the source's splits are walked, not past.
+    X[:, schema.groups_["source"][0]] = rng.choice(list(schema.vocab_["source"].values()), len(X))
+    np.testing.assert_array_equal(forest.raw(X, method="native"), sklearn_raw(shipped, X))
+    assert forest._walked_past(()) is None  # nothing known: the plain tables
+
+
 def test_synthetic_salary_model_export_load(tmp_path):
     model = SalaryModel(max_iter=30, min_samples_leaf=10, background_size=16).fit(synthetic_table(1500, 1), synthetic_table(400, 2))
     artifacts = export.export(model, tmp_path)
