@@ -6,7 +6,9 @@ each query's columns into bins once (`bin`); then one of three exact methods fin
 
 - "native": the C evaluator (runtime/_forest.c), a walk of each (row, tree) over the tables,
   whenever it was built (setup.py builds it where a C compiler is found) and MLSALARY_PURE is
-  not set; blocks of rows are shared by threads, as it releases the GIL;
+  not set; blocks of rows are shared by threads, as it releases the GIL. On many rows it walks
+  past the splits on a column all of them share (every query's reference survey and year):
+  the tables are rewritten once so that such a split's parent steps straight to where it leads;
 - "walk": numpy steps every (tree, row) down the trees one level at a time, over the same tables;
 - "masks": `LeafMasks` (QuickScorer), numpy; faster than the walk on many rows.
 
