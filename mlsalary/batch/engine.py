@@ -8,7 +8,6 @@ The row path (--explain): a Profile per row, as the contributions need one anywa
 
 from __future__ import annotations
 
-import csv
 import gc
 from concurrent.futures import Executor, Future
 from typing import Any
@@ -22,6 +21,10 @@ from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.profile import Profile
+
+
+# The cells of the column path's text before the reading: numbers, support, thin and units.
+_PLAIN_CELLS = 9
 
 
 class Outcome:
@@ -44,10 +47,19 @@ class Outcome:
         """The added cells (offer_percentile left out, error last), typed for JSON Lines."""
         try:
             return self._cells
-        except AttributeError:  # set by the column path: "p10,...,p90,support,thin,currency,per,readings," as CSV
-            cells = next(csv.reader([self.text])) if '"' in self.text else self.text.split(",")
-            *numbers, thin, currency, per, readings, error = cells
+        except AttributeError:  # set by the column path
+            *numbers, thin, currency, per, readings, error = self.text_cells()
             return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, currency, per, readings or None, error]
+
+    def text_cells(self) -> list[str]:
+        """The column path's text, "p10,...,p90,support,thin,currency,per,readings,", as its
+        cells. Only the reading can hold a comma or a quote (a quoted CSV cell, finish()'s
+        _csv_cell), so the cells before it split plainly."""
+        *cells, rest = self.text.split(",", _PLAIN_CELLS)
+        reading, error = rest.rsplit(",", 1)
+        if reading.startswith('"'):
+            reading = reading[1:-1].replace('""', '"')
+        return [*cells, reading, error]
 
 
 class Pending:

@@ -86,15 +86,6 @@ TEXT_COLUMNS = [*QUANTILE_NAMES, *SUPPORT_COLUMNS, *STATED_COLUMNS, "error"]
 _NUMBER_COLUMNS = len(QUANTILE_NAMES) + len(SUPPORT_COLUMNS)  # then the text ones
 
 
-class _Sink:
-    """A file for csv.writer that keeps what it is given in a list."""
-
-    __slots__ = ("write",)
-
-    def __init__(self, parts: list[str]):
-        self.write = parts.append
-
-
 class _Quoted(dict):
     """A cell's text -> its CSV form in a row of several cells, as the csv module writes it
     (quoted when it holds a comma, a quote or a line break). Looked up in C; each new cell is
@@ -196,8 +187,7 @@ class _Writer:
         header = self.source_header or []
         width = len(header)
         # A row's object: each input cell as a JSON string after its name, then the added members.
-        members = [(json.dumps(name, ensure_ascii=False) + ": ").replace("{", "{{").replace("}", "}}") + "{}" for name in header]
-        line = ("{{" + ", ".join([*members, "{}"]) + "}}\n").format
+        line = ("{{" + ", ".join([*map(_json_member, header), "{}"]) + "}}\n").format
         tails: dict[int, str] = {}
         lines = []
         for record, outcome in zip(records, outcomes):
@@ -232,29 +222,20 @@ class _Writer:
     def _json_tail(self, outcome) -> str:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
         if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
-            # The column path's text, "p10,...,p90,support,thin,currency,per,readings,": numbers
-            # as written, an empty cell null, thin as a JSON boolean, the texts as strings (a
-            # reading with a comma or a quote is a quoted CSV cell).
-            # Only the reading can hold a comma or a quote, so the cells before it split plainly.
-            cells = outcome.text.split(",", len(TEXT_COLUMNS) - 2)
-            reading = cells.pop()
-            if len(cells) == len(TEXT_COLUMNS) - 2 and reading.endswith(","):
-                reading = reading[:-1]
-                if reading.startswith('"'):
-                    reading = reading[1:-1].replace('""', '"')
+            # The column path's cells: numbers as written, an empty cell null, thin as a JSON
+            # boolean, the texts as strings.
+            cells = outcome.text_cells()
+            if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
                 numbers = [cell or "null" for cell in cells[:_NUMBER_COLUMNS]]
-                texts = [_json_string(cell) if cell else "null" for cell in (*cells[_NUMBER_COLUMNS:], reading)]
+                texts = [_json_string(cell) if cell else "null" for cell in cells[_NUMBER_COLUMNS:-1]]
                 return self._json_template.format(*numbers, *texts)
         return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())
 
     @functools.cached_property
-    def _json_prefixes(self) -> list[str]:
-        return [json.dumps(column, ensure_ascii=False) + ": " for column in self.added]
-
-    @functools.cached_property
     def _json_template(self) -> str:
         """The column path's members of TEXT_COLUMNS, each value a format field, error null."""
-        return ", ".join(prefix.replace("{", "{{").replace("}", "}}") + "{}" for prefix in self._json_prefixes[:-1]) + ", " + self._json_prefixes[-1] + "null"
+        *named, error = self.added
+        return ", ".join([*map(_json_member, named), _json_member(error).format("null")])
 
     def _line(self, cells: list[str], added: list) -> str:
         """The input cells (padded or cut to the header, replaced columns left out) and the
@@ -332,6 +313,11 @@ def csv_cell(value: Any) -> str:
 
 # A str as json.dumps(text, ensure_ascii=False) writes it (the same C function).
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _json_member(name: str) -> str:
+    """'"name": {}', a format string for the member named `name` (its braces escaped)."""
+    return (json.dumps(name, ensure_ascii=False) + ": ").replace("{", "{{").replace("}", "}}") + "{}"
 
 
 def json_line(value: Any) -> str:

@@ -290,14 +290,14 @@ class Forest:
         return self._walks[shared]
 
     def _walk_past(self, known: dict) -> tuple[np.ndarray, np.ndarray] | None:
-        n, column, offset = len(self.node_info), self.column, self.node_info >> 8
+        column, offset = self.column, self.node_info >> 8
         fixed_bin = np.full(self.n_features + 1, -1, dtype=np.int64)
         for f, b in known.items():
             fixed_bin[f] = b
         past = fixed_bin[column] >= 0  # splits on a known column (leaves' column is never known)
         if not past.any():
             return None
-        nodes = np.arange(n, dtype=np.int64)
+        nodes = np.arange(len(column), dtype=np.int64)
         ahead = nodes.copy()
         ahead[past] = nodes[past] + self.table[offset[past] + fixed_bin[column[past]]]
         for _ in range(64):  # pointer jumping: chains of known splits end at a node that reads
@@ -305,9 +305,11 @@ class Forest:
             if np.array_equal(further, ahead):
                 break
             ahead = further
-        entries = np.repeat(nodes, self.n_bins[column])  # the node of each table entry
+        sizes = self.n_bins[column]
+        entries = np.repeat(nodes, sizes)  # the node of each table entry
         steps = ahead[entries + self.table] - entries
-        steps[np.repeat(past, self.n_bins[column])] = self.table[np.repeat(past, self.n_bins[column])]  # unreachable: as they were
+        unreachable = np.repeat(past, sizes)  # a walked-past split's own steps: as they were
+        steps[unreachable] = self.table[unreachable]
         if steps.max() >= np.iinfo(self.table.dtype).max:
             return None
         return np.ascontiguousarray(steps.astype(self.table.dtype)), ahead.astype(self.roots.dtype)

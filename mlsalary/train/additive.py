@@ -143,11 +143,13 @@ def _skill_shifts(frame: pd.DataFrame, skills, controls, rng) -> tuple[np.ndarra
     full_controls = SKILL_CONTROLS + tuple(c for c in controls if c == "country")
     full_columns = design(frame[full], full_controls) if full.sum() >= MIN_LIST_ROWS else None
     for j, skill in enumerate(skills):
-        category = taxonomy.skill_category(skill)
-        rows = (asked[category].to_numpy(bool) if category in asked else False) | listed[:, j]
         if full_columns is not None and _both_ways(listed[full, j]):
             premiums[j] = coefficients(y[full], [listed[full, j].astype(float)], full_columns)[0]
-        elif _both_ways(listed[rows, j]):
+            continue
+        # Else in the rows asked about the skill's category (or listing it), years coding standing in.
+        category = taxonomy.skill_category(skill)
+        rows = (asked[category].to_numpy(bool) if category in asked else False) | listed[:, j]
+        if _both_ways(listed[rows, j]):
             premiums[j] = coefficients(y[rows], [listed[rows, j].astype(float)], [c[rows] for c in control_columns])[0]
     X = np.column_stack([np.ones(len(y)), *control_columns])
     residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
