@@ -42,8 +42,8 @@ def shipped_compiled(shipped, tmp_path_factory):
     return CompiledModel.load(folder, artifacts=artifacts)
 
 
-# The forest's evaluators (Forest.raw_binned): numpy's two, and the C one where it was built.
-METHODS = ("walk", "masks") + (("native",) if forest_module._native is not None else ())
+# The forest's evaluators (Forest.raw_binned): numpy's two, and the C ones where they were built.
+METHODS = ("walk", "masks") + (("native", "native-masks") if forest_module._native is not None else ())
 
 
 def forest_of(estimators) -> Forest:
@@ -204,7 +204,8 @@ def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(mon
     expected = forest.raw_binned(many, method="walk")
     if forest_module._native is not None:
         np.testing.assert_array_equal(forest.raw_binned(many), expected)
-        assert forest._masks == {}, "the leaf masks were used although the C evaluator is built"
+        assert forest._masks == {}, "numpy's leaf masks were used although the C evaluator is built"
+        assert list(forest._native_masks_of) == [(0, 1, 2, 3, 4)], "auto did not use the C evaluator's leaf masks"
     monkeypatch.setenv("MLSALARY_PURE", "1")  # numpy only
     forest.raw_binned(few)
     assert forest._masks == {}, "used the masks for 10 rows"
@@ -220,17 +221,21 @@ def test_auto_picks_native_else_masks_for_many_rows_and_walks_past_32_leaves(mon
     wide = forest_of([big])
     assert LeafMasks.of(wide, (0,)) is None and len(wide._mask_arrays["leaf_values"]) == 0
     many = np.repeat(wide.bin(X), 2, axis=0)  # enough rows for auto to try the masks
-    for method in ("auto",) + METHODS[:1] + METHODS[2:]:
+    for method in ("auto",) + tuple(m for m in METHODS if "masks" not in m):
         np.testing.assert_array_equal(wide.raw_binned(many, method=method), np.repeat(big.predict(X), 2)[:, None], err_msg=method)
-    assert wide._masks == {(0,): None}
+    assert wide._masks == {(0,): None} and wide._native_masks_of == {}
     with pytest.raises(ValueError, match="more than 32 leaves"):
         wide.raw(X[:5], method="masks")
+    with pytest.raises(ValueError, match="no leaf masks"):
+        wide.raw(X[:5], method="native-masks")
 
 
 @pytest.mark.skipif(forest_module._native is None, reason="the C evaluator is not built here")
-def test_columns_every_row_shares_are_walked_past_to_the_same_leaves(shipped, shipped_compiled):
+@pytest.mark.parametrize("method", ["native", "native-masks"])
+def test_columns_every_row_shares_are_walked_past_to_the_same_leaves(shipped, shipped_compiled, method):
     # Batch rows share the reference survey and year, and often a factor no row gives: the C
-    # evaluator walks past those splits (Forest._walked_past) and must reach scikit-learn's sums.
+    # evaluator walks past those splits (Forest._walked_past) or ANDs their masks in once
+    # (NativeMasks.arrays), and must reach scikit-learn's sums.
     schema, forest = shipped.schema_, shipped_compiled.forest
     rng = np.random.default_rng(4)
     background = shipped.background_
@@ -239,11 +244,16 @@ def test_columns_every_row_shares_are_walked_past_to_the_same_leaves(shipped, sh
     X[:, schema.groups_["year"][0]] = schema.reference_year_
     X[:, schema.groups_["seniority"][0]] = np.nan
     forest._walks.clear()
-    np.testing.assert_array_equal(forest.raw(X, method="native"), sklearn_raw(shipped, X))
-    assert any(walk is not None for walk in forest._walks.values()), "nothing was walked past"
+    forest._native_masks_of.clear()
+    np.testing.assert_array_equal(forest.raw(X, method=method), sklearn_raw(shipped, X))
+    if method == "native":
+        assert any(walk is not None for walk in forest._walks.values()), "nothing was walked past"
+    else:
+        shared = [key for masks in forest._native_masks_of.values() for key in masks._arrays]
+        assert any(len(key) > 0 for key in shared), "no shared column was ANDed in"
     # Every row its own source: the source's splits are walked, not past.
     X[:, schema.groups_["source"][0]] = rng.choice(list(schema.vocab_["source"].values()), len(X))
-    np.testing.assert_array_equal(forest.raw(X, method="native"), sklearn_raw(shipped, X))
+    np.testing.assert_array_equal(forest.raw(X, method=method), sklearn_raw(shipped, X))
     assert forest._walked_past(()) is None  # nothing known: the plain tables
 
 

@@ -52,9 +52,10 @@ def test_the_extension_is_built_where_a_compiler_is():
 def test_native_and_numpy_agree_bit_for_bit_on_sample_profiles(forest):
     X = Estimator.load().model.schema_.encode_profiles(sample_profiles())
     expected = forest.raw(X, method="walk")
-    np.testing.assert_array_equal(forest.raw(X, method="native"), expected)
-    np.testing.assert_array_equal(forest.raw(X, method="masks"), expected)
+    for method in ("native", "native-masks", "masks"):
+        np.testing.assert_array_equal(forest.raw(X, method=method), expected, err_msg=method)
     np.testing.assert_array_equal(forest.raw(X, outputs=[2], method="native"), expected[:, [2]])
+    np.testing.assert_array_equal(forest.raw(X, outputs=[2, 0], method="native-masks"), expected[:, [2, 0]])
 
 
 @needs_native
@@ -70,6 +71,7 @@ def test_native_in_threads_equals_one_call(forest):
     native.evaluate(bins, forest.n_bins, forest.node_info, forest.table, forest.value, roots, spans, forest.baseline, out)
     np.testing.assert_array_equal(threaded, out)
     np.testing.assert_array_equal(out, forest.raw_binned(bins, method="masks"))
+    np.testing.assert_array_equal(out, forest.raw_binned(bins, method="native-masks"))
 
 
 @needs_native
@@ -103,6 +105,43 @@ def test_native_refuses_arguments_it_cannot_use_safely(forest):
         call(a8=np.empty((3, 5))[:, ::-1])
     with pytest.raises((TypeError, BufferError, ValueError)):
         call(a8=np.zeros((3, 5)).tobytes())  # read-only
+
+
+@needs_native
+def test_native_masks_refuse_arguments_they_cannot_use_safely(forest):
+    from mlsalary.runtime.forest import NativeMasks
+
+    bins = forest.bin(Estimator.load().model.background_[:3])
+    masks = NativeMasks(forest, (0, 1, 2, 3, 4))
+    used, starts, slots, offsets, initial = masks.arrays(())
+    good = [bins, forest.n_bins, used, starts, slots, offsets, masks.masks, initial, masks.leaf_values, masks.spans, masks.baseline, np.empty((3, 5))]
+
+    def call(**changes):
+        args = list(good)
+        for index, value in changes.items():
+            args[int(index[1:])] = value
+        native.evaluate_masks(*args)
+        return args[-1]
+
+    np.testing.assert_array_equal(call(), forest.raw_binned(bins, method="walk"))
+    too_far = bins.copy()
+    too_far[1, 0] = forest.n_bins[0]  # a bin past the column's last: outside its masks
+    with pytest.raises(ValueError, match="row 1 has bin"):
+        call(a0=too_far)
+    with pytest.raises(ValueError, match="used column"):
+        call(a2=np.append(used[:-1], len(forest.n_bins)).astype(np.int32))
+    with pytest.raises(ValueError, match="starts"):
+        call(a3=starts[::-1].copy())
+    with pytest.raises(ValueError, match="outside the masks"):
+        call(a5=np.full_like(offsets, len(masks.masks) - 1))
+    with pytest.raises(ValueError, match="outside the masks"):
+        call(a4=np.full_like(slots, len(used)))
+    with pytest.raises(ValueError, match="spans"):
+        call(a9=np.array([0, 10, 5, 20, 30, 40], dtype=np.int32))
+    with pytest.raises(ValueError, match="sizes do not agree"):
+        call(a8=masks.leaf_values[:-1].copy())
+    with pytest.raises(ValueError, match="masks: expected"):
+        call(a6=masks.masks.astype(np.uint16))
 
 
 @needs_native

@@ -227,8 +227,145 @@ done:
     return result;
 }
 
+/* Rows of a block of the leaf-mask evaluator: their bins are copied column by column, so
+ * each AND below reads one small contiguous run. */
+#define MASK_BLOCK 256
+
+static void
+walk_masks(const uint16_t *bins, Py_ssize_t n_rows, Py_ssize_t width, const int32_t *used, Py_ssize_t n_used, const int32_t *starts,
+           const int32_t *slots, const int32_t *offsets, const uint32_t *masks, const uint32_t *initial, const double *leaf_values,
+           const int32_t *spans, Py_ssize_t n_out, const double *baseline, double *out, uint16_t *columns)
+{
+    double total[MASK_BLOCK];
+    uint32_t acc[MASK_BLOCK];
+    for (Py_ssize_t start = 0; start < n_rows; start += MASK_BLOCK) {
+        const Py_ssize_t m = n_rows - start < MASK_BLOCK ? n_rows - start : MASK_BLOCK;
+        for (Py_ssize_t c = 0; c < n_used; c++) {
+            const uint16_t *from = bins + start * width + used[c];
+            uint16_t *to = columns + c * MASK_BLOCK;
+            for (Py_ssize_t i = 0; i < m; i++)
+                to[i] = from[i * width];
+        }
+        for (Py_ssize_t j = 0; j < n_out; j++) {
+            for (Py_ssize_t i = 0; i < m; i++)
+                total[i] = baseline[j];
+            for (int32_t t = spans[j]; t < spans[j + 1]; t++) {
+                const uint32_t first = initial[t];
+                for (Py_ssize_t i = 0; i < m; i++)
+                    acc[i] = first;
+                for (int32_t e = starts[t]; e < starts[t + 1]; e++) {
+                    const uint32_t *mask = masks + offsets[e];
+                    const uint16_t *column = columns + (Py_ssize_t)slots[e] * MASK_BLOCK;
+                    for (Py_ssize_t i = 0; i < m; i++)
+                        acc[i] &= mask[column[i]];
+                }
+                /* The exit leaf: the lowest leaf left. The last leaf's bit is or-ed in, so that
+                 * a tree of fewer leaves never reads past its values (their masks keep it). */
+                const double *values = leaf_values + (Py_ssize_t)t * 32;
+                for (Py_ssize_t i = 0; i < m; i++)
+                    total[i] += values[__builtin_ctz(acc[i] | 0x80000000u)];
+            }
+            for (Py_ssize_t i = 0; i < m; i++)
+                out[(start + i) * n_out + j] = total[i];
+        }
+    }
+}
+
+PyDoc_STRVAR(evaluate_masks_doc,
+"evaluate_masks(bins, n_bins, used, starts, slots, offsets, masks, initial, leaf_values, spans, baseline, out)\n\n"
+"Raw predictions of binned rows into out (rows x models, float64) from leaf masks\n"
+"(QuickScorer): tree t's leaves left for a row are initial[t] AND masks[offsets[e] + the\n"
+"row's bin in column used[slots[e]]] for e in starts[t]:starts[t + 1]; its exit leaf is the\n"
+"lowest left, whose value is leaf_values[t * 32 + leaf]. out[r, j] = baseline[j] + the values\n"
+"of trees spans[j]:spans[j + 1], in order. bins: uint16, rows x columns; masks, initial:\n"
+"uint32; n_bins, used, starts, slots, offsets, spans: int32; leaf_values, baseline: float64.\n"
+"Every index is checked here (a ValueError instead of a read outside the arrays).");
+
+static PyObject *
+evaluate_masks(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    enum { N = 12 };
+    PyObject *objects[N];
+    Py_buffer views[N];
+    int held = 0;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOO:evaluate_masks", &objects[0], &objects[1], &objects[2], &objects[3], &objects[4], &objects[5],
+                          &objects[6], &objects[7], &objects[8], &objects[9], &objects[10], &objects[11]))
+        return NULL;
+    static const char *names[N] = {"bins", "n_bins", "used", "starts", "slots", "offsets", "masks", "initial", "leaf_values", "spans", "baseline", "out"};
+    static const char *kinds[N] = {"H", "il", "il", "il", "il", "il", "IL", "IL", "d", "il", "d", "d"};
+    static const Py_ssize_t sizes[N] = {2, 4, 4, 4, 4, 4, 4, 4, 8, 4, 8, 8};
+    static const int dims[N] = {2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+    for (; held < N; held++) {
+        if (get_buffer(objects[held], &views[held], names[held], kinds[held], sizes[held], dims[held], held == N - 1) < 0)
+            goto done;
+    }
+    const uint16_t *bins = views[0].buf;
+    const int32_t *n_bins = views[1].buf, *used = views[2].buf, *starts = views[3].buf, *slots = views[4].buf, *offsets = views[5].buf;
+    const uint32_t *masks = views[6].buf, *initial = views[7].buf;
+    const double *leaf_values = views[8].buf, *baseline = views[10].buf;
+    const int32_t *spans = views[9].buf;
+    double *out = views[11].buf;
+    const Py_ssize_t n_rows = views[0].shape[0], width = views[0].shape[1], n_used = views[2].shape[0];
+    const Py_ssize_t n_trees = views[7].shape[0], n_entries = views[4].shape[0], n_masks = views[6].shape[0], n_out = views[10].shape[0];
+    if (views[1].shape[0] != width || views[3].shape[0] != n_trees + 1 || views[5].shape[0] != n_entries || views[8].shape[0] != n_trees * 32 ||
+        views[9].shape[0] != n_out + 1 || views[11].shape[0] != n_rows || views[11].shape[1] != n_out) {
+        PyErr_SetString(PyExc_ValueError, "evaluate_masks: the arrays' sizes do not agree");
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < n_used; c++) {
+        if (used[c] < 0 || used[c] >= width) {
+            PyErr_SetString(PyExc_ValueError, "evaluate_masks: a used column is not a column");
+            goto done;
+        }
+    }
+    for (Py_ssize_t t = 0; t <= n_trees; t++) {
+        if (starts[t] < 0 || starts[t] > n_entries || (t > 0 && starts[t] < starts[t - 1]) || (t == n_trees && starts[t] != n_entries)) {
+            PyErr_SetString(PyExc_ValueError, "evaluate_masks: the starts are not ranges of the entries");
+            goto done;
+        }
+    }
+    for (Py_ssize_t e = 0; e < n_entries; e++) {
+        if (slots[e] < 0 || slots[e] >= n_used || offsets[e] < 0 || (Py_ssize_t)offsets[e] + n_bins[used[slots[e]]] > n_masks) {
+            PyErr_SetString(PyExc_ValueError, "evaluate_masks: an entry's masks lie outside the masks");
+            goto done;
+        }
+    }
+    for (Py_ssize_t j = 0; j <= n_out; j++) {
+        if (spans[j] < 0 || spans[j] > n_trees || (j > 0 && spans[j] < spans[j - 1])) {
+            PyErr_SetString(PyExc_ValueError, "evaluate_masks: the spans are not ranges of the trees");
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const uint16_t *row = bins + r * width;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            if (row[c] >= n_bins[c]) {
+                PyErr_Format(PyExc_ValueError, "evaluate_masks: row %zd has bin %d in column %zd, which has %d", r, (int)row[c], c, (int)n_bins[c]);
+                goto done;
+            }
+        }
+    }
+    /* The block's bins, column by column (used's columns only). */
+    uint16_t *columns = PyMem_RawMalloc(sizeof(uint16_t) * MASK_BLOCK * (n_used > 0 ? n_used : 1));
+    if (columns == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    walk_masks(bins, n_rows, width, used, n_used, starts, slots, offsets, masks, initial, leaf_values, spans, n_out, baseline, out, columns);
+    Py_END_ALLOW_THREADS
+    PyMem_RawFree(columns);
+    result = Py_NewRef(Py_None);
+done:
+    while (held > 0)
+        PyBuffer_Release(&views[--held]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"evaluate", evaluate, METH_VARARGS, evaluate_doc},
+    {"evaluate_masks", evaluate_masks, METH_VARARGS, evaluate_masks_doc},
     {NULL, NULL, 0, NULL},
 };
 

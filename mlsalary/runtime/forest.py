@@ -2,12 +2,17 @@
 forest.npz (built once, at export, by runtime/compile.py), evaluated together.
 
 `Forest` checks the tables with a few vector operations (nothing is rebuilt at load) and cuts
-each query's columns into bins once (`bin`); then one of three exact methods finds the leaves:
+each query's columns into bins once (`bin`); then one of four exact methods finds the leaves:
 
-- "native": the C evaluator (runtime/_forest.c), a walk of each (row, tree) over the tables,
-  whenever it was built (setup.py builds it where a C compiler is found) and MLSALARY_PURE is
-  not set; blocks of rows are shared by threads, as it releases the GIL. On many rows it walks
-  past the splits on a column all of them share (every query's reference survey and year):
+- "native-masks": the C evaluator (runtime/_forest.c) over the leaf masks of QuickScorer (see
+  LeafMasks): for each tree, the AND of one mask per column it splits on, then the lowest leaf
+  left; no data-dependent steps. The masks of columns every row of a call shares (each query's
+  reference survey and year) are ANDed in once per call (NativeMasks). Used by "auto" whenever
+  the C evaluator was built (setup.py builds it where a C compiler is found), MLSALARY_PURE is
+  not set and every tree has at most 32 leaves; blocks of rows are shared by threads, as it
+  releases the GIL;
+- "native": the C evaluator's walk of each (row, tree) over the step tables ("auto" where a tree
+  has more than 32 leaves). On many rows it walks past the splits on a column all of them share:
   the tables are rewritten once so that such a split's parent steps straight to where it leads;
 - "walk": numpy steps every (tree, row) down the trees one level at a time, over the same tables;
 - "masks": `LeafMasks` (QuickScorer), numpy; faster than the walk on many rows.
@@ -39,7 +44,7 @@ def _built_native():
 _native = _built_native()
 
 MASK_ARRAYS = ("mask_columns", "mask_tree_offsets", "mask_trees", "masks", "leaf_values")
-METHODS = ("auto", "native", "walk", "masks")
+METHODS = ("auto", "native-masks", "native", "walk", "masks")
 
 
 def native_available() -> bool:
@@ -83,6 +88,7 @@ class Forest:
         self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._walks: dict[tuple, tuple[np.ndarray, np.ndarray] | None] = {}  # _walked_past's
+        self._native_masks_of: dict[tuple, NativeMasks] = {}  # per tuple of outputs, built on first use
         self._native = _native is not None and self.table.dtype == np.uint8
 
     def _validate(self, a: dict[str, np.ndarray]) -> None:
@@ -222,8 +228,9 @@ class Forest:
     def raw_binned(self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto") -> np.ndarray:
         """Raw predictions of binned rows, shape (n, len(outputs)).
 
-        `method` (see the module's docstring): "auto" is "native" when native_available(),
-        else "masks" from MASKS_FROM_ROWS rows on or once built, else "walk". Blocks of rows
+        `method` (see the module's docstring): "auto" is "native-masks" (or "native" for trees
+        of more than 32 leaves) when native_available(), else "masks" from MASKS_FROM_ROWS rows
+        on or once built, else "walk". Blocks of rows
         are independent and threads share them: numpy's indexing and the C evaluator release
         the GIL.
         """
@@ -231,18 +238,22 @@ class Forest:
             raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
         outputs = tuple(range(self.n_outputs)) if outputs is None else tuple(outputs)
         roots, spans = self.trees(outputs)
-        if method == "native" or (method == "auto" and self._native and native_available()):
+        native = method == "auto" and self._native and native_available()
+        if method == "native-masks" or (native and self._mask_arrays["leaf_values"].size):
+            if not self._native or not self._mask_arrays["leaf_values"].size:
+                raise ValueError("the C evaluator is not built, or the model has no leaf masks")
+            return self._native_masks(outputs).raw(bins, self._shared(bins))
+        if method == "native" or native:
             if not self._native:
                 raise ValueError("the C evaluator is not built (or the trees are too large for it)")
             table = self.table
-            if len(bins) >= SHARED_FROM_ROWS:
+            shared = self._shared(bins)
+            walk = self._walked_past(shared) if shared else None
+            if walk is not None:
                 # A column every row shares (the reference survey and year, a factor no row
                 # gives) is walked past: the same leaves, in fewer steps.
-                shared = np.flatnonzero(np.all(bins[:, :-1] == bins[0, :-1], axis=0))
-                walk = self._walked_past(tuple(zip(shared.tolist(), bins[0, shared].tolist())))
-                if walk is not None:
-                    table, ahead = walk
-                    roots = ahead[roots]
+                table, ahead = walk
+                roots = ahead[roots]
             return self._raw_native(bins, roots, spans, outputs, table)
         masks = self._leaf_masks(outputs, len(bins), method)
         out = np.empty((len(bins), len(outputs)))
@@ -262,6 +273,20 @@ class Forest:
 
         _in_threads(block, range(0, len(bins), block_rows))
         return out
+
+    @staticmethod
+    def _shared(bins: np.ndarray) -> tuple:
+        """The (column, bin) pairs every row of `bins` shares (from SHARED_FROM_ROWS rows on;
+        else none): the reference survey and year of every query, a factor no row gives."""
+        if len(bins) < SHARED_FROM_ROWS:
+            return ()
+        shared = np.flatnonzero(np.all(bins[:, :-1] == bins[0, :-1], axis=0))
+        return tuple(zip(shared.tolist(), bins[0, shared].tolist()))
+
+    def _native_masks(self, outputs: tuple) -> "NativeMasks":
+        if outputs not in self._native_masks_of:
+            self._native_masks_of[outputs] = NativeMasks(self, outputs)
+        return self._native_masks_of[outputs]
 
     def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None, block_rows: int = 1024) -> np.ndarray:
         assert _native is not None
@@ -352,6 +377,75 @@ MASKS_FROM_ROWS = 4096
 _LOWEST_BIT = np.zeros(37, dtype=np.intp)
 for _i in range(32):
     _LOWEST_BIT[(1 << _i) % 37] = _i
+
+
+class NativeMasks:
+    """The leaf masks of the trees of some outputs, laid out for the C evaluator's
+    evaluate_masks: each tree's entries (a column it splits on and where that column's masks
+    start), tree after tree. The masks of the columns every row of a call shares are ANDed
+    into each tree's first mask once (`arrays`), so the C loop reads only the columns that vary.
+    """
+
+    def __init__(self, forest: Forest, outputs: tuple):
+        columns, offsets, trees, masks, leaf_values = (forest._mask_arrays[name] for name in MASK_ARRAYS)
+        selected = np.concatenate([np.arange(forest.output_trees[k], forest.output_trees[k + 1]) for k in outputs])
+        position = np.full(len(forest.roots), -1)
+        position[selected] = np.arange(len(selected))
+        counts = np.diff(offsets)
+        n_bins = forest.n_bins[columns].astype(np.int64)
+        # Column i's masks are counts[i] runs of n_bins[i], one per tree of trees[offsets[i]:...].
+        column = np.repeat(columns, counts)
+        starts = np.repeat(np.cumsum(counts * n_bins) - counts * n_bins, counts)
+        offset = starts + (np.arange(len(trees)) - np.repeat(offsets[:-1], counts)) * np.repeat(n_bins, counts)
+        tree = position[trees]
+        keep = tree >= 0
+        order = np.lexsort((column[keep], tree[keep]))
+        self.tree, self.column, self.offset = tree[keep][order], column[keep][order], offset[keep][order]
+        self.n_trees = len(selected)
+        self.forest = forest
+        self.masks = np.ascontiguousarray(masks, dtype=np.uint32)
+        self.leaf_values = np.ascontiguousarray(leaf_values[selected].ravel(), dtype=np.float64)
+        self.spans = forest.trees(outputs)[1]
+        self.baseline = np.ascontiguousarray(forest.baseline[list(outputs)], dtype=np.float64)
+        self._arrays: dict[tuple, tuple] = {}
+
+    def arrays(self, shared: tuple) -> tuple:
+        """(used, starts, slots, offsets, initial) for evaluate_masks when the columns of
+        `shared` ((column, bin) pairs) are known. Built once per `shared`."""
+        if shared not in self._arrays:
+            if len(self._arrays) >= 8:
+                self._arrays.clear()
+            fixed_bin = np.full(self.forest.n_features + 1, -1, dtype=np.int64)
+            for f, b in shared:
+                fixed_bin[f] = b
+            known = fixed_bin[self.column] >= 0
+            initial = np.full(self.n_trees, 0xFFFFFFFF, dtype=np.uint32)
+            np.bitwise_and.at(initial, self.tree[known], self.masks[self.offset[known] + fixed_bin[self.column[known]]])
+            tree, column, offset = self.tree[~known], self.column[~known], self.offset[~known]
+            used = np.unique(column)
+            self._arrays[shared] = (
+                used.astype(np.int32),
+                np.searchsorted(tree, np.arange(self.n_trees + 1)).astype(np.int32),
+                np.searchsorted(used, column).astype(np.int32),
+                offset.astype(np.int32),
+                initial,
+            )
+        return self._arrays[shared]
+
+    def raw(self, bins: np.ndarray, shared: tuple = (), block_rows: int = 1024) -> np.ndarray:
+        """Raw predictions of binned rows, shape (n, outputs): the same bits as the walk."""
+        assert _native is not None
+        bins = np.ascontiguousarray(bins, dtype=np.uint16)
+        out = np.empty((len(bins), len(self.baseline)))
+        used, starts, slots, offsets, initial = self.arrays(shared)
+        n_bins = self.forest.n_bins
+
+        def block(start: int) -> None:
+            rows = slice(start, start + block_rows)
+            _native.evaluate_masks(bins[rows], n_bins, used, starts, slots, offsets, self.masks, initial, self.leaf_values, self.spans, self.baseline, out[rows])
+
+        _in_threads(block, range(0, len(bins), block_rows))
+        return out
 
 
 class LeafMasks:
