@@ -10,6 +10,8 @@ DataFrame): one reading, validation and estimation for both.
 from __future__ import annotations
 
 import gc
+import itertools
+import operator
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, Callable, Iterable, Sequence
 
@@ -121,12 +123,15 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
             outcomes = list(map(cache.get, keys))
             pending = None
             if None in outcomes:
-                new = {key: Outcome() for key, outcome in zip(keys, outcomes) if outcome is None and key is not None}
+                # (Loops in C: an all-different file makes every row new.)
+                missing = dict.fromkeys(itertools.compress(keys, map(operator.not_, outcomes)))
+                missing.pop(None, None)  # an unreadable line: no profile
+                new = dict(zip(missing, iter(Outcome, None)))  # a new empty Outcome each
                 if new:
                     if len(cache) + len(new) > CACHE_ENTRIES:
                         cache.clear()
                     cache.update(new)
-                    outcomes = [new.get(key) if outcome is None else outcome for key, outcome in zip(keys, outcomes)]
+                    outcomes = list(map(new.get, keys, outcomes))  # the new one, else as found
                     if encoder is None:
                         args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
                         pending = Pending(worker.submit(estimate_rows, *args))

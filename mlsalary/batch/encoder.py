@@ -167,17 +167,20 @@ class ColumnEncoder:
     @staticmethod
     def _row_readings(read: dict[str, tuple[list, np.ndarray]], n: int) -> list:
         """Each row's readings joined in Profile.readings' order; "" for a row read as written."""
-        rows = [""] * n
         order = [name for name in ("role", *READ_FIELDS, "country") if name in read]
         if not order:
-            return rows
-        has = np.zeros(n, dtype=bool)
+            return [""] * n
+        # Column by column over the rows (object arrays: the concatenation loops in C): a
+        # reading joins the ones before it with "; " once one of them was not empty.
+        joined = np.full(n, "", dtype=object)
+        filled = np.zeros(n, dtype=bool)
         for name in order:
             texts, codes = read[name]
-            has |= np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))[codes]
-        for i in np.flatnonzero(has).tolist():
-            rows[i] = "; ".join(t for t in (read[name][0][read[name][1][i]] for name in order) if t)
-        return rows
+            plain = np.array([t or "" for t in texts], dtype=object)
+            after = np.array(["; " + t if t else "" for t in texts], dtype=object)
+            joined = joined + np.where(filled, after[codes], plain[codes])
+            filled |= np.fromiter(map(bool, texts), dtype=bool, count=len(texts))[codes]
+        return joined.tolist()
 
     def _parse(self, name: str, value: Any) -> Any:
         """The canonical value of one distinct cell, or _BAD."""

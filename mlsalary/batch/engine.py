@@ -9,6 +9,7 @@ The row path (--explain): a Profile per row, as the contributions need one anywa
 from __future__ import annotations
 
 import gc
+import itertools
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -122,12 +123,16 @@ def estimate_columns(
             at = list(ratios)
             quantiles[at] = quantiles[at] * np.array(list(ratios.values()))[:, None]
         scaled = quantiles if conversion is None else conversion(quantiles)
-        numbers = np.rint(scaled).astype(np.int64).tolist()  # round(), as Python rounds: half to even
-        kept = quantiles.tolist() if keep_quantiles else [None] * len(outcomes)
-        for outcome, (p10, p25, p50, p75, p90), tail, q, reading in zip(outcomes, numbers, tails, kept, readings):
-            outcome.text = f"{p10},{p25},{p50},{p75},{p90},{tail}{stated},{_csv_cell(reading)},"
-            outcome.error = None
-            outcome.quantiles = q
+        numbers = np.rint(scaled).astype(np.int64).T.tolist()  # round(), as Python rounds: half to even
+        # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (loops in C: map).
+        line = ",".join(["{}"] * len(numbers)) + ",{}" + stated.replace("{", "{{").replace("}", "}}") + ",{},"
+        n = len(outcomes)
+        list(map(setattr, outcomes, itertools.repeat("text", n), map(line.format, *numbers, tails, map(_CSV_CELLS.__getitem__, readings))))
+        list(map(setattr, outcomes, itertools.repeat("error", n), itertools.repeat(None, n)))
+        kept = quantiles.tolist() if keep_quantiles else itertools.repeat(None, n)
+        list(map(setattr, outcomes, itertools.repeat("quantiles", n), kept))
+        if len(_CSV_CELLS) > _CSV_CELLS_KEPT:
+            _CSV_CELLS.clear()
 
     return Pending(worker.submit(estimator.model.predict, X), finish)
 
@@ -145,6 +150,18 @@ def _csv_cell(text: str) -> str:
     return text
 
 
+class _CsvCells(dict):
+    """A reading's text -> its CSV cell (_csv_cell), looked up in C: rows repeat readings."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = cell = _csv_cell(text)
+        return cell
+
+
+_CSV_CELLS = _CsvCells()
+_CSV_CELLS_KEPT = 100_000  # distinct readings kept before the table starts again
+
+
 def _support_tails(estimator, encoded) -> list[str]:
     """The support and thin cells (and the empty error) of each row, as CSV text: one support
     look-up per distinct country and role."""
@@ -155,7 +172,7 @@ def _support_tails(estimator, encoded) -> list[str]:
         _tail(estimator, estimator.support(Profile(country=encoded.countries[p // n_roles], role=encoded.roles[p % n_roles])))
         for p in distinct.tolist()
     ]
-    return [texts[i] for i in inverse.ravel().tolist()]
+    return list(map(texts.__getitem__, inverse.ravel().tolist()))
 
 
 def _tail(estimator, support: int | None) -> str:

@@ -276,25 +276,31 @@ class CsvInput:
                 keys.append(pick(cells))
                 if offers is not None:
                     offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
-            while parsed is not None and parsed.line_num < left:  # (a record may run past the block)
-                cells = next(parsed, _END)
-                if cells is _END:
-                    break
-                if not cells:
-                    continue  # a blank line is not a row
-                records.append(cells)
-                if len(cells) > header_width:
-                    self.cut_rows += 1
-                if len(cells) < width:
-                    cells = cells + padding
-                keys.append(pick(cells))
-                if offers is not None:
-                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+            if parsed is not None:
+                # The block's other records, read by the csv module in one call: at most one per
+                # line left (a record that spans lines takes the file's next lines with it).
+                rows = list(itertools.islice(parsed, left))
+                if rows and min(map(len, rows)) == header_width == max(map(len, rows)) and width <= header_width:
+                    records += rows  # (the common case: every record as wide as the header)
+                    keys += map(pick, rows)
+                    if offers is not None:
+                        offers += map(operator.itemgetter(offer_at), rows)
+                else:
+                    for cells in rows:
+                        if not cells:
+                            continue  # a blank line is not a row
+                        records.append(cells)
+                        if len(cells) > header_width:
+                            self.cut_rows += 1
+                        if len(cells) < width:
+                            cells = cells + padding
+                        keys.append(pick(cells))
+                        if offers is not None:
+                            offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
             if records:
                 yield records, keys, offers, None
 
 
-_END: list[str] = []  # no more records (an empty record is a blank line, skipped)
 
 
 NOTED_KEYS = 200  # the distinct keys of a JSON Lines file that its notes are made from
