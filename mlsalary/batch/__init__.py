@@ -134,7 +134,7 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
                     outcomes = list(map(new.get, keys, outcomes))  # the new one, else as found
                     if encoder is None:
                         args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
-                        pending = Pending(worker.submit(estimate_rows, *args))
+                        pending = Pending(worker.submit(estimate_rows, *args).result)
                     else:
                         pending = estimate_columns(estimator, encoder, json_values, new, len(added), worker, conversion, has_offer)
             if previous is not None:

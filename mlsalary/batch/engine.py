@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import itertools
-from concurrent.futures import Executor, Future
-from typing import Any
+from concurrent.futures import Executor
+from typing import Any, Callable
 
 import numpy as np
 
@@ -66,12 +66,12 @@ class Outcome:
 class Pending:
     """A chunk's new profiles on their way through the model: `wait` fills their outcomes."""
 
-    def __init__(self, future: Future, finish=None):
-        self.future = future
+    def __init__(self, result: Callable[[], Any], finish: Callable[[Any], None] | None = None):
+        self.result = result  # waits for the model and gives its result (a Future's result)
         self.finish = finish
 
     def wait(self) -> None:
-        result = self.future.result()
+        result = self.result()
         if self.finish is not None:
             self.finish(result)
 
@@ -115,7 +115,7 @@ def estimate_columns(
         readings = [r for r, ok in zip(readings, valid.tolist()) if ok]
         ratios = {position: ratios[i] for position, i in enumerate(np.flatnonzero(valid).tolist()) if i in ratios}
     if not outcomes:
-        return Pending(_done(None))
+        return Pending(lambda: None)
 
     def finish(quantiles: np.ndarray) -> None:
         if ratios:
@@ -134,7 +134,10 @@ def estimate_columns(
         if len(_CSV_CELLS) > _CSV_CELLS_KEPT:
             _CSV_CELLS.clear()
 
-    return Pending(worker.submit(estimator.model.predict, X), finish)
+    model = estimator.model
+    if hasattr(model, "predict_later"):  # a compiled model: only the trees in the worker
+        return Pending(model.predict_later(X, worker.submit), finish)
+    return Pending(worker.submit(model.predict, X).result, finish)
 
 
 def _readings_of(estimator, profile) -> list[str]:
@@ -197,12 +200,6 @@ def collect_after(rows: int) -> None:
     if _UNCOLLECTED[0] >= COLLECT_EVERY:
         _UNCOLLECTED[0] = 0
         gc.collect(0)
-
-
-def _done(result: Any) -> Future:
-    future: Future = Future()
-    future.set_result(result)
-    return future
 
 
 def estimate_rows(estimator, factors, json_values, new: dict, explain: bool, width: int, conversion=None) -> None:

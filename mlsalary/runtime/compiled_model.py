@@ -11,7 +11,9 @@ rows and a synthetic model with unseen categories): the raw quantiles come from 
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -134,6 +136,22 @@ class CompiledModel:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.exp(self.predict_log(X))
+
+    def predict_later(self, X: np.ndarray, submit: Callable[..., Future]) -> Callable[[], np.ndarray]:
+        """predict(X), with only the trees run by `submit` (an executor's: the C evaluator
+        releases the GIL there); the binning is done here and now, the shifts and calibration
+        by the returned function, which waits for the trees and gives predict(X). A thread
+        that needs the GIL while another runs Python waits for it, so the trees' thread is
+        given as little Python as can be."""
+        unique, inverse = self.forest.distinct_bins(X)
+        trees = submit(self.forest.raw_binned, unique)
+
+        def result() -> np.ndarray:
+            raw = trees.result()
+            raw = raw if inverse is None else raw[inverse]
+            return np.exp(widen(uncross(raw + self.shifts_(X)[:, None]), self.schema_.calibration_groups(X), self.conformal_))
+
+        return result
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0] + self.shifts_(X))

@@ -288,8 +288,9 @@ class Forest:
             self._native_masks_of[outputs] = NativeMasks(self, outputs)
         return self._native_masks_of[outputs]
 
-    def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None, block_rows: int = 1024) -> np.ndarray:
+    def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None) -> np.ndarray:
         assert _native is not None
+        block_rows = _thread_rows(len(bins))
         bins = np.ascontiguousarray(bins, dtype=np.uint16)
         out = np.empty((len(bins), len(outputs)))
         baseline = np.ascontiguousarray(self.baseline[list(outputs)])
@@ -359,11 +360,16 @@ class Forest:
         X = np.asarray(X, dtype=float)
         out = np.empty((len(X), self.n_outputs if outputs is None else len(outputs)))
         for start in range(0, len(X), chunk_rows):
-            bins = self.bin(X[start : start + chunk_rows])
-            unique, inverse = _unique_rows(bins) if len(bins) > 64 else (bins, None)
+            unique, inverse = self.distinct_bins(X[start : start + chunk_rows])
             raw = self.raw_binned(unique, outputs, method=method)
             out[start : start + chunk_rows] = raw if inverse is None else raw[inverse]
         return out
+
+    def distinct_bins(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The distinct binned rows of X and the inverse index (None: every row is its own):
+        raw(X) is raw_binned(unique)[inverse]."""
+        bins = self.bin(np.asarray(X, dtype=float))
+        return _unique_rows(bins) if len(bins) > 64 else (bins, None)
 
 
 # From this many rows in one call, columns the rows share are walked past (Forest._walked_past).
@@ -432,9 +438,10 @@ class NativeMasks:
             )
         return self._arrays[shared]
 
-    def raw(self, bins: np.ndarray, shared: tuple = (), block_rows: int = 1024) -> np.ndarray:
+    def raw(self, bins: np.ndarray, shared: tuple = ()) -> np.ndarray:
         """Raw predictions of binned rows, shape (n, outputs): the same bits as the walk."""
         assert _native is not None
+        block_rows = _thread_rows(len(bins))
         bins = np.ascontiguousarray(bins, dtype=np.uint16)
         out = np.empty((len(bins), len(self.baseline)))
         used, starts, slots, offsets, initial = self.arrays(shared)
@@ -532,6 +539,12 @@ def _in_threads(work, starts: range) -> None:
     else:
         for start in starts:
             work(start)
+
+
+def _thread_rows(n_rows: int) -> int:
+    """Rows per call of the C evaluator: one call per thread (each call takes the GIL to start
+    and to end, and a thread that waits for it while another runs Python waits long)."""
+    return max(1024, -(-n_rows // usable_cpus()))
 
 
 def usable_cpus() -> int:
