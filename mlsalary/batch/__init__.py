@@ -22,7 +22,7 @@ from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
 from mlsalary.batch.memory import ColumnsWriter, RowsInput
-from mlsalary.batch.writer import _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
+from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
 CHUNK_ROWS = 8192
 # Distinct profiles whose estimates are kept while a file streams (about 1 KB each).
@@ -102,6 +102,7 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
     cache: dict[Any, Outcome] = {}
     json_values = source.json_values
     fast = COLUMNWISE and writer.chunkwise
+    json_members = fast and isinstance(writer, _Writer) and writer.fmt == "jsonl" and writer.added == TEXT_COLUMNS  # Outcome.json: _write_json_chunk
 
     def write(chunk) -> None:
         pending, records, outcomes, offers, errors = chunk
@@ -136,7 +137,7 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
                         args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
                         pending = Pending(worker.submit(estimate_rows, *args).result)
                     else:
-                        pending = estimate_columns(estimator, encoder, json_values, new, len(added), worker, conversion, has_offer)
+                        pending = estimate_columns(estimator, encoder, json_values, new, len(added), worker, conversion, has_offer, json_members)
             if previous is not None:
                 write(previous)
             previous = (pending, records, outcomes, offers, errors)

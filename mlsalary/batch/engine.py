@@ -17,7 +17,9 @@ import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import _from_key
-from mlsalary.batch.writer import _csv_row
+from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS
+from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _json_string
+from mlsalary.runtime.quantiles import QUANTILE_NAMES
 from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
@@ -32,10 +34,11 @@ class Outcome:
     """What a distinct profile gives: its added cells as CSV text, or its error.
 
     Created empty when the profile is first seen, filled in once it is estimated. `quantiles`
-    (USD, for offer percentiles) is kept only when the input can hold offers.
+    (USD, for offer percentiles) is kept only when the input can hold offers. `json`: the
+    column path's added columns as JSON members, when JSON Lines are written chunk by chunk.
     """
 
-    __slots__ = ("quantiles", "text", "error", "_cells")
+    __slots__ = ("quantiles", "text", "error", "_cells", "json")
 
     def set(self, quantiles: list[float] | None, cells: list, error: str | None) -> None:
         self.quantiles = quantiles
@@ -78,14 +81,15 @@ class Pending:
 
 def estimate_columns(
     estimator, encoder: ColumnEncoder, json_values: bool, new: dict, width: int, worker: Executor,
-    conversion=None, keep_quantiles: bool = True,
+    conversion=None, keep_quantiles: bool = True, json_members: bool = False,
 ) -> Pending:
     """Validate and encode the profiles of `new` (raw key -> empty outcome) here, and start the
-    model on them in `worker`; the outcomes are filled in by the returned Pending's wait()."""
+    model on them in `worker`; the outcomes are filled in by the returned Pending's wait().
+    `json_members`: give each outcome its added columns as JSON members too (Outcome.json)."""
     keys, outcomes = list(new), list(new.values())
     encoded = encoder.encode(keys)
     X = encoded.X
-    tails = _support_tails(estimator, encoded)  # "support,thin," per row
+    supports = _supports(estimator, encoded)  # per row
     readings = encoded.readings
     stated = ",".join(units(conversion))  # the currency and per cells, as CSV text
     valid = np.ones(len(keys), dtype=bool)
@@ -103,7 +107,7 @@ def estimate_columns(
         profiles.append(profile)
         if ratio != 1.0:
             ratios[i] = ratio
-        tails[i] = _tail(estimator, estimator.support(profile))
+        supports[i] = estimator.support(profile)
         readings[i] = "; ".join(_readings_of(estimator, profile))
     if profiles:
         X[rows] = estimator.model.schema_.encode_profiles(profiles)
@@ -111,7 +115,7 @@ def estimate_columns(
     if not valid.all():
         X = X[valid]
         outcomes = [o for o, ok in zip(outcomes, valid.tolist()) if ok]
-        tails = [t for t, ok in zip(tails, valid.tolist()) if ok]
+        supports = [t for t, ok in zip(supports, valid.tolist()) if ok]
         readings = [r for r, ok in zip(readings, valid.tolist()) if ok]
         ratios = {position: ratios[i] for position, i in enumerate(np.flatnonzero(valid).tolist()) if i in ratios}
     if not outcomes:
@@ -125,14 +129,20 @@ def estimate_columns(
         scaled = quantiles if conversion is None else conversion(quantiles)
         numbers = np.rint(scaled).astype(np.int64).T.tolist()  # round(), as Python rounds: half to even
         # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (loops in C: map).
-        line = ",".join(["{}"] * len(numbers)) + ",{}" + stated.replace("{", "{{").replace("}", "}}") + ",{},"
+        line = ",".join(["{}"] * len(numbers)) + ",{}" + _braced(stated) + ",{},"
         n = len(outcomes)
+        tails = map(_Tails.of(estimator.thin_below, csv=True).__getitem__, supports)
         list(map(setattr, outcomes, itertools.repeat("text", n), map(line.format, *numbers, tails, map(_CSV_CELLS.__getitem__, readings))))
+        if json_members:
+            members = _json_members(units(conversion))
+            tails = map(_Tails.of(estimator.thin_below, csv=False).__getitem__, supports)
+            list(map(setattr, outcomes, itertools.repeat("json", n), map(members.format, *numbers, tails, map(_JSON_CELLS.__getitem__, readings))))
         list(map(setattr, outcomes, itertools.repeat("error", n), itertools.repeat(None, n)))
         kept = quantiles.tolist() if keep_quantiles else itertools.repeat(None, n)
         list(map(setattr, outcomes, itertools.repeat("quantiles", n), kept))
-        if len(_CSV_CELLS) > _CSV_CELLS_KEPT:
-            _CSV_CELLS.clear()
+        for cells in (_CSV_CELLS, _JSON_CELLS):
+            if len(cells) > _CELLS_KEPT:
+                cells.clear()
 
     model = estimator.model
     if hasattr(model, "predict_later"):  # a compiled model: only the trees in the worker
@@ -153,35 +163,74 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-class _CsvCells(dict):
-    """A reading's text -> its CSV cell (_csv_cell), looked up in C: rows repeat readings."""
+class _Cells(dict):
+    """A reading's text -> its cell, looked up in C (rows repeat readings): `cell(text)` once."""
+
+    def __init__(self, cell: Callable[[str], str]):
+        super().__init__()
+        self.cell = cell
 
     def __missing__(self, text: str) -> str:
-        self[text] = cell = _csv_cell(text)
+        self[text] = cell = self.cell(text)
         return cell
 
 
-_CSV_CELLS = _CsvCells()
-_CSV_CELLS_KEPT = 100_000  # distinct readings kept before the table starts again
+_CSV_CELLS = _Cells(lambda text: _csv_cell(text))
+_JSON_CELLS = _Cells(lambda text: _json_string(text) if text else "null")
+_CELLS_KEPT = 100_000  # distinct readings kept before a table starts again
 
 
-def _support_tails(estimator, encoded) -> list[str]:
-    """The support and thin cells (and the empty error) of each row, as CSV text: one support
-    look-up per distinct country and role."""
+class _Tails(dict):
+    """A support (None: unknown) -> its support and thin columns: CSV cells ("1234,false,") or
+    JSON members ('"support": 1234, "thin": false'). One table per threshold and format."""
+
+    _tables: dict[tuple[int, bool], "_Tails"] = {}
+
+    def __init__(self, thin_below: int, csv: bool):
+        super().__init__()
+        self.thin_below, self.csv = thin_below, csv
+
+    @classmethod
+    def of(cls, thin_below: int, csv: bool) -> "_Tails":
+        if (thin_below, csv) not in cls._tables:
+            cls._tables[thin_below, csv] = cls(thin_below, csv)
+        return cls._tables[thin_below, csv]
+
+    def __missing__(self, support: int | None) -> str:
+        thin = None if support is None else support < self.thin_below
+        values = ["" if support is None else str(support), "" if thin is None else "true" if thin else "false"]
+        if self.csv:
+            text = ",".join(values) + ","
+        else:
+            text = ", ".join(f"{_json_string(name)}: {value or 'null'}" for name, value in zip(SUPPORT_COLUMNS, values))
+        self[support] = text
+        return text
+
+
+def _braced(text: str) -> str:
+    """`text` as a literal part of a format string."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _json_members(stated: tuple[str, str]) -> str:
+    """The format string of the column path's added columns as JSON members (Outcome.json):
+    slots for the five quantiles, the support and thin members (_Tails) and the readings."""
+    names = list(TEXT_COLUMNS)
+    numbers = [f"{_json_string(name)}: {{}}" for name in names[: len(QUANTILE_NAMES)]]
+    currency, per = (_braced(f"{_json_string(name)}: {_json_string(value)}") for name, value in zip(STATED_COLUMNS, stated))
+    return ", ".join([*numbers, "{}", currency, per, f"{_json_string(STATED_COLUMNS[2])}: {{}}", f"{_json_string(names[-1])}: null"])
+
+
+def _supports(estimator, encoded) -> list:
+    """The support of each row (None: unknown): one look-up per distinct country and role."""
     n_roles = len(encoded.roles)
     pairs = encoded.country_codes * n_roles + encoded.role_codes
     distinct, inverse = np.unique(pairs, return_inverse=True)
-    texts = [
-        _tail(estimator, estimator.support(Profile(country=encoded.countries[p // n_roles], role=encoded.roles[p % n_roles])))
+    supports = [
+        estimator.support(Profile(country=encoded.countries[p // n_roles], role=encoded.roles[p % n_roles]))
         for p in distinct.tolist()
     ]
-    return list(map(texts.__getitem__, inverse.ravel().tolist()))
-
-
-def _tail(estimator, support: int | None) -> str:
-    if support is None:
-        return ",,"
-    return f"{support},{'true' if support < estimator.thin_below else 'false'},"
+    return list(map(supports.__getitem__, inverse.ravel().tolist()))
 
 
 # Rows that went through Profile.from_mapping since the last collection of young objects.

@@ -188,17 +188,15 @@ class _Writer:
         width = len(header)
         # A row's object: each input cell as a JSON string after its name, then the added members.
         line = ("{{" + ", ".join([*map(_json_member, header), "{}"]) + "}}\n").format
-        tails: dict[int, str] = {}
-        lines = []
-        for record, outcome in zip(records, outcomes):
-            cells = record.split(",") if type(record) is str else record
-            if len(cells) != width:
-                cells = (cells + [""] * width)[:width]
-            tail = tails.get(id(outcome))
-            if tail is None:
-                tail = tails[id(outcome)] = self._json_tail(outcome)
-            lines.append(line(*map(_json_string, cells), tail))
-        text = "".join(lines)
+        rows = [record.split(",") if type(record) is str else record for record in records]
+        if not rows:
+            return
+        if min(map(len, rows)) != width or max(map(len, rows)) != width:
+            rows = [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in rows]
+        # Column by column, then row by row, in C (map): each cell a JSON string.
+        columns = [list(map(_json_string, column)) for column in zip(*rows)]
+        tails = list(map(self._json_tail, outcomes))
+        text = "".join(map(line, *columns, tails))
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
@@ -221,6 +219,10 @@ class _Writer:
 
     def _json_tail(self, outcome) -> str:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
+        try:
+            return outcome.json  # made with the estimate (engine.estimate_columns' json_members)
+        except AttributeError:
+            pass
         if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
             # The column path's cells: numbers as written, an empty cell null, thin as a JSON
             # boolean, the texts as strings.
