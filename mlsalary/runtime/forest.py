@@ -428,7 +428,7 @@ class NativeMasks:
             initial = np.full(self.n_trees, 0xFFFFFFFF, dtype=np.uint32)
             np.bitwise_and.at(initial, self.tree[known], self.masks[self.offset[known] + fixed_bin[self.column[known]]])
             tree, column, offset = self.tree[~known], self.column[~known], self.offset[~known]
-            used = np.unique(column)
+            used = np.flatnonzero(np.bincount(column, minlength=self.forest.n_features + 1))  # (np.unique imports numpy.ma)
             self._arrays[shared] = (
                 used.astype(np.int32),
                 np.searchsorted(tree, np.arange(self.n_trees + 1)).astype(np.int32),

@@ -51,11 +51,23 @@ class Shifts:
             known = (codes >= 0) & (codes < width)  # NaN (not given) compares False
             out[known] += self.tables[region[known], i, codes[known].astype(np.intp)]
         if self.skill_columns:
-            listed = X[:, list(self.skill_columns)] == 1.0
+            listed = X[:, self._skills] == 1.0
             k = np.minimum(listed.sum(axis=1), self.intercepts.shape[1] - 1)
-            total = np.einsum("ij,ij->i", listed, self.premiums[region])
+            total = np.zeros(n)
+            for r, premiums in enumerate(self.premiums):  # region by region: no (rows, skills) copy of the premiums
+                rows = np.flatnonzero(region == r)
+                if len(rows):
+                    total[rows] = np.einsum("ij,j->i", listed[rows], premiums)
             out += np.where(k > 0, self.intercepts[region, k] + self.slopes[region, k] * total, 0.0)
         return out
+
+    @property
+    def _skills(self) -> slice | list[int]:
+        """The skill columns as a slice when adjacent (as FeatureSchema lays them out): a view."""
+        columns = list(self.skill_columns)
+        if columns == list(range(columns[0], columns[0] + len(columns))):
+            return slice(columns[0], columns[0] + len(columns))
+        return columns
 
     # -- as plain data (forest.json) --------------------------------------------------------
 
