@@ -1157,6 +1157,27 @@ def test_the_chunk_writer_writes_the_row_writers_bytes_on_weird_files(real_estim
     assert columnwise.count("\n") >= 1 or columnwise.startswith("refused")
 
 
+@pytest.mark.parametrize("offer", [False, True])
+def test_csv_output_copies_each_one_line_record_as_read(real_estimator, offer):
+    # "Passed-through columns copied as the reader read them": a record that took one line
+    # and is as wide as the header is written as its line (needless quotes, a bare quote and
+    # spaces kept), in a block with a record over two lines too (written from its cells), by
+    # the chunk writer and the row writer (an offer column) alike; JSON Lines get the cells.
+    lines = ['"ml-engineer",DE,a"b', '  spaced  ,"US", "x"', '"data scientist",DE,"two\nlines"', 'backend,"FR",', '"x",DE']
+    if offer:
+        lines = [line + ("," if i != 4 else "") + ('"90,000"' if i % 2 else "") for i, line in enumerate(lines)]
+    text = ("role,country,note" + (",offer" if offer else "") + "\n") + "\r\n".join(lines) + "\n"
+    columnwise, row_by_row = _both_writers(real_estimator, text, "csv")
+    assert columnwise == row_by_row
+    rows = list(csv.reader(io.StringIO(columnwise, newline="")))
+    for line in (lines[0], lines[1], lines[3]):
+        assert columnwise.count("\n" + line + ",") == 1, line  # copied as read, then the added cells
+    assert 'data scientist,DE,"two\nlines",' in columnwise  # two lines: its cells, quoted as needed
+    assert len(rows) == 1 + 5 and rows[1][:3] == ["ml-engineer", "DE", 'a"b'] and rows[5][:2] == ["x", "DE"]
+    as_json = [json.loads(line) for line in _both_writers(real_estimator, text, "jsonl")[0].splitlines()]
+    assert [row["note"] for row in as_json] == ['a"b', ' "x"', "two\nlines", "", ""]
+
+
 @pytest.mark.parametrize("output_format", ["csv", "jsonl"])
 def test_the_chunk_writer_gives_the_same_bytes_when_its_cell_cache_starts_again(real_estimator, monkeypatch, output_format):
     from mlsalary.batch import writer

@@ -17,7 +17,7 @@ from typing import IO, Any, Callable, Iterable, Sequence
 
 from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
     HEADER_ALIASES, INPUT_COLUMNS, OUTPUT_NAMES, SUPPORT_COLUMNS, BatchSummary, CsvInput, JsonlInput,
-    _from_key, canonical_column, conversion_note, map_header, output_columns,
+    _from_key, canonical_column, conversion_note, map_header, output_columns, record_cells,
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
@@ -46,7 +46,7 @@ def run(
 ) -> BatchSummary:
     """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
     (and the offer column's amounts) are in its currency per its period."""
-    source: CsvInput | JsonlInput = CsvInput(stream) if input_format == "csv" else JsonlInput(stream)
+    source: CsvInput | JsonlInput = CsvInput(stream, quoted_lines=output_format == "csv") if input_format == "csv" else JsonlInput(stream)
     writer = _Writer(out, output_format, source.header, _added_columns(source, explain))
     return _collector_off(_run, estimator, source, writer, explain, fail_fast, progress, conversion)
 

@@ -217,8 +217,11 @@ class CsvInput:
 
     json_values = False  # the keys are the cells' text
 
-    def __init__(self, stream: IO[str]):
+    def __init__(self, stream: IO[str], quoted_lines: bool = False):
         self.lines = iter(stream)
+        # Whether a one-line record with quotes is kept as its text too (CSV output copies it
+        # as read); else as its cells (JSON Lines output needs them).
+        self.quoted_lines = quoted_lines
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
@@ -230,8 +233,9 @@ class CsvInput:
     def chunks(self, size: int) -> Iterator[tuple[list, list, list | None, None]]:
         """(records, keys, offers, None) for up to `size` rows at a time.
 
-        A record is the row's text when it is exactly the header's width and had no quote,
-        else its list of cells.
+        A record is the row's text (its line, without the line break) when it is exactly the
+        header's width and had no quote (or, with quoted_lines, took one line); else its list
+        of cells. `record_cells` gives any record's cells.
         """
         if self.header is None:
             return  # an empty file
@@ -253,13 +257,14 @@ class CsvInput:
             rest = iter(block)
             parsed: Any = None  # the csv module's reader, once a quote is met (line_num: lines it took)
             left = len(block)  # lines of the block not yet read here
+            beyond: list[str] = []  # the file's lines a record spanning lines took past the block
             for line in rest:
                 left -= 1
                 if '"' in line:
                     # Quoted: from here on the csv module reads this block's records (one reader:
                     # a reader per line costs more than the parsing), and the next lines of the
                     # file too while a quoted field spans them.
-                    parsed = csv.reader(itertools.chain([line], rest, lines))
+                    parsed = csv.reader(itertools.chain([line], rest, _kept(lines, beyond)))
                     left += 1
                     break
                 else:
@@ -279,17 +284,28 @@ class CsvInput:
             if parsed is not None:
                 # The block's other records, read by the csv module in one call: at most one per
                 # line left (a record that spans lines takes the file's next lines with it).
+                taken = block[len(block) - left :]  # (the lines the reader starts with)
                 rows = list(itertools.islice(parsed, left))
-                if rows and min(map(len, rows)) == header_width == max(map(len, rows)) and width <= header_width:
-                    records += rows  # (the common case: every record as wide as the header)
+                if rows and min(map(len, rows)) == header_width == max(map(len, rows)) and parsed.line_num == len(rows):
+                    # The common case: every record as wide as the header and one line long (the
+                    # reader read no more lines than records).
+                    records += map(str.rstrip, taken, itertools.repeat("\r\n", len(taken))) if self.quoted_lines else rows
                     keys += map(pick, rows)
                     if offers is not None:
                         offers += map(operator.itemgetter(offer_at), rows)
                 else:
-                    for cells in rows:
+                    # Record by record, read again (the lines are kept): how many lines each took.
+                    taken += beyond
+                    again = csv.reader(taken)
+                    before = 0  # lines read before this record
+                    for cells in again:
+                        took, before = again.line_num - before, again.line_num
                         if not cells:
                             continue  # a blank line is not a row
-                        records.append(cells)
+                        if took == 1 and len(cells) == header_width and self.quoted_lines:
+                            records.append(taken[before - 1].rstrip("\r\n"))
+                        else:
+                            records.append(cells)
                         if len(cells) > header_width:
                             self.cut_rows += 1
                         if len(cells) < width:
@@ -375,6 +391,20 @@ class JsonlInput:
                 records, keys, offers, errors = [], [], [], []
         if records:
             yield records, keys, offers, errors
+
+
+def _kept(lines: Iterator[str], into: list[str]) -> Iterator[str]:
+    """`lines`, each also appended to `into` as it is taken."""
+    for line in lines:
+        into.append(line)
+        yield line
+
+
+def record_cells(record: str | list[str]) -> list[str]:
+    """A CSV reader's record (CsvInput.chunks) as its list of cells."""
+    if type(record) is not str:
+        return record  # type: ignore[return-value]  # a list of cells
+    return record.split(",") if '"' not in record else next(csv.reader([record]))
 
 
 def _lf_lines(stream: IO[str]) -> Iterator[str]:

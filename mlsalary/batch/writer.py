@@ -10,7 +10,7 @@ import operator
 from typing import IO, Any, Callable
 
 from mlsalary import negotiation
-from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS
+from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, record_cells
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.runtime.quantiles import QUANTILE_NAMES
@@ -46,8 +46,8 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
     """Row by row: offers to place, JSON Lines, or unreadable lines."""
     for i, (record, outcome) in enumerate(zip(records, outcomes)):
         summary.rows += 1
-        if type(record) is str:
-            record = record.split(",")  # a CSV row kept as its text
+        if type(record) is str and writer.fmt != "csv":
+            record = record_cells(record)  # a CSV row kept as its text (CSV output copies it)
         error = errors[i] if errors is not None else None
         if error is None:
             error = outcome.error
@@ -167,7 +167,7 @@ class _Writer:
                 if keep is None:
                     parts.append(record + "," + outcome.text + "\n")
                     continue
-                record = record.split(",")
+                record = record_cells(record)
             cells = record if len(record) == width else (record + [""] * width)[:width]
             if keep is not None:
                 cells = keep(cells)
@@ -188,7 +188,7 @@ class _Writer:
         width = len(header)
         # A row's object: each input cell as a JSON string after its name, then the added members.
         line = ("{{" + ", ".join([*map(_json_member, header), "{}"]) + "}}\n").format
-        rows = [record.split(",") if type(record) is str else record for record in records]
+        rows = list(map(record_cells, records))
         if not rows:
             return
         if min(map(len, rows)) != width or max(map(len, rows)) != width:
@@ -201,7 +201,7 @@ class _Writer:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
             text = "".join(
-                json_line({**dict(zip(header, (r.split(",") if type(r) is str else r) + [""] * width)), **self._json_values(o)}) + "\n"
+                json_line({**dict(zip(header, record_cells(r) + [""] * width)), **self._json_values(o)}) + "\n"
                 for r, o in zip(records, outcomes)
             )
         self.buffer.write(text)
@@ -263,10 +263,14 @@ class _Writer:
             if not self.header_written:
                 self._writerow(self._csv_header(record))
                 self.header_written = True
-            if isinstance(record, list):
-                self.write_cells(record, [values.get(c, "") for c in self.added])
+            added = [values.get(c, "") for c in self.added]
+            if type(record) is str and self.keep is None:  # a row's text, copied as read (CsvInput.chunks)
+                self.buffer.write(record + "," + _csv_row(added))
+            elif isinstance(record, (str, list)):
+                self.write_cells(record_cells(record), added)
                 return
-            self._writerow(self._cells_from_dict(record) + [values.get(c, "") for c in self.added])
+            else:
+                self._writerow(self._cells_from_dict(record) + added)
         else:
             if isinstance(record, list):
                 record = {name: (record[i] if i < len(record) else "") for i, name in enumerate(self.source_header or [])}
