@@ -14,6 +14,7 @@ contradicts the country and shifts the estimate), and a value the schema has no 
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -51,6 +52,16 @@ def decode_json(key: Any) -> Any:
     return json.loads(value) if kind == "json" else value
 
 
+def _distinct(values) -> tuple[list, np.ndarray]:
+    """The distinct values (first seen first) and each value's index among them, with one hash
+    look-up per value (in C): setdefault keeps the row where a value was first seen."""
+    first: dict = {}
+    seen = np.fromiter(map(first.setdefault, values, itertools.count()), dtype=np.intp, count=len(values))
+    rank = np.empty(len(values), dtype=np.intp)
+    rank[np.fromiter(first.values(), dtype=np.intp, count=len(first))] = np.arange(len(first))
+    return list(first), rank[seen]
+
+
 class ColumnEncoder:
     """Encodes the raw cells of a reader's factor columns into the model's matrix."""
 
@@ -85,13 +96,14 @@ class ColumnEncoder:
         levels = None  # a title's seniority code per row (NaN: none), when a role column is read
         read: dict[str, tuple[list, np.ndarray]] = {}  # field -> (each distinct value's reading, codes)
         for name, column in zip(self.factors, cells):
-            distinct = dict.fromkeys(column)  # first seen first
-            position = {value: i for i, value in enumerate(distinct)}
-            codes = np.fromiter(map(position.__getitem__, column), dtype=np.intp, count=n)
+            distinct, codes = _distinct(column)
             if name == "skills":
                 # A listed skill is one the person has; an unlisted one is not stated (NaN).
-                table, bad = self._skill_table(list(distinct))
-                X[:, self.skills] = table[codes]
+                if len(distinct) == n and type(self.skills) is slice:  # every row its own list (codes 0..n-1): filled in place (a view)
+                    _, bad = self._skill_table(list(distinct), X[:, self.skills])
+                else:
+                    table, bad = self._skill_table(list(distinct))
+                    X[:, self.skills] = table[codes]
                 slow |= bad[codes]
                 continue
             parsed = [self._parse(name, value) for value in distinct]
@@ -189,9 +201,9 @@ class ColumnEncoder:
         except InputError:
             return _BAD
 
-    def _skill_table(self, values: list) -> tuple[np.ndarray, np.ndarray]:
+    def _skill_table(self, values: list, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Distinct skills cells -> their skill columns (1.0 for a listed modelled skill, NaN for
-        the rest) and whether each is bad.
+        the rest; into `out`, all NaN, when given) and whether each is bad.
 
         A CSV cell is a ';' list, whose skills are the union of its items' skills as
         parse_skills reads it (a bad item makes it bad). Items repeat across rows far more than
@@ -199,24 +211,29 @@ class ColumnEncoder:
         put back together with numpy.
         """
         n = len(values)
-        table = np.full((n, len(self.skill_position)), np.nan)
+        table = np.full((n, len(self.skill_position)), np.nan) if out is None else out
         bad = np.zeros(n, dtype=bool)
-        owners: list[int] = []  # the cell of each item
+        owner: Any = []  # the cell of each item
         items: list[str] = []
         cells: list[int] = []  # cells parsed whole: not a ';' list (or JSON)
-        for i, value in enumerate(values):
-            if self.decode is None and type(value) is str and ";" in value:
-                parts = value.split(";")
-                items += parts
-                owners += [i] * len(parts)
-            else:
-                cells.append(i)
+        if self.decode is None and all(type(value) is str for value in values):
+            # CSV cells: every cell split on ';' in C (a cell without one is its one item,
+            # which parses as the cell does).
+            lists = list(map(str.split, values, itertools.repeat(";", n)))
+            items = list(itertools.chain.from_iterable(lists))
+            owner = np.repeat(np.arange(n, dtype=np.intp), np.fromiter(map(len, lists), dtype=np.intp, count=n))
+        else:
+            for i, value in enumerate(values):
+                if self.decode is None and type(value) is str and ";" in value:
+                    parts = value.split(";")
+                    items += parts
+                    owner += [i] * len(parts)
+                else:
+                    cells.append(i)
         found = [self._parse("skills", values[i]) for i in cells]
         if items:
-            distinct = dict.fromkeys(items)
-            position = {item: k for k, item in enumerate(distinct)}
-            codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
-            owner = np.array(owners, dtype=np.intp)
+            distinct, codes = _distinct(items)
+            owner = np.asarray(owner, dtype=np.intp)
             item_skills = [self._parse("skills", item) for item in distinct]
             item_bad = np.fromiter((skills is _BAD or bool(getattr(skills, "left_out", ())) for skills in item_skills), dtype=bool, count=len(item_skills))
             bad |= np.bincount(owner, weights=item_bad[codes], minlength=n) > 0
