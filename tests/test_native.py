@@ -227,9 +227,9 @@ def test_pip_install_without_a_c_compiler_works_and_answers_the_same(tmp_path):
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["no-compiler", "site", "source"]  # nothing else written
 
 
-def test_binning_all_columns_at_once_equals_binning_each():
-    """Forest.bin's shortcut for columns with at most one cut point gives the bins of the plain
-    per-column search, on values at, around and between the cut points, NaN included."""
+def test_binning_gives_the_plain_search_on_every_column_a_tree_reads():
+    """Forest.bin gives the bins of the plain per-column search on values at, around and
+    between the cut points, NaN included, in every column a tree splits on, and 0 elsewhere."""
     import numpy as np
 
     from mlsalary import Estimator
@@ -243,7 +243,7 @@ def test_binning_all_columns_at_once_equals_binning_each():
         pool = np.concatenate([known, known + 1e-9, known - 1e-9, [np.nan, -1.0, 0.0, 1.0, 0.5, 1e9]]) if len(known) else np.array([np.nan, 0.0, 1.0, 7.5])
         X[:, f] = rng.choice(pool, n)
     expected = np.zeros((n, forest.n_features + 1), dtype=np.uint16)
-    for f in range(forest.n_features):
+    for f in forest.read_columns.tolist():  # (a column no tree splits on is left 0: no node reads it)
         v = X[:, f]
         if f in forest.categories:
             categories = forest.categories[f]

@@ -77,13 +77,8 @@ class Forest:
         self.cut_points = [a["cut_points"][offsets[f] : offsets[f + 1]] for f in range(self.n_features)]
         offsets = a["cat_offsets"].tolist()
         self.categories = {c: a["cat_values"][offsets[i] : offsets[i + 1]] for i, c in enumerate(a["cat_columns"].tolist())}
-        # Numeric columns with at most one cut point (the 0/1 skill columns) are binned in one
-        # pass over the whole matrix (column by column, strided, costs more than the search):
-        # with one cut c, the bin is (v > c); with none (a column no tree splits), 0.
-        simple = [f not in self.categories and len(self.cut_points[f]) <= 1 for f in range(self.n_features)]
-        self._one_cut = np.array([cuts[0] if len(cuts) == 1 else np.inf for cuts in self.cut_points], dtype=float)
-        self._nan_bin = np.array([len(cuts) + 1 for cuts in self.cut_points], dtype=np.uint16)
-        self._binned_apart = [f for f in range(self.n_features) if not simple[f]]
+        # The columns some tree splits on: the only ones binned (no node reads the others).
+        self.read_columns = np.flatnonzero(np.bincount(self.column[~self.is_leaf], minlength=self.n_features)[: self.n_features])
         self._mask_arrays = {name: a[name] for name in MASK_ARRAYS}
         self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
         self._trees: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
@@ -162,14 +157,14 @@ class Forest:
         """Bin index of every value, shape (n, n_features + 1) (the last column, the leaves', is 0).
 
         A numeric column's bin is the number of its cut points below the value, NaN a last bin
-        of its own; a categorical column's is the category's index, unseen or NaN a last bin.
+        of its own; a categorical column's is the category's index, unseen or NaN a last bin. A
+        column no tree splits on (read_columns: the skills, whose effect is a shift) is left 0.
         """
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X has shape {X.shape}; expected (n, {self.n_features})")
         out = np.zeros((len(X), self.n_features + 1), dtype=np.uint16)
-        out[:, :-1] = np.where(np.isnan(X), self._nan_bin, X > self._one_cut)  # then the others, below
-        for f in self._binned_apart:
+        for f in self.read_columns.tolist():
             v = X[:, f]
             categories = self.categories.get(f)
             if categories is not None:
@@ -274,13 +269,14 @@ class Forest:
         _in_threads(block, range(0, len(bins), block_rows))
         return out
 
-    @staticmethod
-    def _shared(bins: np.ndarray) -> tuple:
-        """The (column, bin) pairs every row of `bins` shares (from SHARED_FROM_ROWS rows on;
-        else none): the reference survey and year of every query, a factor no row gives."""
+    def _shared(self, bins: np.ndarray) -> tuple:
+        """The (column, bin) pairs of read_columns every row of `bins` shares (from
+        SHARED_FROM_ROWS rows on; else none): each query's reference survey and year, a factor
+        no row gives."""
         if len(bins) < SHARED_FROM_ROWS:
             return ()
-        shared = np.flatnonzero(np.all(bins[:, :-1] == bins[0, :-1], axis=0))
+        columns = self.read_columns
+        shared = columns[np.all(bins[:, columns] == bins[0, columns], axis=0)]
         return tuple(zip(shared.tolist(), bins[0, shared].tolist()))
 
     def _native_masks(self, outputs: tuple) -> "NativeMasks":
@@ -369,7 +365,7 @@ class Forest:
         """The distinct binned rows of X and the inverse index (None: every row is its own):
         raw(X) is raw_binned(unique)[inverse]."""
         bins = self.bin(np.asarray(X, dtype=float))
-        return _unique_rows(bins) if len(bins) > 64 else (bins, None)
+        return _unique_rows(bins, self.read_columns) if len(bins) > 64 else (bins, None)
 
 
 # From this many rows in one call, columns the rows share are walked past (Forest._walked_past).
@@ -555,11 +551,14 @@ def usable_cpus() -> int:
         return max(1, min(4, os.cpu_count() or 1))
 
 
-def _unique_rows(bins: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Distinct rows of an integer matrix and the inverse index (exact: hash, then verify)."""
-    rng = np.random.default_rng(0)
-    weights = rng.integers(1, 2**63, size=bins.shape[1], dtype=np.uint64) | np.uint64(1)
-    keys = (bins.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+def _unique_rows(bins: np.ndarray, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Distinct rows of an integer matrix and the inverse index (exact: hash, then verify),
+    telling rows apart by `columns` only (None: all)."""
+    if columns is not None:
+        keyed = bins[:, columns]
+        unique, inverse = _unique_rows(keyed)
+        return (bins, None) if inverse is None else (bins[_first_rows(inverse, len(unique))], inverse)
+    keys = (bins.astype(np.uint64) * _odd_weights(bins.shape[1])).sum(axis=1, dtype=np.uint64)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if len(first) > 0.9 * len(bins):
         return bins, None  # few duplicates: not worth it
@@ -567,3 +566,26 @@ def _unique_rows(bins: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     if not np.array_equal(unique[inverse], bins):  # a hash collision: evaluate every row
         return bins, None
     return unique, inverse
+
+
+def _first_rows(inverse: np.ndarray, n_unique: int) -> np.ndarray:
+    """For each distinct row (numbered as in `inverse`), a row where it is found."""
+    first = np.empty(n_unique, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    return first
+
+
+_WEIGHTS: dict[int, np.ndarray] = {}
+
+
+def _odd_weights(n: int) -> np.ndarray:
+    """n odd 64-bit multipliers, the same every run (splitmix64; numpy.random costs an import)."""
+    if n not in _WEIGHTS:
+        mask, x, weights = (1 << 64) - 1, 0, []
+        for _ in range(n):
+            x = (x + 0x9E3779B97F4A7C15) & mask
+            z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+            weights.append((z ^ (z >> 31)) | 1)
+        _WEIGHTS[n] = np.array(weights, dtype=np.uint64)
+    return _WEIGHTS[n]
