@@ -319,14 +319,17 @@ class Estimator:
 
     def support(self, profile: Profile) -> int | None:
         """Training respondents sharing the profile's country and role (either may be unknown)."""
+        return self.support_of(profile.country, profile.role)
+
+    def support_of(self, country: str | None, role: str | None) -> int | None:
+        """support() of a canonical country and role (None: unknown), without a Profile."""
         table = self.metadata.get("support", {}).get("country_role")
         if table is None:
             return None
-        countries = [profile.country] if profile.country is not None else list(table)
         total = 0
-        for country in countries:
-            roles = table.get(country, {})
-            total += roles.get(profile.role, 0) if profile.role is not None else sum(roles.values())
+        for name in [country] if country is not None else list(table):
+            roles = table.get(name, {})
+            total += roles.get(role, 0) if role is not None else sum(roles.values())
         return total
 
     def what_if(self, profile: Profile, changes: Sequence[negotiation.Change]) -> list[dict[str, Any]]:

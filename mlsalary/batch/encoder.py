@@ -22,6 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mlsalary.errors import InputError
+from mlsalary.runtime.codes import distinct_codes
 from mlsalary.runtime.features import OTHER_COUNTRY
 from mlsalary.factors import NUMERIC_FACTORS
 from mlsalary.profile import READ_FIELDS, PlaceCountry, _cached_field, pooled_reading, title_reading, value_reading
@@ -50,16 +51,6 @@ def decode_json(key: Any) -> Any:
     """The JSON value behind a JSON Lines cell's key (see readers._hashable)."""
     kind, value = key
     return json.loads(value) if kind == "json" else value
-
-
-def _distinct(values) -> tuple[list, np.ndarray]:
-    """The distinct values (first seen first) and each value's index among them, with one hash
-    look-up per value (in C): setdefault keeps the row where a value was first seen."""
-    first: dict = {}
-    seen = np.fromiter(map(first.setdefault, values, itertools.count()), dtype=np.intp, count=len(values))
-    rank = np.empty(len(values), dtype=np.intp)
-    rank[np.fromiter(first.values(), dtype=np.intp, count=len(first))] = np.arange(len(first))
-    return list(first), rank[seen]
 
 
 class ColumnEncoder:
@@ -96,7 +87,7 @@ class ColumnEncoder:
         levels = None  # a title's seniority code per row (NaN: none), when a role column is read
         read: dict[str, tuple[list, np.ndarray]] = {}  # field -> (each distinct value's reading, codes)
         for name, column in zip(self.factors, cells):
-            distinct, codes = _distinct(column)
+            distinct, codes = distinct_codes(column)
             if name == "skills":
                 # A listed skill is one the person has; an unlisted one is not stated (NaN).
                 if len(distinct) == n and type(self.skills) is slice:  # every row its own list (codes 0..n-1): filled in place (a view)
@@ -232,7 +223,7 @@ class ColumnEncoder:
                     cells.append(i)
         found = [self._parse("skills", values[i]) for i in cells]
         if items:
-            distinct, codes = _distinct(items)
+            distinct, codes = distinct_codes(items)
             owner = np.asarray(owner, dtype=np.intp)
             item_skills = [self._parse("skills", item) for item in distinct]
             item_bad = np.fromiter((skills is _BAD or bool(getattr(skills, "left_out", ())) for skills in item_skills), dtype=bool, count=len(item_skills))

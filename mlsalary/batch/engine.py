@@ -226,10 +226,7 @@ def _supports(estimator, encoded) -> list:
     n_roles = len(encoded.roles)
     pairs = encoded.country_codes * n_roles + encoded.role_codes
     distinct, inverse = np.unique(pairs, return_inverse=True)
-    supports = [
-        estimator.support(Profile(country=encoded.countries[p // n_roles], role=encoded.roles[p % n_roles]))
-        for p in distinct.tolist()
-    ]
+    supports = [estimator.support_of(encoded.countries[p // n_roles], encoded.roles[p % n_roles]) for p in distinct.tolist()]
     return list(map(supports.__getitem__, inverse.ravel().tolist()))
 
 

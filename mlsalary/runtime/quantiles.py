@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from mlsalary.runtime.codes import distinct_codes
+
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 QUANTILE_NAMES = tuple(f"p{round(q * 100)}" for q in QUANTILES)  # p10 p25 p50 p75 p90
 INTERVALS = {"p10-p90": (0, 4, 0.8), "p25-p75": (1, 3, 0.5)}  # lower index, upper index, coverage
@@ -29,8 +31,7 @@ def widen(raw: np.ndarray, groups: np.ndarray, conformal: dict) -> np.ndarray:
     """Conformal widening of ordered raw log-quantiles by each row's group margins, uncrossed."""
     out = raw.copy()
     # Each row's group as a number, then each group's margins looked up once.
-    index: dict = {}
-    codes = np.fromiter((index.setdefault(g, len(index)) for g in np.asarray(groups).tolist()), dtype=np.intp, count=len(groups))
+    index, codes = distinct_codes(np.asarray(groups).tolist())
     margins = [margins_for(group, conformal) for group in index]
     for name, (lo, hi, _) in INTERVALS.items():
         margin = np.array([m[name] for m in margins], dtype=float)[codes]
