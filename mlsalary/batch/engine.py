@@ -16,14 +16,13 @@ from typing import Any, Callable
 import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
-from mlsalary.batch.readers import _from_key
-from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS
+from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, _from_key
 from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _json_string
-from mlsalary.runtime.quantiles import QUANTILE_NAMES
 from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.profile import Profile
+from mlsalary.runtime.quantiles import QUANTILE_NAMES
 
 
 # The cells of the column path's text before the reading: numbers, support, thin and units.
@@ -175,7 +174,7 @@ class _Cells(dict):
         return cell
 
 
-_CSV_CELLS = _Cells(lambda text: _csv_cell(text))
+_CSV_CELLS = _Cells(_csv_cell)
 _JSON_CELLS = _Cells(lambda text: _json_string(text) if text else "null")
 _CELLS_KEPT = 100_000  # distinct readings kept before a table starts again
 

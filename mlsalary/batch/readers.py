@@ -317,8 +317,6 @@ class CsvInput:
                 yield records, keys, offers, None
 
 
-
-
 NOTED_KEYS = 200  # the distinct keys of a JSON Lines file that its notes are made from
 
 
