@@ -53,6 +53,12 @@ def decode_json(key: Any) -> Any:
     return json.loads(value) if kind == "json" else value
 
 
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1 of every i, in order."""
+    total = int(counts.sum())
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
 class ColumnEncoder:
     """Encodes the raw cells of a reader's factor columns into the model's matrix."""
 
@@ -62,10 +68,7 @@ class ColumnEncoder:
         self.decode = decode  # raw key -> the value Profile.from_mapping is given (JSON Lines)
         groups = schema.groups_
         self.column = {name: group[0] for name, group in groups.items()}
-        columns = list(groups["skills"])
-        start = columns[0] if columns else 0
-        # Adjacent columns (as FeatureSchema.fit lays them out) are written as one slice.
-        self.skills: Any = slice(start, start + len(columns)) if columns == list(range(start, start + len(columns))) else np.array(columns)
+        self.skill_columns = np.array(groups["skills"], dtype=np.intp)  # X's column of each of schema.skills_
         self.skill_position = {skill: j for j, skill in enumerate(schema.skills_)}
         self.fixed = (
             (self.column["source"], float(schema.vocab_["source"][schema.reference_source_])),
@@ -89,12 +92,14 @@ class ColumnEncoder:
         for name, column in zip(self.factors, cells):
             distinct, codes = distinct_codes(column)
             if name == "skills":
-                # A listed skill is one the person has; an unlisted one is not stated (NaN).
-                if len(distinct) == n and type(self.skills) is slice:  # every row its own list (codes 0..n-1): filled in place (a view)
-                    _, bad = self._skill_table(list(distinct), X[:, self.skills])
-                else:
-                    table, bad = self._skill_table(list(distinct))
-                    X[:, self.skills] = table[codes]
+                # A listed skill is one the person has (1.0); an unlisted one is not stated (NaN).
+                owner, skill, bad = self._skill_entries(distinct)
+                # Each row gets the entries of its distinct cell: scattered into X, no table.
+                order = np.argsort(owner, kind="stable")
+                count = np.bincount(owner, minlength=len(distinct))
+                per_row = count[codes]
+                entries = order[_ragged(np.cumsum(count)[codes] - per_row, per_row)]
+                X[np.repeat(np.arange(n), per_row), self.skill_columns[skill[entries]]] = 1.0
                 slow |= bad[codes]
                 continue
             parsed = [self._parse(name, value) for value in distinct]
@@ -192,9 +197,9 @@ class ColumnEncoder:
         except InputError:
             return _BAD
 
-    def _skill_table(self, values: list, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct skills cells -> their skill columns (1.0 for a listed modelled skill, NaN for
-        the rest; into `out`, all NaN, when given) and whether each is bad.
+    def _skill_entries(self, values: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct skills cells -> (the cell of each entry, its skill's position in
+        schema.skills_: a listed modelled skill), and whether each cell is bad.
 
         A CSV cell is a ';' list, whose skills are the union of its items' skills as
         parse_skills reads it (a bad item makes it bad). Items repeat across rows far more than
@@ -202,7 +207,6 @@ class ColumnEncoder:
         put back together with numpy.
         """
         n = len(values)
-        table = np.full((n, len(self.skill_position)), np.nan) if out is None else out
         bad = np.zeros(n, dtype=bool)
         owner: Any = []  # the cell of each item
         items: list[str] = []
@@ -232,19 +236,14 @@ class ColumnEncoder:
             item_skills, owner, codes = [], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
         for i, skills in zip(cells, found):
             bad[i] = skills is _BAD or bool(getattr(skills, "left_out", ()))  # left-out skills: the per-row path says so
-        # Each whole cell and each distinct item -> its modelled skills' columns, flattened.
+        # Each whole cell and each distinct item -> its modelled skills' positions, flattened.
         owner = np.concatenate([np.array(cells, dtype=np.intp), owner])
         codes = np.concatenate([np.arange(len(cells), dtype=np.intp), codes + len(cells)])
-        columns = [self._columns_of(skills) for skills in found + item_skills]
-        counts = np.array([len(c) for c in columns], dtype=np.intp)
-        flat = np.array([j for c in columns for j in c], dtype=np.intp)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-        per = counts[codes]  # columns each item (or whole cell) brings
-        total = int(per.sum())
-        if total:
-            offsets = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
-            table[np.repeat(owner, per), flat[np.repeat(starts[codes], per) + offsets]] = 1.0
-        return table, bad
+        positions = [self._columns_of(skills) for skills in found + item_skills]
+        counts = np.array([len(c) for c in positions], dtype=np.intp)
+        flat = np.array([j for c in positions for j in c], dtype=np.intp)
+        per = counts[codes]  # positions each item (or whole cell) brings
+        return np.repeat(owner, per), flat[_ragged(np.cumsum(counts)[codes] - per, per)], bad
 
     def _columns_of(self, skills: Any) -> list[int]:
         if skills is None or skills is _BAD:
