@@ -121,18 +121,21 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
     with ThreadPoolExecutor(1) as worker:
         previous = None
         for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
-            outcomes = list(map(cache.get, keys))
+            found = list(map(cache.get, keys))
+            outcomes = found
             pending = None
-            if None in outcomes:
+            if None in found:
                 # (Loops in C: an all-different file makes every row new.)
-                missing = dict.fromkeys(itertools.compress(keys, map(operator.not_, outcomes)))
-                missing.pop(None, None)  # an unreadable line: no profile
-                new = dict(zip(missing, iter(Outcome, None)))  # a new empty Outcome each
+                if len(cache) + len(keys) > CACHE_ENTRIES:
+                    cache.clear()
+                    cache.update(zip(itertools.compress(keys, found), itertools.compress(found, found)))  # (the found ones stay)
+                outcomes = list(map(cache.setdefault, keys, iter(Outcome, None)))  # a new empty Outcome per new profile
+                unknown = list(map(operator.not_, found))
+                new = dict(zip(itertools.compress(keys, unknown), itertools.compress(outcomes, unknown)))
+                if None in new:  # an unreadable line (JSON Lines): no profile
+                    del new[None], cache[None]
+                    outcomes = [None if key is None else outcome for key, outcome in zip(keys, outcomes)]
                 if new:
-                    if len(cache) + len(new) > CACHE_ENTRIES:
-                        cache.clear()
-                    cache.update(new)
-                    outcomes = list(map(new.get, keys, outcomes))  # the new one, else as found
                     if encoder is None:
                         args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
                         pending = Pending(worker.submit(estimate_rows, *args).result)
