@@ -128,7 +128,7 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
                 # (Loops in C: an all-different file makes every row new.)
                 if len(cache) + len(keys) > CACHE_ENTRIES:
                     cache.clear()
-                    cache.update(zip(itertools.compress(keys, found), itertools.compress(found, found)))  # (the found ones stay)
+                    cache.update((key, outcome) for key, outcome in zip(keys, found) if outcome is not None)  # (the found ones stay)
                 outcomes = list(map(cache.setdefault, keys, iter(Outcome, None)))  # a new empty Outcome per new profile
                 unknown = list(map(operator.not_, found))
                 new = dict(zip(itertools.compress(keys, unknown), itertools.compress(outcomes, unknown)))
