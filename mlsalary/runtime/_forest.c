@@ -51,6 +51,47 @@ get_buffer(PyObject *obj, Py_buffer *view, const char *name, const char *kinds, 
     return 0;
 }
 
+/* Each of `n` objects as the buffer get_buffer describes by names..dims[i] (the last one
+ * writable: the output); the number of buffers held (n when all are, with an exception set
+ * when fewer). */
+static int
+get_buffers(PyObject **objects, Py_buffer *views, int n, const char **names, const char **kinds, const Py_ssize_t *sizes, const int *dims)
+{
+    for (int held = 0; held < n; held++) {
+        if (get_buffer(objects[held], &views[held], names[held], kinds[held], sizes[held], dims[held], held == n - 1) < 0)
+            return held;
+    }
+    return n;
+}
+
+/* Whether bounds[0..count] are ranges of 0..limit: each inside, none before the one before. */
+static int
+ranges_of(const int32_t *bounds, Py_ssize_t count, Py_ssize_t limit)
+{
+    for (Py_ssize_t j = 0; j <= count; j++) {
+        if (bounds[j] < 0 || bounds[j] > limit || (j > 0 && bounds[j] < bounds[j - 1]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether every row's bin is below its column's number of bins; a ValueError naming the first
+ * that is not (`function` names the caller) if not. */
+static int
+bins_in_range(const uint16_t *bins, Py_ssize_t n_rows, Py_ssize_t width, const int32_t *n_bins, const char *function)
+{
+    for (Py_ssize_t r = 0; r < n_rows; r++) {
+        const uint16_t *row = bins + r * width;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            if (row[c] >= n_bins[c]) {
+                PyErr_Format(PyExc_ValueError, "%s: row %zd has bin %d in column %zd, which has %d", function, r, (int)row[c], c, (int)n_bins[c]);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 /* The node tables last found sound (see check_nodes), held so that their memory stays theirs:
    a forest is checked on its first evaluation, not on every block of rows. */
 static PyObject *checked_objects[3];
@@ -172,10 +213,8 @@ evaluate(PyObject *Py_UNUSED(module), PyObject *args)
     static const char *kinds[9] = {"H", "il", "il", "B", "d", "il", "il", "d", "d"};
     static const Py_ssize_t sizes[9] = {2, 4, 4, 1, 8, 4, 4, 8, 8};
     static const int dims[9] = {2, 1, 1, 1, 1, 1, 1, 1, 2};
-    for (; held < 9; held++) {
-        if (get_buffer(objects[held], &views[held], names[held], kinds[held], sizes[held], dims[held], held == 8) < 0)
-            goto done;
-    }
+    if ((held = get_buffers(objects, views, 9, names, kinds, sizes, dims)) < 9)
+        goto done;
     const uint16_t *bins = views[0].buf;
     const int32_t *n_bins = views[1].buf, *node_info = views[2].buf, *roots = views[5].buf, *spans = views[6].buf;
     const uint8_t *table = views[3].buf;
@@ -194,11 +233,9 @@ evaluate(PyObject *Py_UNUSED(module), PyObject *args)
             goto done;
         }
     }
-    for (Py_ssize_t j = 0; j <= n_out; j++) {
-        if (spans[j] < 0 || spans[j] > n_roots || (j > 0 && spans[j] < spans[j - 1])) {
-            PyErr_SetString(PyExc_ValueError, "evaluate: the spans are not ranges of the roots");
-            goto done;
-        }
+    if (!ranges_of(spans, n_out, n_roots)) {
+        PyErr_SetString(PyExc_ValueError, "evaluate: the spans are not ranges of the roots");
+        goto done;
     }
     Py_buffer *tables[3] = {&views[1], &views[2], &views[3]};
     if (!known_sound(tables)) {
@@ -208,15 +245,8 @@ evaluate(PyObject *Py_UNUSED(module), PyObject *args)
         }
         remember_sound(tables);
     }
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
-        const uint16_t *row = bins + r * width;
-        for (Py_ssize_t c = 0; c < width; c++) {
-            if (row[c] >= n_bins[c]) {
-                PyErr_Format(PyExc_ValueError, "evaluate: row %zd has bin %d in column %zd, which has %d", r, (int)row[c], c, (int)n_bins[c]);
-                goto done;
-            }
-        }
-    }
+    if (!bins_in_range(bins, n_rows, width, n_bins, "evaluate"))
+        goto done;
     Py_BEGIN_ALLOW_THREADS
     walk(bins, n_rows, width, node_info, table, value, roots, spans, n_out, baseline, out);
     Py_END_ALLOW_THREADS
@@ -296,10 +326,8 @@ evaluate_masks(PyObject *Py_UNUSED(module), PyObject *args)
     static const char *kinds[N] = {"H", "il", "il", "il", "il", "il", "IL", "IL", "d", "il", "d", "d"};
     static const Py_ssize_t sizes[N] = {2, 4, 4, 4, 4, 4, 4, 4, 8, 4, 8, 8};
     static const int dims[N] = {2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
-    for (; held < N; held++) {
-        if (get_buffer(objects[held], &views[held], names[held], kinds[held], sizes[held], dims[held], held == N - 1) < 0)
-            goto done;
-    }
+    if ((held = get_buffers(objects, views, N, names, kinds, sizes, dims)) < N)
+        goto done;
     const uint16_t *bins = views[0].buf;
     const int32_t *n_bins = views[1].buf, *used = views[2].buf, *starts = views[3].buf, *slots = views[4].buf, *offsets = views[5].buf;
     const uint32_t *masks = views[6].buf, *initial = views[7].buf;
@@ -319,11 +347,9 @@ evaluate_masks(PyObject *Py_UNUSED(module), PyObject *args)
             goto done;
         }
     }
-    for (Py_ssize_t t = 0; t <= n_trees; t++) {
-        if (starts[t] < 0 || starts[t] > n_entries || (t > 0 && starts[t] < starts[t - 1]) || (t == n_trees && starts[t] != n_entries)) {
-            PyErr_SetString(PyExc_ValueError, "evaluate_masks: the starts are not ranges of the entries");
-            goto done;
-        }
+    if (!ranges_of(starts, n_trees, n_entries) || starts[n_trees] != n_entries) {
+        PyErr_SetString(PyExc_ValueError, "evaluate_masks: the starts are not ranges of the entries");
+        goto done;
     }
     for (Py_ssize_t e = 0; e < n_entries; e++) {
         if (slots[e] < 0 || slots[e] >= n_used || offsets[e] < 0 || (Py_ssize_t)offsets[e] + n_bins[used[slots[e]]] > n_masks) {
@@ -331,21 +357,12 @@ evaluate_masks(PyObject *Py_UNUSED(module), PyObject *args)
             goto done;
         }
     }
-    for (Py_ssize_t j = 0; j <= n_out; j++) {
-        if (spans[j] < 0 || spans[j] > n_trees || (j > 0 && spans[j] < spans[j - 1])) {
-            PyErr_SetString(PyExc_ValueError, "evaluate_masks: the spans are not ranges of the trees");
-            goto done;
-        }
+    if (!ranges_of(spans, n_out, n_trees)) {
+        PyErr_SetString(PyExc_ValueError, "evaluate_masks: the spans are not ranges of the trees");
+        goto done;
     }
-    for (Py_ssize_t r = 0; r < n_rows; r++) {
-        const uint16_t *row = bins + r * width;
-        for (Py_ssize_t c = 0; c < width; c++) {
-            if (row[c] >= n_bins[c]) {
-                PyErr_Format(PyExc_ValueError, "evaluate_masks: row %zd has bin %d in column %zd, which has %d", r, (int)row[c], c, (int)n_bins[c]);
-                goto done;
-            }
-        }
-    }
+    if (!bins_in_range(bins, n_rows, width, n_bins, "evaluate_masks"))
+        goto done;
     /* The block's bins, column by column (used's columns only). */
     uint16_t *columns = PyMem_RawMalloc(sizeof(uint16_t) * MASK_BLOCK * (n_used > 0 ? n_used : 1));
     if (columns == NULL) {
