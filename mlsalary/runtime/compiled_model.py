@@ -133,7 +133,7 @@ class CompiledModel:
     # -- prediction (same interface and logic as SalaryModel) ------------------------------
 
     def predict_log(self, X: np.ndarray) -> np.ndarray:
-        return widen(self._ordered_raw(X), self.schema_.calibration_groups(X), self.conformal_)
+        return self._calibrated(self.forest.raw(X), X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return np.exp(self.predict_log(X))
@@ -149,16 +149,16 @@ class CompiledModel:
 
         def result() -> np.ndarray:
             raw = trees.result()
-            raw = raw if inverse is None else raw[inverse]
-            return np.exp(widen(uncross(raw + self.shifts_(X)[:, None]), self.schema_.calibration_groups(X), self.conformal_))
+            return np.exp(self._calibrated(raw if inverse is None else raw[inverse], X))
 
         return result
 
     def predict_median(self, X: np.ndarray) -> np.ndarray:
         return np.exp(self.forest.raw(X, outputs=[MEDIAN])[:, 0] + self.shifts_(X))
 
-    def _ordered_raw(self, X: np.ndarray) -> np.ndarray:
-        return uncross(self.forest.raw(X) + self.shifts_(X)[:, None])
+    def _calibrated(self, raw: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """predict_log from the trees' raw quantiles of X: shifted, uncrossed and widened."""
+        return widen(uncross(raw + self.shifts_(X)[:, None]), self.schema_.calibration_groups(X), self.conformal_)
 
     def tree_median_log(self, X: np.ndarray) -> np.ndarray:
         """The trees' part of the log median (predict_median = exp(this + shift_log))."""

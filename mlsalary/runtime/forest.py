@@ -23,7 +23,7 @@ Each adds a model's leaf values in scikit-learn's order, so all give the same bi
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -286,19 +286,12 @@ class Forest:
 
     def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None) -> np.ndarray:
         assert _native is not None
-        block_rows = _thread_rows(len(bins))
-        bins = np.ascontiguousarray(bins, dtype=np.uint16)
-        out = np.empty((len(bins), len(outputs)))
         baseline = np.ascontiguousarray(self.baseline[list(outputs)])
         table = self.table if table is None else table
         roots = np.ascontiguousarray(roots, dtype=self.roots.dtype)
-
-        def block(start: int) -> None:
-            rows = slice(start, start + block_rows)
-            _native.evaluate(bins[rows], self.n_bins, self.node_info, table, self.value, roots, spans, baseline, out[rows])
-
-        _in_threads(block, range(0, len(bins), block_rows))
-        return out
+        return _native_blocks(
+            bins, len(outputs), lambda rows, out: _native.evaluate(rows, self.n_bins, self.node_info, table, self.value, roots, spans, baseline, out)
+        )
 
     def _walked_past(self, shared: tuple) -> tuple[np.ndarray, np.ndarray] | None:
         """The step table and each node's stand-in when the columns of `shared` ((column, bin)
@@ -437,18 +430,12 @@ class NativeMasks:
     def raw(self, bins: np.ndarray, shared: tuple = ()) -> np.ndarray:
         """Raw predictions of binned rows, shape (n, outputs): the same bits as the walk."""
         assert _native is not None
-        block_rows = _thread_rows(len(bins))
-        bins = np.ascontiguousarray(bins, dtype=np.uint16)
-        out = np.empty((len(bins), len(self.baseline)))
         used, starts, slots, offsets, initial = self.arrays(shared)
         n_bins = self.forest.n_bins
-
-        def block(start: int) -> None:
-            rows = slice(start, start + block_rows)
-            _native.evaluate_masks(bins[rows], n_bins, used, starts, slots, offsets, self.masks, initial, self.leaf_values, self.spans, self.baseline, out[rows])
-
-        _in_threads(block, range(0, len(bins), block_rows))
-        return out
+        return _native_blocks(
+            bins, len(self.baseline),
+            lambda rows, out: _native.evaluate_masks(rows, n_bins, used, starts, slots, offsets, self.masks, initial, self.leaf_values, self.spans, self.baseline, out),
+        )
 
 
 class LeafMasks:
@@ -537,10 +524,15 @@ def _in_threads(work, starts: range) -> None:
             work(start)
 
 
-def _thread_rows(n_rows: int) -> int:
-    """Rows per call of the C evaluator: one call per thread (each call takes the GIL to start
-    and to end, and a thread that waits for it while another runs Python waits long)."""
-    return max(1024, -(-n_rows // usable_cpus()))
+def _native_blocks(bins: np.ndarray, n_out: int, evaluate: Callable[[np.ndarray, np.ndarray], None]) -> np.ndarray:
+    """The raw predictions (rows x n_out) a C evaluator call `evaluate(bins, out)` writes, the
+    rows shared by threads in one call each (a call takes the GIL to start and to end, and a
+    thread that waits for it while another runs Python waits long)."""
+    bins = np.ascontiguousarray(bins, dtype=np.uint16)
+    out = np.empty((len(bins), n_out))
+    step = max(1024, -(-len(bins) // usable_cpus()))
+    _in_threads(lambda start: evaluate(bins[start : start + step], out[start : start + step]), range(0, len(bins), step))
+    return out
 
 
 def usable_cpus() -> int:
