@@ -17,7 +17,7 @@ import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, _from_key
-from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _json_string
+from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _csv_row, _json_string
 from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
@@ -130,18 +130,15 @@ def estimate_columns(
         # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (loops in C: map).
         line = ",".join(["{}"] * len(numbers)) + ",{}" + _braced(stated) + ",{},"
         n = len(outcomes)
-        tails = map(_Tails.of(estimator.thin_below, csv=True).__getitem__, supports)
-        list(map(setattr, outcomes, itertools.repeat("text", n), map(line.format, *numbers, tails, map(_CSV_CELLS.__getitem__, readings))))
+        tails = _tails(supports, estimator.thin_below, csv=True)
+        list(map(setattr, outcomes, itertools.repeat("text", n), map(line.format, *numbers, tails, map(_CSV_CELLS.bounded().__getitem__, readings))))
         if json_members:
             members = _json_members(units(conversion))
-            tails = map(_Tails.of(estimator.thin_below, csv=False).__getitem__, supports)
-            list(map(setattr, outcomes, itertools.repeat("json", n), map(members.format, *numbers, tails, map(_JSON_CELLS.__getitem__, readings))))
+            tails = _tails(supports, estimator.thin_below, csv=False)
+            list(map(setattr, outcomes, itertools.repeat("json", n), map(members.format, *numbers, tails, map(_JSON_CELLS.bounded().__getitem__, readings))))
         list(map(setattr, outcomes, itertools.repeat("error", n), itertools.repeat(None, n)))
         kept = quantiles.tolist() if keep_quantiles else itertools.repeat(None, n)
         list(map(setattr, outcomes, itertools.repeat("quantiles", n), kept))
-        for cells in (_CSV_CELLS, _JSON_CELLS):
-            if len(cells) > _CELLS_KEPT:
-                cells.clear()
 
     model = estimator.model
     if hasattr(model, "predict_later"):  # a compiled model: only the trees in the worker
@@ -162,48 +159,22 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-class _Cells(dict):
-    """A reading's text -> its cell, looked up in C (rows repeat readings): `cell(text)` once."""
-
-    def __init__(self, cell: Callable[[str], str]):
-        super().__init__()
-        self.cell = cell
-
-    def __missing__(self, text: str) -> str:
-        self[text] = cell = self.cell(text)
-        return cell
+# A reading's cell, per distinct reading (rows repeat readings).
+_CSV_CELLS = Forms(_csv_cell)
+_JSON_CELLS = Forms(lambda text: _json_string(text) if text else "null")
 
 
-_CSV_CELLS = _Cells(_csv_cell)
-_JSON_CELLS = _Cells(lambda text: _json_string(text) if text else "null")
-_CELLS_KEPT = 100_000  # distinct readings kept before a table starts again
-
-
-class _Tails(dict):
-    """A support (None: unknown) -> its support and thin columns: CSV cells ("1234,false,") or
-    JSON members ('"support": 1234, "thin": false'). One table per threshold and format."""
-
-    _tables: dict[tuple[int, bool], "_Tails"] = {}
-
-    def __init__(self, thin_below: int, csv: bool):
-        super().__init__()
-        self.thin_below, self.csv = thin_below, csv
-
-    @classmethod
-    def of(cls, thin_below: int, csv: bool) -> "_Tails":
-        if (thin_below, csv) not in cls._tables:
-            cls._tables[thin_below, csv] = cls(thin_below, csv)
-        return cls._tables[thin_below, csv]
-
-    def __missing__(self, support: int | None) -> str:
-        thin = None if support is None else support < self.thin_below
-        values = ["" if support is None else str(support), "" if thin is None else "true" if thin else "false"]
-        if self.csv:
-            text = ",".join(values) + ","
+def _tails(supports: list, thin_below: int, csv: bool) -> list[str]:
+    """Each row's support and thin columns, from its support (None: unknown): CSV cells
+    ("1234,false,") or JSON members ('"support": 1234, "thin": false'), made once per support."""
+    texts = {}
+    for support in set(supports):
+        values = ["" if support is None else str(support), "" if support is None else "true" if support < thin_below else "false"]
+        if csv:
+            texts[support] = ",".join(values) + ","
         else:
-            text = ", ".join(f"{_json_string(name)}: {value or 'null'}" for name, value in zip(SUPPORT_COLUMNS, values))
-        self[support] = text
-        return text
+            texts[support] = ", ".join(f"{_json_string(name)}: {value or 'null'}" for name, value in zip(SUPPORT_COLUMNS, values))
+    return list(map(texts.__getitem__, supports))
 
 
 def _braced(text: str) -> str:
@@ -213,7 +184,7 @@ def _braced(text: str) -> str:
 
 def _json_members(stated: tuple[str, str]) -> str:
     """The format string of the column path's added columns as JSON members (Outcome.json):
-    slots for the five quantiles, the support and thin members (_Tails) and the readings."""
+    slots for the five quantiles, the support and thin members (_tails) and the readings."""
     names = list(TEXT_COLUMNS)
     numbers = [f"{_json_string(name)}: {{}}" for name in names[: len(QUANTILE_NAMES)]]
     currency, per = (_braced(f"{_json_string(name)}: {_json_string(value)}") for name, value in zip(STATED_COLUMNS, stated))

@@ -83,22 +83,34 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
 
 # The added columns of an estimate's cached text on the column path (engine.Outcome.text).
 TEXT_COLUMNS = [*QUANTILE_NAMES, *SUPPORT_COLUMNS, *STATED_COLUMNS, "error"]
-_NUMBER_COLUMNS = len(QUANTILE_NAMES) + len(SUPPORT_COLUMNS)  # then the text ones
 
 
-class _Quoted(dict):
-    """A cell's text -> its CSV form in a row of several cells, as the csv module writes it
-    (quoted when it holds a comma, a quote or a line break). Looked up in C; each new cell is
-    written once by the csv module itself."""
+class Forms(dict):
+    """A cell's text -> its form (`form(text)`, made once), looked up in C: rows repeat cells.
+    `bounded()` starts it again past _QUOTED_CELLS texts (a file of a million different cells)."""
+
+    def __init__(self, form: Callable[[str], str]):
+        super().__init__()
+        self.form = form
 
     def __missing__(self, text: str) -> str:
-        # (A cell with a bare CR sends its row to _csv_row: any form holding the CR will do.)
-        form = _csv_row(["", text])[1:-1] if text and "\r" not in text else text  # (quoted as a row ending in LF)
-        self[text] = form
+        self[text] = form = self.form(text)
         return form
 
+    def bounded(self) -> "Forms":
+        if len(self) > _QUOTED_CELLS:
+            self.clear()
+        return self
 
-# Distinct cells _Quoted keeps before it starts again (a file of a million different cells).
+
+def _csv_form(text: str) -> str:
+    """A cell's CSV form in a row of several cells, as the csv module writes it (quoted when it
+    holds a comma, a quote or a line break)."""
+    # (A cell with a bare CR sends its row to _csv_row: any form holding the CR will do.)
+    return _csv_row(["", text])[1:-1] if text and "\r" not in text else text  # (quoted as a row ending in LF)
+
+
+# Distinct cells a Forms keeps before it starts again.
 _QUOTED_CELLS = 100_000
 
 
@@ -153,15 +165,12 @@ class _Writer:
             self._writerow(self.header + self.added)  # type: ignore[operator]  # a header exists once rows come
             self.header_written = True
         # A row kept as its text is written as it was read. The others' input cells are joined
-        # from each distinct cell's CSV form (_Quoted: the csv module's own, found once), each
+        # from each distinct cell's CSV form (_csv_form: the csv module's own, found once), each
         # line then gaining the estimate's cached text. What _line would write, byte for byte:
         # the rows it treats apart (a bare CR, a lone empty cell) go through it.
         parts: list[str] = []
         width, keep = self.width, self.keep
-        quoted = self._quoted
-        if len(quoted) > _QUOTED_CELLS:
-            quoted.clear()
-        cell = quoted.__getitem__
+        cell = self._quoted.bounded().__getitem__
         for record, outcome in zip(records, outcomes):
             if type(record) is str:
                 if keep is None:
@@ -180,8 +189,8 @@ class _Writer:
         self.flush()
 
     @functools.cached_property
-    def _quoted(self) -> "_Quoted":
-        return _Quoted()
+    def _quoted(self) -> Forms:
+        return Forms(_csv_form)
 
     def _write_json_chunk(self, records: list, outcomes: list) -> None:
         header = self.source_header or []
@@ -221,23 +230,9 @@ class _Writer:
         """The added columns of a row as JSON members ('"p10": 51234, ...')."""
         try:
             return outcome.json  # made with the estimate (engine.estimate_columns' json_members)
-        except AttributeError:
+        except AttributeError:  # an error, the row path's cells, or added columns of another set
             pass
-        if outcome.error is None and not hasattr(outcome, "_cells") and self.added == TEXT_COLUMNS:
-            # The column path's cells: numbers as written, an empty cell null, thin as a JSON
-            # boolean, the texts as strings.
-            cells = outcome.text_cells()
-            if len(cells) == len(TEXT_COLUMNS) and cells[-1] == "":
-                numbers = [cell or "null" for cell in cells[:_NUMBER_COLUMNS]]
-                texts = [_json_string(cell) if cell else "null" for cell in cells[_NUMBER_COLUMNS:-1]]
-                return self._json_template.format(*numbers, *texts)
         return ", ".join(json.dumps(column, ensure_ascii=False) + ": " + json_line(value) for column, value in self._json_values(outcome).items())
-
-    @functools.cached_property
-    def _json_template(self) -> str:
-        """The column path's members of TEXT_COLUMNS, each value a format field, error null."""
-        *named, error = self.added
-        return ", ".join([*map(_json_member, named), _json_member(error).format("null")])
 
     def _line(self, cells: list[str], added: list) -> str:
         """The input cells (padded or cut to the header, replaced columns left out) and the
