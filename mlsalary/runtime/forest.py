@@ -304,11 +304,16 @@ class Forest:
             self._walks[shared] = self._walk_past(dict(shared))
         return self._walks[shared]
 
+    def _fixed_bins(self, known) -> np.ndarray:
+        """Each column's known bin ((column, bin) pairs), -1 for the others and the leaves'."""
+        fixed_bin = np.full(self.n_features + 1, -1, dtype=np.int64)
+        for f, b in known:
+            fixed_bin[f] = b
+        return fixed_bin
+
     def _walk_past(self, known: dict) -> tuple[np.ndarray, np.ndarray] | None:
         column, offset = self.column, self.node_info >> 8
-        fixed_bin = np.full(self.n_features + 1, -1, dtype=np.int64)
-        for f, b in known.items():
-            fixed_bin[f] = b
+        fixed_bin = self._fixed_bins(known.items())
         past = fixed_bin[column] >= 0  # splits on a known column (leaves' column is never known)
         if not past.any():
             return None
@@ -410,9 +415,7 @@ class NativeMasks:
         if shared not in self._arrays:
             if len(self._arrays) >= 8:
                 self._arrays.clear()
-            fixed_bin = np.full(self.forest.n_features + 1, -1, dtype=np.int64)
-            for f, b in shared:
-                fixed_bin[f] = b
+            fixed_bin = self.forest._fixed_bins(shared)
             known = fixed_bin[self.column] >= 0
             initial = np.full(self.n_trees, 0xFFFFFFFF, dtype=np.uint32)
             np.bitwise_and.at(initial, self.tree[known], self.masks[self.offset[known] + fixed_bin[self.column[known]]])
@@ -543,28 +546,17 @@ def usable_cpus() -> int:
         return max(1, min(4, os.cpu_count() or 1))
 
 
-def _unique_rows(bins: np.ndarray, columns: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Distinct rows of an integer matrix and the inverse index (exact: hash, then verify),
-    telling rows apart by `columns` only (None: all)."""
-    if columns is not None:
-        keyed = bins[:, columns]
-        unique, inverse = _unique_rows(keyed)
-        return (bins, None) if inverse is None else (bins[_first_rows(inverse, len(unique))], inverse)
-    keys = (bins.astype(np.uint64) * _odd_weights(bins.shape[1])).sum(axis=1, dtype=np.uint64)
+def _unique_rows(bins: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Distinct rows of an integer matrix, told apart by `columns` only, and the inverse index
+    (exact: hash, then verify)."""
+    keyed = bins[:, columns]
+    keys = (keyed.astype(np.uint64) * _odd_weights(keyed.shape[1])).sum(axis=1, dtype=np.uint64)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if len(first) > 0.9 * len(bins):
         return bins, None  # few duplicates: not worth it
-    unique = bins[first]
-    if not np.array_equal(unique[inverse], bins):  # a hash collision: evaluate every row
+    if not np.array_equal(keyed[first][inverse], keyed):  # a hash collision: evaluate every row
         return bins, None
-    return unique, inverse
-
-
-def _first_rows(inverse: np.ndarray, n_unique: int) -> np.ndarray:
-    """For each distinct row (numbered as in `inverse`), a row where it is found."""
-    first = np.empty(n_unique, dtype=np.intp)
-    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
-    return first
+    return bins[first], inverse
 
 
 _WEIGHTS: dict[int, np.ndarray] = {}
