@@ -58,8 +58,7 @@ class CompiledModel:
         # The factors only the shifts read (no tree splits on them): explanations need fewer
         # forest queries for them (explanations.py).
         shifted = set(self.shifts_.columns) | set(self.shifts_.skill_columns)
-        # (bincount, not np.unique: that imports numpy.ma, a cost every command would pay)
-        split_on = set(np.flatnonzero(np.bincount(forest.column[~forest.is_leaf], minlength=forest.n_features)).tolist())
+        split_on = set(forest.read_columns.tolist())
         self.additive_factors = tuple(
             name for name, columns in groups.items() if columns and set(columns) <= shifted and not set(columns) & split_on
         )

@@ -78,6 +78,7 @@ class Forest:
         offsets = a["cat_offsets"].tolist()
         self.categories = {c: a["cat_values"][offsets[i] : offsets[i + 1]] for i, c in enumerate(a["cat_columns"].tolist())}
         # The columns some tree splits on: the only ones binned (no node reads the others).
+        # (bincount, not np.unique: that imports numpy.ma, a cost every command would pay)
         self.read_columns = np.flatnonzero(np.bincount(self.column[~self.is_leaf], minlength=self.n_features)[: self.n_features])
         self._mask_arrays = {name: a[name] for name in MASK_ARRAYS}
         self._masks: dict[tuple, LeafMasks | None] = {}  # per tuple of outputs, built on first use
