@@ -17,7 +17,7 @@ import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, _from_key
-from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _csv_row, _json_string
+from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _braced, _csv_row, _json_member, _json_string
 from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
@@ -177,18 +177,12 @@ def _tails(supports: list, thin_below: int, csv: bool) -> list[str]:
     return list(map(texts.__getitem__, supports))
 
 
-def _braced(text: str) -> str:
-    """`text` as a literal part of a format string."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 def _json_members(stated: tuple[str, str]) -> str:
     """The format string of the column path's added columns as JSON members (Outcome.json):
     slots for the five quantiles, the support and thin members (_tails) and the readings."""
-    names = list(TEXT_COLUMNS)
-    numbers = [f"{_json_string(name)}: {{}}" for name in names[: len(QUANTILE_NAMES)]]
-    currency, per = (_braced(f"{_json_string(name)}: {_json_string(value)}") for name, value in zip(STATED_COLUMNS, stated))
-    return ", ".join([*numbers, "{}", currency, per, f"{_json_string(STATED_COLUMNS[2])}: {{}}", f"{_json_string(names[-1])}: null"])
+    currency, per = (_json_member(name).format(_braced(_json_string(value))) for name, value in zip(STATED_COLUMNS, stated))
+    readings, error = _json_member(STATED_COLUMNS[2]), _json_member(TEXT_COLUMNS[-1]).format("null")
+    return ", ".join([*map(_json_member, QUANTILE_NAMES), "{}", currency, per, readings, error])
 
 
 def _supports(estimator, encoded) -> list:

@@ -318,7 +318,12 @@ _json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 def _json_member(name: str) -> str:
     """'"name": {}', a format string for the member named `name` (its braces escaped)."""
-    return (json.dumps(name, ensure_ascii=False) + ": ").replace("{", "{{").replace("}", "}}") + "{}"
+    return _braced(_json_string(name) + ": ") + "{}"
+
+
+def _braced(text: str) -> str:
+    """`text` as a literal part of a format string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def json_line(value: Any) -> str:
