@@ -23,6 +23,7 @@ import strategies as hs
 from conftest import FIXTURES, ROOT
 from mlsalary import batch as batch_module
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
+from mlsalary.batch.keys import RawKeys
 from mlsalary.batch.readers import _from_key, _hashable
 from mlsalary.currency import Conversion
 from mlsalary.errors import InputError
@@ -62,7 +63,7 @@ columns = st.permutations(FIELDS).flatmap(lambda names: st.integers(1, len(names
 def check_encoded(estimator, factors, keys, decode=None) -> None:
     schema = estimator.model.schema_
     keys = list(dict.fromkeys(keys))  # batch encodes a chunk's distinct rows
-    encoded = ColumnEncoder(schema, factors, decode).encode(keys)
+    encoded = ColumnEncoder(schema, factors, decode).encode(RawKeys(len(factors)).columns(keys), len(keys))
     assert encoded.X.shape == (len(keys), len(schema.columns_))
     for i, key in enumerate(keys):
         raw = _from_key(factors, key, decode is not None)
@@ -110,7 +111,7 @@ def test_titles_and_levels_stay_on_the_column_path(estimator):
     factors = ("seniority", "role", "country")
     keys = [("", "Senior ML Engineer", "DE"), ("mid", "Senior ML Engineer", "DE"), ("", "ML Intern", "US"), ("EX", "data scientist", "")]
     check_encoded(estimator, factors, keys)
-    assert ColumnEncoder(estimator.model.schema_, factors).encode(keys).slow.tolist() == [False, True, False, False]
+    assert ColumnEncoder(estimator.model.schema_, factors).encode(RawKeys(len(factors)).columns(keys), len(keys)).slow.tolist() == [False, True, False, False]
 
 
 def test_skill_lists_encode_as_their_profile(estimator):

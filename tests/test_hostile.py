@@ -1188,6 +1188,93 @@ def test_the_chunk_writer_gives_the_same_bytes_when_its_cell_cache_starts_again(
     assert columnwise == row_by_row and columnwise.count("\n") == 120 + (output_format == "csv")  # (a header)
 
 
+# ================================================================================================
+# The C line scanner (batch/_scan.c) against the Python reader: the same rows, keys and bytes
+# ================================================================================================
+
+needs_scanner = pytest.mark.skipif(
+    __import__("mlsalary.batch.keys", fromlist=["_scanner"])._scanner is None, reason="the C scanner is not built here (no C compiler at install)"
+)
+
+
+def _read_both(text: str, size: int, quoted_lines: bool, monkeypatch) -> list[tuple]:
+    """(records, raw keys, offers, cut rows) of a CSV text as CsvInput reads it with the C
+    scanner and in Python (MLSALARY_PURE), chunk by chunk."""
+    from mlsalary.batch.keys import CodedKeys, RawKeys
+    from mlsalary.batch.readers import CsvInput, record_cells
+
+    results = []
+    for pure in ("0", "1"):
+        monkeypatch.setenv("MLSALARY_PURE", pure)
+        try:
+            source = CsvInput(io.StringIO(text, newline=""), quoted_lines=quoted_lines)
+        except InputError as error:
+            results.append(("refused", str(error)))
+            continue
+        assert isinstance(source.keys, CodedKeys if pure == "0" else RawKeys)
+        # Without quoted_lines (JSON Lines output) a record is read for its cells only.
+        read = (lambda records: records) if quoted_lines else (lambda records: list(map(record_cells, records)))
+        chunks = [(read(records), [source.keys.raw(key) for key in keys], offers) for records, keys, offers, _ in source.chunks(size)]
+        results.append((chunks, source.cut_rows))
+    return results
+
+
+# Lines made of what CSV reading turns on: separators, quotes, line ends, NUL, spaces, non-ASCII.
+scanner_pieces = st.sampled_from([",", '"', '""', "\r", "\n", "\r\n", "\x00", " ", "a", "DE", "é", "ml-engineer", "5"])
+scanner_lines = st.lists(st.lists(scanner_pieces, max_size=12).map("".join), max_size=12)
+
+
+@needs_scanner
+@budget(2.0)
+@given(header=st.sampled_from(["country,note", "role,country,offer", "note,country,experience,offer", "country"]), lines=scanner_lines,
+       size=st.integers(1, 5), quoted_lines=st.booleans())
+def test_the_c_scanner_reads_the_rows_the_python_reader_reads(header, lines, size, quoted_lines):
+    tried("batch C scanner vs Python reader")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        scanned, python = _read_both(header + "\n" + "\n".join(lines), size, quoted_lines, monkeypatch)
+    assert scanned == python
+
+
+@needs_scanner
+@budget(1.0)
+@given(case=hs.csv_file(), output_format=st.sampled_from(["csv", "jsonl"]))
+def test_the_c_scanner_gives_the_python_readers_bytes(stub_estimator, case, output_format):
+    tried("batch C scanner vs Python reader, output")
+    outputs = []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for pure in ("0", "1"):
+            monkeypatch.setenv("MLSALARY_PURE", pure)
+            outputs.append(_both_writers(stub_estimator, case.text, output_format)[0])
+    assert outputs[0] == outputs[1]
+
+
+@needs_scanner
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+@pytest.mark.parametrize("text", WRITER_FILES)
+def test_the_c_scanner_gives_the_python_readers_bytes_on_weird_files(real_estimator, monkeypatch, text, output_format):
+    outputs = []
+    for pure in ("0", "1"):
+        monkeypatch.setenv("MLSALARY_PURE", pure)
+        outputs.append(_both_writers(real_estimator, text, output_format)[0])
+    assert outputs[0] == outputs[1]
+
+
+@needs_scanner
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_estimates_stay_right_when_the_scanners_codes_start_again(real_estimator, monkeypatch, output_format):
+    # Past CODED_CELLS the codes are given anew: a key of before must not find an estimate of
+    # another profile (the cache starts again with them).
+    from mlsalary.batch import keys
+
+    rows = [f"{c},{e},{r}" for c, e, r in zip(["DE", "US", "FR", "IN"] * 3000, [1, 5, 9] * 4000, ["ml-engineer", "data-scientist"] * 6000)]
+    text = "country,experience,role\n" + "\n".join(rows) + "\n"
+    expected = _both_writers(real_estimator, text, output_format)[0]
+    monkeypatch.setattr(keys, "CODED_CELLS", 5)
+    monkeypatch.setattr(batch_module, "CHUNK_ROWS", 1000)
+    renewed = _both_writers(real_estimator, text, output_format)[0]
+    assert renewed == expected
+
+
 def test_the_chunk_writer_is_what_batch_runs_on_a_csv_file():
     # Without an offer column and with distinct header names, CSV input is written a chunk at a
     # time, in either output format; the row writer is what the byte comparison above checks.

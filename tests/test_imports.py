@@ -19,7 +19,9 @@ def module_name(path: Path) -> str:
 
 def import_graph() -> dict[str, set[str]]:
     paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in paths}
+    # A C extension (built from its .c source) is a module too, one that imports none of ours.
+    extensions = {module_name(p.with_suffix(".py")): p for p in PACKAGE.rglob("*.c")}
+    graph: dict[str, set[str]] = {name: set() for name in [*paths, *extensions]}
     for name, path in paths.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -32,9 +34,9 @@ def import_graph() -> dict[str, set[str]]:
                     anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join(anchor + ([node.module] if node.module else []))
                 # from pkg import submodule -> the submodule; from module import name -> the module
-                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in paths else base for alias in node.names]
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in graph else base for alias in node.names]
             for target in targets:
-                while target and target not in paths:  # a name inside a module: the module
+                while target and target not in graph:  # a name inside a module: the module
                     target = target.rpartition(".")[0]
                 if target and target != name:
                     graph[name].add(target)

@@ -21,6 +21,7 @@ from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
 )
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
+from mlsalary.batch.keys import raw_keys
 from mlsalary.batch.memory import ColumnsWriter, RowsInput
 from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
@@ -120,7 +121,12 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
     # previous chunk (numpy releases the GIL in the trees), then writes that previous chunk.
     with ThreadPoolExecutor(1) as worker:
         previous = None
+        keys_of = source.keys
+        generation = keys_of.generation
         for records, keys, offers, errors in source.chunks(CHUNK_ROWS):
+            if keys_of.generation != generation:  # the reader's codes started again: so do the estimates by them
+                cache.clear()
+                generation = keys_of.generation
             found = list(map(cache.get, keys))
             outcomes = found
             pending = None
@@ -137,10 +143,10 @@ def _run(estimator, source, writer, explain, fail_fast, progress, conversion=Non
                     outcomes = [None if key is None else outcome for key, outcome in zip(keys, outcomes)]
                 if new:
                     if encoder is None:
-                        args = (estimator, source.factors, json_values, new, explain, len(added), conversion)
+                        args = (estimator, source.factors, json_values, raw_keys(keys_of, new), explain, len(added), conversion)
                         pending = Pending(worker.submit(estimate_rows, *args).result)
                     else:
-                        pending = estimate_columns(estimator, encoder, json_values, new, len(added), worker, conversion, has_offer, json_members)
+                        pending = estimate_columns(estimator, encoder, keys_of, json_values, new, len(added), worker, conversion, has_offer, json_members)
             if previous is not None:
                 write(previous)
             previous = (pending, records, outcomes, offers, errors)

@@ -75,22 +75,20 @@ class ColumnEncoder:
             (self.column["year"], float(schema.reference_year_)),
         )
 
-    def encode(self, keys: list) -> Encoded:
-        n = len(keys)
+    def encode(self, columns: list[tuple[list, np.ndarray]], n: int) -> Encoded:
+        """Encode `n` rows given as their factor columns, in the order of `factors`: each column's
+        distinct cells and each row's index among them (keys.RawKeys.columns)."""
         schema = self.schema
         X = np.full((n, len(schema.columns_)), np.nan)
         for column, value in self.fixed:
             X[:, column] = value
         slow = np.zeros(n, dtype=bool)
-        # A single column's reader yields the cell itself as the key, not a 1-tuple.
-        cells = [keys] if len(self.factors) == 1 else list(zip(*keys)) if n else [() for _ in self.factors]
         countries: list = [None]
         roles: list = [None]
         country_codes = role_codes = np.zeros(n, dtype=np.intp)
         levels = None  # a title's seniority code per row (NaN: none), when a role column is read
         read: dict[str, tuple[list, np.ndarray]] = {}  # field -> (each distinct value's reading, codes)
-        for name, column in zip(self.factors, cells):
-            distinct, codes = distinct_codes(column)
+        for name, (distinct, codes) in zip(self.factors, columns):
             if name == "skills":
                 # A listed skill is one the person has (1.0); an unlisted one is not stated (NaN).
                 owner, skill, bad = self._skill_entries(distinct)

@@ -79,14 +79,15 @@ class Pending:
 
 
 def estimate_columns(
-    estimator, encoder: ColumnEncoder, json_values: bool, new: dict, width: int, worker: Executor,
+    estimator, encoder: ColumnEncoder, keys_of, json_values: bool, new: dict, width: int, worker: Executor,
     conversion=None, keep_quantiles: bool = True, json_members: bool = False,
 ) -> Pending:
-    """Validate and encode the profiles of `new` (raw key -> empty outcome) here, and start the
-    model on them in `worker`; the outcomes are filled in by the returned Pending's wait().
+    """Validate and encode the profiles of `new` (key -> empty outcome; `keys_of`: the reader's
+    keys.RawKeys or keys.CodedKeys) here, and start the model on them in `worker`; the
+    outcomes are filled in by the returned Pending's wait().
     `json_members`: give each outcome its added columns as JSON members too (Outcome.json)."""
     keys, outcomes = list(new), list(new.values())
-    encoded = encoder.encode(keys)
+    encoded = encoder.encode(keys_of.columns(keys), len(keys))
     X = encoded.X
     supports = _supports(estimator, encoded)  # per row
     readings = encoded.readings
@@ -96,7 +97,7 @@ def estimate_columns(
     rows, profiles = [], []
     for i in np.flatnonzero(encoded.slow).tolist():
         try:
-            profile = Profile.from_mapping(_from_key(encoder.factors, keys[i], json_values))
+            profile = Profile.from_mapping(_from_key(encoder.factors, keys_of.raw(keys[i]), json_values))
             ratio = estimator.ratio(profile)  # a place or level the model has no table for: this row's error
         except InputError as error:
             outcomes[i].set(None, [""] * (width - 1) + [str(error)], str(error))

@@ -12,6 +12,7 @@ import math
 import operator
 from typing import Any, Iterable, Iterator, Sequence
 
+from mlsalary.batch.keys import RawKeys
 from mlsalary.batch.readers import read_header
 from mlsalary.batch.writer import csv_cell
 
@@ -42,6 +43,7 @@ class RowsInput:
             self.rows = itertools.chain([first], self.rows)
         self.header = list(header) or None
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header, refuse=first is not None)
+        self.keys = RawKeys(len(self.factors))
         self.cut_rows = 0
 
     @property

@@ -13,6 +13,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator
 
+from mlsalary.batch.keys import CodedKeys, RawKeys, scanner
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS, FIELDS, REGISTRY
 from mlsalary.profile import show_value
@@ -201,10 +202,10 @@ def read_header(header: list[str] | None, refuse: bool = True) -> tuple[tuple[st
 # -- readers ------------------------------------------------------------------------------------
 #
 # A reader yields chunks of rows as four parallel lists: records (what is passed through: the
-# CSV row's text or cells, or the JSON object), keys (the row's raw factor values, in the
-# order of the reader's `factors`: what estimates are cached by), offers (the raw offer, or
-# None for CSV without an offer column) and errors (a message when the line itself is
-# unreadable; JSON Lines only, else None).
+# CSV row's text or cells, or the JSON object), keys (the row's factor values, in the order of
+# the reader's `factors`, as its `keys` (keys.py) holds them: what estimates are cached by),
+# offers (the raw offer, or None for CSV without an offer column) and errors (a message when
+# the line itself is unreadable; JSON Lines only, else None).
 
 # A single cell may be huge (a pasted document); the csv module's default cap is 128 KB.
 csv.field_size_limit(2**31 - 1)
@@ -225,6 +226,9 @@ class CsvInput:
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
+        # What a row's estimate is cached by: its cells' codes where the C scanner reads the lines.
+        self._scanner = scanner()
+        self.keys: RawKeys | CodedKeys = (CodedKeys if self._scanner is not None else RawKeys)(len(self.factors))
 
     @property
     def has_offer(self) -> bool:
@@ -235,86 +239,109 @@ class CsvInput:
 
         A record is the row's text (its line, without the line break) when it is exactly the
         header's width and had no quote (or, with quoted_lines, took one line); else its list
-        of cells. `record_cells` gives any record's cells.
+        of cells. `record_cells` gives any record's cells. The keys are `self.keys`' kind.
         """
         if self.header is None:
             return  # an empty file
+        scan, keys_of = self._scanner, self.keys
+        offer_at = -1 if self.offer_position is None else self.offer_position
+        while True:
+            block = list(itertools.islice(self.lines, size))
+            if not block:
+                return
+            if isinstance(keys_of, CodedKeys):
+                assert scan is not None  # (CodedKeys only with the scanner)
+                keys_of.renew()
+                # The plain lines in C; from the first other one on, the lines below.
+                records, keys, offers, cut, stop = scan.scan(
+                    block, 0, len(self.header), self.positions, offer_at, keys_of.tables, keys_of.values, self.quoted_lines
+                )
+                self.cut_rows += cut
+                if stop < len(block):
+                    more, cells, more_offers = self._read(block[stop:])
+                    records += more
+                    keys += keys_of.code(cells if len(self.positions) > 1 else [(cell,) for cell in cells])
+                    if offers is not None:
+                        offers += more_offers
+            else:
+                records, keys, offers = self._read(block)
+            if records:
+                yield records, keys, offers, None
+
+    def _read(self, block: list[str]) -> tuple[list, list, list | None]:
+        """(records, raw keys, offers) of the rows of `block`, read in Python and by the csv
+        module, which may take the file's next lines too (a record spanning lines)."""
         positions, offer_at = self.positions, self.offer_position
         width = max(positions) + 1
         if offer_at is not None:
             width = max(width, offer_at + 1)
-        header_width = len(self.header)
+        header_width = len(self.header)  # type: ignore[arg-type]  # rows come only with a header
         pick = operator.itemgetter(*positions)
         padding = [""] * width
         lines = self.lines
-        while True:
-            block = list(itertools.islice(lines, size))
-            if not block:
-                return
-            records: list = []
-            keys: list = []
-            offers: list | None = [] if offer_at is not None else None
-            rest = iter(block)
-            parsed: Any = None  # the csv module's reader, once a quote is met (line_num: lines it took)
-            left = len(block)  # lines of the block not yet read here
-            beyond: list[str] = []  # the file's lines a record spanning lines took past the block
-            for line in rest:
-                left -= 1
-                if '"' in line:
-                    # Quoted: from here on the csv module reads this block's records (one reader:
-                    # a reader per line costs more than the parsing), and the next lines of the
-                    # file too while a quoted field spans them.
-                    parsed = csv.reader(itertools.chain([line], rest, _kept(lines, beyond)))
-                    left += 1
-                    break
-                else:
-                    body = line.rstrip("\r\n")
-                    if not body:
-                        continue  # a blank line is not a row
-                    cells = body.split(",")
-                    record = body if len(cells) == header_width else cells
-                if len(cells) > header_width:
-                    self.cut_rows += 1  # cells beyond the header have no column to go to
-                if len(cells) < width:
-                    cells = cells + padding
-                records.append(record)
-                keys.append(pick(cells))
+        records: list = []
+        keys: list = []
+        offers: list | None = [] if offer_at is not None else None
+        rest = iter(block)
+        parsed: Any = None  # the csv module's reader, once a quote is met (line_num: lines it took)
+        left = len(block)  # lines of the block not yet read here
+        beyond: list[str] = []  # the file's lines a record spanning lines took past the block
+        for line in rest:
+            left -= 1
+            if '"' in line:
+                # Quoted: from here on the csv module reads this block's records (one reader:
+                # a reader per line costs more than the parsing), and the next lines of the
+                # file too while a quoted field spans them.
+                parsed = csv.reader(itertools.chain([line], rest, _kept(lines, beyond)))
+                left += 1
+                break
+            else:
+                body = line.rstrip("\r\n")
+                if not body:
+                    continue  # a blank line is not a row
+                cells = body.split(",")
+                record = body if len(cells) == header_width else cells
+            if len(cells) > header_width:
+                self.cut_rows += 1  # cells beyond the header have no column to go to
+            if len(cells) < width:
+                cells = cells + padding
+            records.append(record)
+            keys.append(pick(cells))
+            if offers is not None:
+                offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+        if parsed is not None:
+            # The block's other records, read by the csv module in one call: at most one per
+            # line left (a record that spans lines takes the file's next lines with it).
+            taken = block[len(block) - left :]  # (the lines the reader starts with)
+            rows = list(itertools.islice(parsed, left))
+            if rows and min(map(len, rows)) == header_width == max(map(len, rows)) and parsed.line_num == len(rows):
+                # The common case: every record as wide as the header and one line long (the
+                # reader read no more lines than records).
+                records += map(str.rstrip, taken, itertools.repeat("\r\n", len(taken))) if self.quoted_lines else rows
+                keys += map(pick, rows)
                 if offers is not None:
-                    offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
-            if parsed is not None:
-                # The block's other records, read by the csv module in one call: at most one per
-                # line left (a record that spans lines takes the file's next lines with it).
-                taken = block[len(block) - left :]  # (the lines the reader starts with)
-                rows = list(itertools.islice(parsed, left))
-                if rows and min(map(len, rows)) == header_width == max(map(len, rows)) and parsed.line_num == len(rows):
-                    # The common case: every record as wide as the header and one line long (the
-                    # reader read no more lines than records).
-                    records += map(str.rstrip, taken, itertools.repeat("\r\n", len(taken))) if self.quoted_lines else rows
-                    keys += map(pick, rows)
+                    offers += map(operator.itemgetter(offer_at), rows)
+            else:
+                # Record by record, read again (the lines are kept): how many lines each took.
+                taken += beyond
+                again = csv.reader(taken)
+                before = 0  # lines read before this record
+                for cells in again:
+                    took, before = again.line_num - before, again.line_num
+                    if not cells:
+                        continue  # a blank line is not a row
+                    if took == 1 and len(cells) == header_width and self.quoted_lines:
+                        records.append(taken[before - 1].rstrip("\r\n"))
+                    else:
+                        records.append(cells)
+                    if len(cells) > header_width:
+                        self.cut_rows += 1
+                    if len(cells) < width:
+                        cells = cells + padding
+                    keys.append(pick(cells))
                     if offers is not None:
-                        offers += map(operator.itemgetter(offer_at), rows)
-                else:
-                    # Record by record, read again (the lines are kept): how many lines each took.
-                    taken += beyond
-                    again = csv.reader(taken)
-                    before = 0  # lines read before this record
-                    for cells in again:
-                        took, before = again.line_num - before, again.line_num
-                        if not cells:
-                            continue  # a blank line is not a row
-                        if took == 1 and len(cells) == header_width and self.quoted_lines:
-                            records.append(taken[before - 1].rstrip("\r\n"))
-                        else:
-                            records.append(cells)
-                        if len(cells) > header_width:
-                            self.cut_rows += 1
-                        if len(cells) < width:
-                            cells = cells + padding
-                        keys.append(pick(cells))
-                        if offers is not None:
-                            offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
-            if records:
-                yield records, keys, offers, None
+                        offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+        return records, keys, offers
 
 
 NOTED_KEYS = 200  # the distinct keys of a JSON Lines file that its notes are made from
@@ -326,6 +353,7 @@ class JsonlInput:
     cut_rows = 0  # (CSV only)
     has_offer = True  # known per row only; the column is null without an offer
     json_values = True  # the keys are the JSON values (see _hashable)
+    keys = RawKeys(len(FIELDS))
 
     def __init__(self, stream: IO[str]):
         self.stream = stream

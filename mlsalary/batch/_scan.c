@@ -1,0 +1,379 @@
+/* The CSV line scanner in C: the optional fast path of batch/readers.py's CsvInput.
+ *
+ * scan() reads a block of a file's lines as CsvInput's Python loop and the csv module read
+ * them, and gives each row's factor cells as codes: each cell's index among the distinct
+ * cells its column has held (the `tables`: one dict of cell -> code and one list of cells per
+ * column, shared with keys.CodedKeys, which decodes them). A row's key is its codes as the
+ * bytes of int32s: hashing it costs a few bytes, not the row's text.
+ *
+ * Only lines whose reading is plain are read here; scan() stops at the first other one and
+ * says where, and the Python reader takes the rest of the block (the csv module, which may
+ * take further lines for a quoted line break). Plain is: no quote, and no CR, LF or NUL before
+ * the line's end (split on commas, as the Python loop splits it); or cells that are each
+ * unquoted without a quote or wholly quoted ("" for a quote inside), with no CR, LF or NUL
+ * anywhere before the end (the csv module reads those as cut at a line end).
+ *
+ * Built by setup.py where a C compiler is found, skipped where not (the reader then keeps
+ * the cells' text as keys). Plain C over the Python API.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A code for `cell` in column `j`: its code in tables[j], else the next one (the cell is
+ * appended to values[j]); -1 with an exception set on failure or past INT32_MAX codes. */
+static int32_t
+code_of(PyObject *cell, PyObject *table, PyObject *values)
+{
+    PyObject *found = PyDict_GetItemWithError(table, cell);
+    if (found != NULL)
+        return (int32_t)PyLong_AsLong(found);
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t next = PyList_GET_SIZE(values);
+    if (next >= INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many distinct cells in a column");
+        return -1;
+    }
+    PyObject *code = PyLong_FromSsize_t(next);
+    if (code == NULL)
+        return -1;
+    int failed = PyDict_SetItem(table, cell, code) < 0 || PyList_Append(values, cell) < 0;
+    Py_DECREF(code);
+    return failed ? -1 : (int32_t)next;
+}
+
+/* Whether tables and values are lists of `n` dicts and `n` lists. */
+static int
+tables_ok(PyObject *tables, PyObject *values, Py_ssize_t n)
+{
+    if (!PyList_Check(tables) || !PyList_Check(values) || PyList_GET_SIZE(tables) != n || PyList_GET_SIZE(values) != n) {
+        PyErr_SetString(PyExc_ValueError, "tables and values: expected one dict and one list per factor column");
+        return 0;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        if (!PyDict_Check(PyList_GET_ITEM(tables, j)) || !PyList_Check(PyList_GET_ITEM(values, j))) {
+            PyErr_SetString(PyExc_ValueError, "tables and values: expected one dict and one list per factor column");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The cells of one line: where each starts and ends in the line, and whether it was quoted
+ * with a doubled quote inside. Grown as lines need. */
+typedef struct {
+    Py_ssize_t *start, *end;
+    char *escaped;
+    Py_ssize_t size;
+} Cells;
+
+static int
+cells_reserve(Cells *cells, Py_ssize_t n)
+{
+    if (n <= cells->size)
+        return 0;
+    Py_ssize_t size = cells->size ? cells->size : 64;
+    while (size < n)
+        size *= 2;
+    Py_ssize_t *start = PyMem_Realloc(cells->start, size * sizeof(Py_ssize_t));
+    if (start == NULL)
+        return -1;
+    cells->start = start;
+    Py_ssize_t *end = PyMem_Realloc(cells->end, size * sizeof(Py_ssize_t));
+    if (end == NULL)
+        return -1;
+    cells->end = end;
+    char *escaped = PyMem_Realloc(cells->escaped, size);
+    if (escaped == NULL)
+        return -1;
+    cells->escaped = escaped;
+    cells->size = size;
+    return 0;
+}
+
+static void
+cells_free(Cells *cells)
+{
+    PyMem_Free(cells->start);
+    PyMem_Free(cells->end);
+    PyMem_Free(cells->escaped);
+}
+
+/* Splits line[0:end] into cells. 1: plain (the count in *count, whether any quote in
+ * *quoted); 0: not plain (the Python reader reads it); -1: out of memory. */
+static int
+split_line(int kind, const void *data, Py_ssize_t end, Cells *cells, Py_ssize_t *count, int *quoted)
+{
+    int any_quote = 0;
+    for (Py_ssize_t i = 0; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c == '"')
+            any_quote = 1;
+        else if (c == '\r' || c == '\n' || c == '\0') {
+            /* Split on commas, the Python loop keeps such a character in its cell; the csv
+             * module ends a record there. Either way: not read here. */
+            return 0;
+        }
+    }
+    Py_ssize_t n = 0, pos = 0;
+    for (;;) {
+        if (cells_reserve(cells, n + 1) < 0)
+            return -1;
+        cells->escaped[n] = 0;
+        if (pos < end && PyUnicode_READ(kind, data, pos) == '"') {
+            /* A quoted cell: up to the quote that is not doubled, then a comma or the end. */
+            Py_ssize_t i = pos + 1;
+            for (;;) {
+                while (i < end && PyUnicode_READ(kind, data, i) != '"')
+                    i++;
+                if (i >= end)
+                    return 0; /* not closed on this line */
+                if (i + 1 < end && PyUnicode_READ(kind, data, i + 1) == '"') {
+                    cells->escaped[n] = 1;
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+            cells->start[n] = pos + 1;
+            cells->end[n] = i;
+            n++;
+            pos = i + 1;
+            if (pos == end)
+                break;
+            if (PyUnicode_READ(kind, data, pos) != ',')
+                return 0; /* text after the closing quote */
+            pos++;
+        }
+        else {
+            Py_ssize_t i = pos;
+            while (i < end) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                if (c == ',')
+                    break;
+                if (c == '"')
+                    return 0; /* a quote inside an unquoted cell */
+                i++;
+            }
+            cells->start[n] = pos;
+            cells->end[n] = i;
+            n++;
+            if (i == end)
+                break;
+            pos = i + 1;
+        }
+    }
+    *count = n;
+    *quoted = any_quote;
+    return 1;
+}
+
+/* Cell i of `line` as a new str (a doubled quote made one). */
+static PyObject *
+cell_text(PyObject *line, const Cells *cells, Py_ssize_t i)
+{
+    PyObject *text = PyUnicode_Substring(line, cells->start[i], cells->end[i]);
+    if (text == NULL || !cells->escaped[i])
+        return text;
+    static PyObject *doubled = NULL, *single = NULL;
+    if (doubled == NULL && ((doubled = PyUnicode_FromString("\"\"")) == NULL || (single = PyUnicode_FromString("\"")) == NULL)) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    PyObject *unescaped = PyUnicode_Replace(text, doubled, single, -1);
+    Py_DECREF(text);
+    return unescaped;
+}
+
+PyDoc_STRVAR(scan_doc,
+             "scan(lines, start, header_width, positions, offer, tables, values, keep_quoted) -> (records, keys, offers, cut, stop)\n\n"
+             "Reads lines[start:] up to the first line that is not plain (see the module's source),\n"
+             "and gives for each row: its record (the line without its line break when it is as wide\n"
+             "as the header and unquoted, or quoted and keep_quoted; else its list of cells), its key\n"
+             "(the codes of the cells at `positions` as bytes of int32; a missing cell is \"\"), and\n"
+             "its offer (the cell at `offer`, or offers is None when offer < 0). cut: the rows wider\n"
+             "than the header; stop: the index of the first line not read (len(lines) at the end).\n"
+             "Blank lines give no row.");
+
+static PyObject *
+scan(PyObject *self, PyObject *args)
+{
+    PyObject *lines, *positions, *tables, *values;
+    Py_ssize_t start, header_width, offer_at;
+    int keep_quoted;
+    if (!PyArg_ParseTuple(args, "O!nnO!nO!O!p:scan", &PyList_Type, &lines, &start, &header_width, &PyTuple_Type, &positions, &offer_at,
+                          &PyList_Type, &tables, &PyList_Type, &values, &keep_quoted))
+        return NULL;
+    Py_ssize_t k = PyTuple_GET_SIZE(positions);
+    if (!tables_ok(tables, values, k))
+        return NULL;
+    if (k < 1 || k > 64 || start < 0 || header_width < 1) {
+        PyErr_SetString(PyExc_ValueError, "scan: expected 1 to 64 positions, start >= 0 and header_width >= 1");
+        return NULL;
+    }
+    Py_ssize_t position[64];
+    for (Py_ssize_t j = 0; j < k; j++) {
+        position[j] = PyLong_AsSsize_t(PyTuple_GET_ITEM(positions, j));
+        if (position[j] < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "scan: a position below 0");
+            return NULL;
+        }
+    }
+    int32_t codes[64];
+    PyObject *records = PyList_New(0), *keys = PyList_New(0), *offers = offer_at >= 0 ? PyList_New(0) : Py_NewRef(Py_None);
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    Cells cells = {NULL, NULL, NULL, 0};
+    Py_ssize_t cut = 0, i = start, n_lines = PyList_GET_SIZE(lines);
+    if (records == NULL || keys == NULL || offers == NULL || empty == NULL)
+        goto fail;
+    for (; i < n_lines; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line))
+            break;
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t end = PyUnicode_GET_LENGTH(line);
+        while (end > 0 && (PyUnicode_READ(kind, data, end - 1) == '\n' || PyUnicode_READ(kind, data, end - 1) == '\r'))
+            end--;
+        if (end == 0)
+            continue; /* a blank line is not a row */
+        Py_ssize_t n = 0;
+        int quoted = 0;
+        int plain = split_line(kind, data, end, &cells, &n, &quoted);
+        if (plain < 0) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (!plain)
+            break;
+        if (n > header_width)
+            cut++;
+        PyObject *record, *row = NULL; /* row: the list of cells, when the record is one */
+        if (n == header_width && (!quoted || keep_quoted)) {
+            record = end == PyUnicode_GET_LENGTH(line) ? Py_NewRef(line) : PyUnicode_Substring(line, 0, end);
+        }
+        else {
+            record = row = PyList_New(n);
+            if (row != NULL) {
+                for (Py_ssize_t c = 0; c < n; c++) {
+                    PyObject *text = cell_text(line, &cells, c);
+                    if (text == NULL) {
+                        Py_CLEAR(row);
+                        record = NULL;
+                        break;
+                    }
+                    PyList_SET_ITEM(row, c, text);
+                }
+            }
+        }
+        if (record == NULL)
+            goto fail;
+        int failed = PyList_Append(records, record) < 0;
+        Py_DECREF(record);
+        if (failed)
+            goto fail;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            Py_ssize_t p = position[j];
+            PyObject *text = p >= n ? Py_NewRef(empty) : row != NULL ? Py_NewRef(PyList_GET_ITEM(row, p)) : cell_text(line, &cells, p);
+            if (text == NULL)
+                goto fail;
+            codes[j] = code_of(text, PyList_GET_ITEM(tables, j), PyList_GET_ITEM(values, j));
+            Py_DECREF(text);
+            if (codes[j] < 0)
+                goto fail;
+        }
+        PyObject *key = PyBytes_FromStringAndSize((const char *)codes, (Py_ssize_t)(k * sizeof(int32_t)));
+        if (key == NULL)
+            goto fail;
+        failed = PyList_Append(keys, key) < 0;
+        Py_DECREF(key);
+        if (failed)
+            goto fail;
+        if (offer_at >= 0) {
+            PyObject *offer = offer_at >= n ? Py_NewRef(empty) : row != NULL ? Py_NewRef(PyList_GET_ITEM(row, offer_at)) : cell_text(line, &cells, offer_at);
+            if (offer == NULL)
+                goto fail;
+            failed = PyList_Append(offers, offer) < 0;
+            Py_DECREF(offer);
+            if (failed)
+                goto fail;
+        }
+    }
+    cells_free(&cells);
+    Py_DECREF(empty);
+    return Py_BuildValue("(NNNnn)", records, keys, offers, cut, i);
+fail:
+    cells_free(&cells);
+    Py_XDECREF(records);
+    Py_XDECREF(keys);
+    Py_XDECREF(offers);
+    Py_XDECREF(empty);
+    return NULL;
+}
+
+PyDoc_STRVAR(code_keys_doc,
+             "code_keys(rows, tables, values) -> keys\n\n"
+             "Each row (a tuple of one cell per factor column) as scan() gives its key: the codes\n"
+             "of its cells in tables (new cells get the next codes), as bytes of int32.");
+
+static PyObject *
+code_keys(PyObject *self, PyObject *args)
+{
+    PyObject *rows, *tables, *values;
+    if (!PyArg_ParseTuple(args, "O!O!O!:code_keys", &PyList_Type, &rows, &PyList_Type, &tables, &PyList_Type, &values))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(tables);
+    if (!tables_ok(tables, values, k))
+        return NULL;
+    if (k < 1 || k > 64) {
+        PyErr_SetString(PyExc_ValueError, "code_keys: expected 1 to 64 columns");
+        return NULL;
+    }
+    int32_t codes[64];
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    PyObject *keys = PyList_New(n);
+    if (keys == NULL)
+        return NULL;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != k) {
+            PyErr_Format(PyExc_ValueError, "code_keys: row %zd is not a tuple of %zd cells", r, k);
+            Py_DECREF(keys);
+            return NULL;
+        }
+        for (Py_ssize_t j = 0; j < k; j++) {
+            codes[j] = code_of(PyTuple_GET_ITEM(row, j), PyList_GET_ITEM(tables, j), PyList_GET_ITEM(values, j));
+            if (codes[j] < 0) {
+                Py_DECREF(keys);
+                return NULL;
+            }
+        }
+        PyObject *key = PyBytes_FromStringAndSize((const char *)codes, (Py_ssize_t)(k * sizeof(int32_t)));
+        if (key == NULL) {
+            Py_DECREF(keys);
+            return NULL;
+        }
+        PyList_SET_ITEM(keys, r, key);
+    }
+    return keys;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS, scan_doc},
+    {"code_keys", code_keys, METH_VARARGS, code_keys_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_scan", "The CSV line scanner in C (see batch/readers.py); optional.", -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__scan(void)
+{
+    return PyModule_Create(&module);
+}
