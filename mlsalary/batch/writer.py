@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import json
 import operator
 from typing import IO, Any, Callable
@@ -79,6 +80,11 @@ def _write_rows(writer, records, outcomes, offers, errors, has_offer, fail_fast,
         if values.get("offer_percentile") is None:
             values.pop("offer_percentile", None)  # null in JSON, empty in CSV
         writer.write(record, values)
+
+
+def _all_text(records: list) -> bool:
+    """Whether every record is a line's text (not a list of cells)."""
+    return not records or set(map(type, records)) == {str}
 
 
 # The added columns of an estimate's cached text on the column path (engine.Outcome.text).
@@ -168,8 +174,18 @@ class _Writer:
         # from each distinct cell's CSV form (_csv_form: the csv module's own, found once), each
         # line then gaining the estimate's cached text. What _line would write, byte for byte:
         # the rows it treats apart (a bare CR, a lone empty cell) go through it.
-        parts: list[str] = []
         width, keep = self.width, self.keep
+        if keep is None and _all_text(records):
+            # Every row as read (the common case): its line, a comma, its estimate's text and a
+            # line break, laid side by side and joined once (the loops in C).
+            parts: list[str] = [","] * (4 * len(records))
+            parts[0::4] = records
+            parts[2::4] = map(operator.attrgetter("text"), outcomes)
+            parts[3::4] = itertools.repeat("\n", len(records))
+            self.buffer.write("".join(parts))
+            self.flush()
+            return
+        parts = []
         cell = self._quoted.bounded().__getitem__
         for record, outcome in zip(records, outcomes):
             if type(record) is str:
@@ -195,17 +211,23 @@ class _Writer:
     def _write_json_chunk(self, records: list, outcomes: list) -> None:
         header = self.source_header or []
         width = len(header)
-        # A row's object: each input cell as a JSON string after its name, then the added members.
-        line = ("{{" + ", ".join([*map(_json_member, header), "{}"]) + "}}\n").format
         rows = list(map(record_cells, records))
         if not rows:
             return
         if min(map(len, rows)) != width or max(map(len, rows)) != width:
             rows = [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in rows]
-        # Column by column, then row by row, in C (map): each cell a JSON string.
-        columns = [list(map(_json_string, column)) for column in zip(*rows)]
-        tails = list(map(self._json_tail, outcomes))
-        text = "".join(map(line, *columns, tails))
+        # A row's object: each input cell as a JSON string after its name, then the added
+        # members. Column by column (loops in C): each column's cells made JSON strings and laid
+        # in their slots of every row, between the names, then joined once.
+        names = [_json_string(name) + ": " for name in header]
+        slots = 2 * width + 3
+        parts: list[str] = [", "] * (slots * len(rows))
+        for j, column in enumerate(zip(*rows)):
+            parts[2 * j :: slots] = itertools.repeat(("{" if j == 0 else ", ") + names[j], len(rows))
+            parts[2 * j + 1 :: slots] = map(_json_string, column)
+        parts[2 * width + 1 :: slots] = map(self._json_tail, outcomes)
+        parts[2 * width + 2 :: slots] = itertools.repeat("}\n", len(rows))
+        text = "".join(parts)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
