@@ -10,6 +10,6 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension("mlsalary.runtime._forest", ["mlsalary/runtime/_forest.c"], optional=True),
-        Extension("mlsalary.batch._scan", ["mlsalary/batch/_scan.c"], optional=True),
+        Extension("mlsalary.batch._text", ["mlsalary/batch/_text.c"], optional=True),
     ]
 )

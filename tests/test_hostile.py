@@ -1189,11 +1189,11 @@ def test_the_chunk_writer_gives_the_same_bytes_when_its_cell_cache_starts_again(
 
 
 # ================================================================================================
-# The C line scanner (batch/_scan.c) against the Python reader: the same rows, keys and bytes
+# The C line scanner (batch/_text.c) against the Python reader: the same rows, keys and bytes
 # ================================================================================================
 
 needs_scanner = pytest.mark.skipif(
-    __import__("mlsalary.batch.keys", fromlist=["_scanner"])._scanner is None, reason="the C scanner is not built here (no C compiler at install)"
+    __import__("mlsalary.batch.text", fromlist=["_native"])._native is None, reason="batch's C extension is not built here (no C compiler at install)"
 )
 
 
@@ -1257,6 +1257,33 @@ def test_the_c_scanner_gives_the_python_readers_bytes_on_weird_files(real_estima
         monkeypatch.setenv("MLSALARY_PURE", pure)
         outputs.append(_both_writers(real_estimator, text, output_format)[0])
     assert outputs[0] == outputs[1]
+
+
+@needs_scanner
+@budget(1.0)
+@given(pieces=st.lists(st.one_of(st.text(), st.lists(st.text(), min_size=3, max_size=3)), max_size=6), whole=st.booleans())
+def test_the_c_row_joiner_joins_as_python_does(pieces, whole):
+    from mlsalary.batch import text
+
+    tried("batch C row joiner vs Python")
+    joined = []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for pure in ("0", "1"):
+            monkeypatch.setenv("MLSALARY_PURE", pure)
+            joined.append(text.join_rows(pieces, 3, whole))
+    assert joined[0] == joined[1]
+
+
+@needs_scanner
+def test_the_c_row_joiner_refuses_pieces_it_cannot_join():
+    from mlsalary.batch.text import _native
+
+    with pytest.raises(ValueError, match="piece 1 is neither a str nor a list of 2 str"):
+        _native.join_rows(["a", ["x"]], 2, False)
+    with pytest.raises(TypeError, match="item 1 of piece 0 is not a str"):
+        _native.join_rows([["x", 5]], 2, True)
+    with pytest.raises(ValueError, match="n below 0"):
+        _native.join_rows([], -1, True)
 
 
 @needs_scanner

@@ -17,7 +17,8 @@ import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, _from_key
-from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _braced, _csv_row, _json_member, _json_string
+from mlsalary.batch.text import join_rows
+from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _csv_row, _json_string
 from mlsalary.currency import units
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
@@ -127,16 +128,17 @@ def estimate_columns(
             at = list(ratios)
             quantiles[at] = quantiles[at] * np.array(list(ratios.values()))[:, None]
         scaled = quantiles if conversion is None else conversion(quantiles)
-        numbers = np.rint(scaled).astype(np.int64).T.tolist()  # round(), as Python rounds: half to even
-        # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (loops in C: map).
-        line = ",".join(["{}"] * len(numbers)) + ",{}" + _braced(stated) + ",{},"
+        # round(), as Python rounds (half to even), as text.
+        numbers = [list(map(str, column)) for column in np.rint(scaled).astype(np.int64).T.tolist()]
         n = len(outcomes)
+        # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (the loops in C).
         tails = _tails(supports, estimator.thin_below, csv=True)
-        list(map(setattr, outcomes, itertools.repeat("text", n), map(line.format, *numbers, tails, map(_CSV_CELLS.bounded().__getitem__, readings))))
+        pieces = _between(["", ",", ",", ",", ",", ",", stated + ",", ","], [*numbers, tails, list(map(_CSV_CELLS.bounded().__getitem__, readings))])
+        list(map(setattr, outcomes, itertools.repeat("text", n), join_rows(pieces, n)))
         if json_members:
-            members = _json_members(units(conversion))
             tails = _tails(supports, estimator.thin_below, csv=False)
-            list(map(setattr, outcomes, itertools.repeat("json", n), map(members.format, *numbers, tails, map(_JSON_CELLS.bounded().__getitem__, readings))))
+            pieces = _between(_json_members(units(conversion)), [*numbers, tails, list(map(_JSON_CELLS.bounded().__getitem__, readings))])
+            list(map(setattr, outcomes, itertools.repeat("json", n), join_rows(pieces, n)))
         list(map(setattr, outcomes, itertools.repeat("error", n), itertools.repeat(None, n)))
         kept = quantiles.tolist() if keep_quantiles else itertools.repeat(None, n)
         list(map(setattr, outcomes, itertools.repeat("quantiles", n), kept))
@@ -178,12 +180,26 @@ def _tails(supports: list, thin_below: int, csv: bool) -> list[str]:
     return list(map(texts.__getitem__, supports))
 
 
-def _json_members(stated: tuple[str, str]) -> str:
-    """The format string of the column path's added columns as JSON members (Outcome.json):
-    slots for the five quantiles, the support and thin members (_tails) and the readings."""
-    currency, per = (_json_member(name).format(_braced(_json_string(value))) for name, value in zip(STATED_COLUMNS, stated))
-    readings, error = _json_member(STATED_COLUMNS[2]), _json_member(TEXT_COLUMNS[-1]).format("null")
-    return ", ".join([*map(_json_member, QUANTILE_NAMES), "{}", currency, per, readings, error])
+def _json_members(stated: tuple[str, str]) -> list[str]:
+    """The column path's added columns as JSON members (Outcome.json): the text after each of
+    the slots for the five quantiles, the support and thin members (_tails) and the readings,
+    and before the first (see _between)."""
+    def name(column: str) -> str:
+        return _json_string(column) + ": "
+
+    currency, per = (name(column) + _json_string(value) for column, value in zip(STATED_COLUMNS, stated))
+    after = [", " + name(column) for column in QUANTILE_NAMES[1:]]
+    return [name(QUANTILE_NAMES[0]), *after, ", ", f", {currency}, {per}, {name(STATED_COLUMNS[2])}", f", {name(TEXT_COLUMNS[-1])}null"]
+
+
+def _between(texts: list[str], columns: list[list[str]]) -> list:
+    """join_rows' pieces for texts[0], columns[0], texts[1], ..., columns[-1], texts[-1]
+    (one text more than columns; empty texts left out)."""
+    assert len(texts) == len(columns) + 1
+    pieces: list = [texts[0]] if texts[0] else []
+    for column, text in zip(columns, texts[1:]):
+        pieces += [column, text] if text else [column]
+    return pieces
 
 
 def _supports(estimator, encoded) -> list:

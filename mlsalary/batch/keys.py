@@ -2,36 +2,19 @@
 
 Two kinds. `RawKeys`: the cells themselves (a tuple, or the cell alone for a single factor
 column; JSON Lines: readers._hashable values). `CodedKeys`: each cell's code among the distinct
-cells its column has held, as the bytes of int32s (the C scanner, _scan.c, gives them for a
-CSV file): a key costs a few bytes to hash, and a chunk's columns come out as codes without a
-pass over its cells.
+cells its column has held, as the bytes of int32s (the C scanner, _text.c, gives them for a
+CSV file): a key costs a few bytes to hash, and a chunk's columns come out as codes without
+a pass over its cells.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
+from mlsalary.batch.text import native
 from mlsalary.runtime.codes import distinct_codes
-
-
-def _built_scanner():
-    try:
-        from mlsalary.batch import _scan
-
-        return _scan
-    except ImportError:  # not built: no C compiler where mlsalary was installed
-        return None
-
-
-_scanner = _built_scanner()
-
-
-def scanner():
-    """The C scanner, or None: not built, or MLSALARY_PURE set (runtime/forest.py's switch)."""
-    return _scanner if os.environ.get("MLSALARY_PURE", "") in ("", "0") else None
 
 
 class RawKeys:
@@ -83,8 +66,7 @@ class CodedKeys:
 
     def code(self, rows: list[tuple]) -> list[bytes]:
         """Rows of raw cells (a tuple each) as keys."""
-        assert _scanner is not None
-        return _scanner.code_keys(rows, self.tables, self.values)
+        return native().code_keys(rows, self.tables, self.values)
 
     def columns(self, keys: list) -> list[tuple[list, np.ndarray]]:
         """As RawKeys.columns, from the codes: each column's codes that occur, in order."""

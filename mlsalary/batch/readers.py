@@ -13,7 +13,8 @@ import operator
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator
 
-from mlsalary.batch.keys import CodedKeys, RawKeys, scanner
+from mlsalary.batch.keys import CodedKeys, RawKeys
+from mlsalary.batch.text import native
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS, FIELDS, REGISTRY
 from mlsalary.profile import show_value
@@ -227,7 +228,7 @@ class CsvInput:
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
         # What a row's estimate is cached by: its cells' codes where the C scanner reads the lines.
-        self._scanner = scanner()
+        self._scanner = native()
         self.keys: RawKeys | CodedKeys = (CodedKeys if self._scanner is not None else RawKeys)(len(self.factors))
 
     @property

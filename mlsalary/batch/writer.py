@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import itertools
 import json
 import operator
 from typing import IO, Any, Callable
 
 from mlsalary import negotiation
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, record_cells
+from mlsalary.batch.text import join_rows
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.runtime.quantiles import QUANTILE_NAMES
@@ -177,13 +177,8 @@ class _Writer:
         width, keep = self.width, self.keep
         if keep is None and _all_text(records):
             # Every row as read (the common case): its line, a comma, its estimate's text and a
-            # line break, laid side by side and joined once (the loops in C).
-            parts: list[str] = [","] * (4 * len(records))
-            parts[0::4] = records
-            parts[2::4] = map(operator.attrgetter("text"), outcomes)
-            parts[3::4] = itertools.repeat("\n", len(records))
-            self.buffer.write("".join(parts))
-            self.flush()
+            # line break, joined at once (the loops in C).
+            self._put(join_rows([records, ",", list(map(operator.attrgetter("text"), outcomes)), "\n"], len(records), whole=True))
             return
         parts = []
         cell = self._quoted.bounded().__getitem__
@@ -216,18 +211,12 @@ class _Writer:
             return
         if min(map(len, rows)) != width or max(map(len, rows)) != width:
             rows = [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in rows]
-        # A row's object: each input cell as a JSON string after its name, then the added
-        # members. Column by column (loops in C): each column's cells made JSON strings and laid
-        # in their slots of every row, between the names, then joined once.
-        names = [_json_string(name) + ": " for name in header]
-        slots = 2 * width + 3
-        parts: list[str] = [", "] * (slots * len(rows))
-        for j, column in enumerate(zip(*rows)):
-            parts[2 * j :: slots] = itertools.repeat(("{" if j == 0 else ", ") + names[j], len(rows))
-            parts[2 * j + 1 :: slots] = map(_json_string, column)
-        parts[2 * width + 1 :: slots] = map(self._json_tail, outcomes)
-        parts[2 * width + 2 :: slots] = itertools.repeat("}\n", len(rows))
-        text = "".join(parts)
+        # A row's object: each input cell as a JSON member (its name, then the cell as a JSON
+        # string), then the added members. Column by column (loops in C): each column's members,
+        # made once per distinct cell, then the rows joined at once.
+        # (A memo per chunk: its memory is bounded by the chunk's cells.)
+        members = [list(map(Forms(member).__getitem__, column)) for column, member in zip(zip(*rows), self._json_members)]
+        text = join_rows([*members, ", ", list(map(self._json_tail, outcomes)), "}\n"], len(rows), whole=True)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
@@ -235,8 +224,20 @@ class _Writer:
                 json_line({**dict(zip(header, record_cells(r) + [""] * width)), **self._json_values(o)}) + "\n"
                 for r, o in zip(records, outcomes)
             )
-        self.buffer.write(text)
+        self._put(text)
+
+    @functools.cached_property
+    def _json_members(self) -> list[Callable[[str], str]]:
+        """Per input column: a cell -> its JSON member ('"name": "cell"'), after "{" or ", "."""
+        befores = [("{" if j == 0 else ", ") + _json_string(name) + ": " for j, name in enumerate(self.source_header or [])]
+        return [functools.partial(_member, before) for before in befores]
+
+    def _put(self, text: str) -> None:
+        """Write a chunk's text after what is buffered (the header): not through the buffer,
+        which would copy it twice."""
         self.flush()
+        self.out.write(text)
+        self.out.flush()
 
     def _json_values(self, outcome) -> dict[str, Any]:
         """The added columns of a row as _write_rows gives them to write()."""
@@ -338,14 +339,9 @@ def csv_cell(value: Any) -> str:
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
-def _json_member(name: str) -> str:
-    """'"name": {}', a format string for the member named `name` (its braces escaped)."""
-    return _braced(_json_string(name) + ": ") + "{}"
-
-
-def _braced(text: str) -> str:
-    """`text` as a literal part of a format string."""
-    return text.replace("{", "{{").replace("}", "}}")
+def _member(before: str, cell: str) -> str:
+    """A JSON member of a text cell, after `before` (its name, and "{" or ", " before it)."""
+    return before + _json_string(cell)
 
 
 def json_line(value: Any) -> str:

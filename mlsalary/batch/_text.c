@@ -1,4 +1,6 @@
-/* The CSV line scanner in C: the optional fast path of batch/readers.py's CsvInput.
+/* Batch's per-row text work in C, the optional fast path of batch/: reading CSV lines (scan,
+ * code_keys: readers.py's CsvInput, keys.py) and joining output rows (join_rows: engine.py,
+ * writer.py). Each gives what the Python code it stands in for gives.
  *
  * scan() reads a block of a file's lines as CsvInput's Python loop and the csv module read
  * them, and gives each row's factor cells as codes: each cell's index among the distinct
@@ -13,8 +15,11 @@
  * unquoted without a quote or wholly quoted ("" for a quote inside), with no CR, LF or NUL
  * anywhere before the end (the csv module reads those as cut at a line end).
  *
- * Built by setup.py where a C compiler is found, skipped where not (the reader then keeps
- * the cells' text as keys). Plain C over the Python API.
+ * join_rows() lays columns of text side by side, row by row, between constant pieces: what
+ * map(str.format, ...) or "".join(...) of each row gives, without a format or a tuple per row.
+ *
+ * Built by setup.py where a C compiler is found, skipped where not (the reader then keeps the
+ * cells' text as keys, and rows are formatted in Python). Plain C over the Python API.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -187,6 +192,8 @@ cell_text(PyObject *line, const Cells *cells, Py_ssize_t i)
     Py_DECREF(text);
     return unescaped;
 }
+
+/* -- reading ------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(scan_doc,
              "scan(lines, start, header_width, positions, offer, tables, values, keep_quoted) -> (records, keys, offers, cut, stop)\n\n"
@@ -362,18 +369,113 @@ code_keys(PyObject *self, PyObject *args)
     return keys;
 }
 
+/* -- joining -------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(join_rows_doc,
+             "join_rows(pieces, n, whole) -> list[str] | str\n\n"
+             "Row i of n is the concatenation of the pieces, each either a str (the same in every\n"
+             "row) or a list of n str (row i takes item i): the list of the n rows, or with whole\n"
+             "their concatenation, one str.");
+
+static PyObject *
+join_rows(PyObject *self, PyObject *args)
+{
+    PyObject *pieces;
+    Py_ssize_t n;
+    int whole;
+    if (!PyArg_ParseTuple(args, "O!np:join_rows", &PyList_Type, &pieces, &n, &whole))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(pieces);
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "join_rows: n below 0");
+        return NULL;
+    }
+    /* Every piece checked first, and the length and widest character of the whole found. */
+    Py_ssize_t total = 0;
+    Py_UCS4 widest = 0;
+    for (Py_ssize_t p = 0; p < k; p++) {
+        PyObject *piece = PyList_GET_ITEM(pieces, p);
+        if (PyUnicode_Check(piece)) {
+            Py_ssize_t length = PyUnicode_GET_LENGTH(piece);
+            if (length > 0 && n > (PY_SSIZE_T_MAX - total) / length)
+                return PyErr_NoMemory();
+            total += length * n;
+            Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(piece);
+            widest = top > widest ? top : widest;
+            continue;
+        }
+        if (!PyList_Check(piece) || PyList_GET_SIZE(piece) != n) {
+            PyErr_Format(PyExc_ValueError, "join_rows: piece %zd is neither a str nor a list of %zd str", p, n);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *text = PyList_GET_ITEM(piece, i);
+            if (!PyUnicode_Check(text)) {
+                PyErr_Format(PyExc_TypeError, "join_rows: item %zd of piece %zd is not a str", i, p);
+                return NULL;
+            }
+            Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+            if (length > PY_SSIZE_T_MAX - total)
+                return PyErr_NoMemory();
+            total += length;
+            Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(text);
+            widest = top > widest ? top : widest;
+        }
+    }
+    PyObject *result = whole ? PyUnicode_New(total, widest) : PyList_New(n);
+    if (result == NULL)
+        return NULL;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *row = result;
+        if (!whole) {
+            Py_ssize_t length = 0;
+            Py_UCS4 top = 0;
+            for (Py_ssize_t p = 0; p < k; p++) {
+                PyObject *piece = PyList_GET_ITEM(pieces, p);
+                PyObject *text = PyUnicode_Check(piece) ? piece : PyList_GET_ITEM(piece, i);
+                length += PyUnicode_GET_LENGTH(text);
+                Py_UCS4 max = PyUnicode_MAX_CHAR_VALUE(text);
+                top = max > top ? max : top;
+            }
+            row = PyUnicode_New(length, top);
+            if (row == NULL) {
+                Py_DECREF(result);
+                return NULL;
+            }
+            at = 0;
+        }
+        for (Py_ssize_t p = 0; p < k; p++) {
+            PyObject *piece = PyList_GET_ITEM(pieces, p);
+            PyObject *text = PyUnicode_Check(piece) ? piece : PyList_GET_ITEM(piece, i);
+            Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+            if (length && PyUnicode_CopyCharacters(row, at, text, 0, length) < 0) {
+                if (!whole)
+                    Py_DECREF(row);
+                Py_DECREF(result);
+                return NULL;
+            }
+            at += length;
+        }
+        if (!whole)
+            PyList_SET_ITEM(result, i, row);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"code_keys", code_keys, METH_VARARGS, code_keys_doc},
+    {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_scan", "The CSV line scanner in C (see batch/readers.py); optional.", -1, methods, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_text", "Batch's per-row text work in C (see batch/_text.c); optional.", -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
-PyInit__scan(void)
+PyInit__text(void)
 {
     return PyModule_Create(&module);
 }
