@@ -1275,6 +1275,19 @@ def test_the_c_row_joiner_joins_as_python_does(pieces, whole):
 
 
 @needs_scanner
+@budget(1.0)
+@given(values=st.lists(st.integers(-(2**63), 2**63 - 1), max_size=20))
+def test_the_c_int_texts_are_pythons(values):
+    from mlsalary.batch.text import _native, int_texts
+
+    tried("batch C int texts vs str()")
+    array = np.array(values, dtype=np.int64)
+    assert _native.int_texts(array) == int_texts(array[::-1])[::-1] == [str(v) for v in values]
+    with pytest.raises(ValueError, match="expected a 1-dimensional array of int64"):
+        _native.int_texts(array.astype(np.int32))
+
+
+@needs_scanner
 def test_the_c_row_joiner_refuses_pieces_it_cannot_join():
     from mlsalary.batch.text import _native
 

@@ -107,73 +107,94 @@ cells_free(Cells *cells)
     PyMem_Free(cells->escaped);
 }
 
-/* Splits line[0:end] into cells. 1: plain (the count in *count, whether any quote in
- * *quoted); 0: not plain (the Python reader reads it); -1: out of memory. */
+/* What a character is to the splitting: a separator, a quote, a line end or NUL (BREAK), or
+ * anything else (0). */
+enum { PLAIN = 0, COMMA, QUOTE, BREAK };
+
+static inline int
+role_of(Py_UCS4 c)
+{
+    return c == ',' ? COMMA : c == '"' ? QUOTE : (c == '\r' || c == '\n' || c == '\0') ? BREAK : PLAIN;
+}
+
+/* Splits line[0:end] into cells, in one pass over its characters (of one width: CHAR). 1:
+ * plain (the count in *count, whether any quote in *quoted); 0: not plain (the Python reader
+ * reads it); -1: out of memory. A CR, LF or NUL before the end is not plain: split on commas,
+ * the Python loop keeps it in its cell, and the csv module ends a record there. */
+#define SPLIT_LINE(NAME, CHAR)                                                                                 \
+    static int NAME(const CHAR *s, Py_ssize_t end, Cells *cells, Py_ssize_t *count, int *quoted)           \
+    {                                                                                                      \
+        int any_quote = 0;                                                                                 \
+        Py_ssize_t n = 0, pos = 0;                                                                         \
+        for (;;) {                                                                                         \
+            if (cells_reserve(cells, n + 1) < 0)                                                           \
+                return -1;                                                                                 \
+            cells->escaped[n] = 0;                                                                         \
+            if (pos < end && s[pos] == '"') {                                                              \
+                /* A quoted cell: up to the quote that is not doubled, then a comma or the end. */        \
+                any_quote = 1;                                                                             \
+                Py_ssize_t i = pos + 1;                                                                    \
+                for (;;) {                                                                                 \
+                    int role = PLAIN;                                                                      \
+                    while (i < end && (role = role_of(s[i])) != QUOTE) {                                   \
+                        if (role == BREAK)                                                                 \
+                            return 0;                                                                      \
+                        i++;                                                                               \
+                    }                                                                                      \
+                    if (i >= end)                                                                          \
+                        return 0; /* not closed on this line */                                            \
+                    if (i + 1 < end && s[i + 1] == '"') {                                                  \
+                        cells->escaped[n] = 1;                                                             \
+                        i += 2;                                                                            \
+                        continue;                                                                          \
+                    }                                                                                      \
+                    break;                                                                                 \
+                }                                                                                          \
+                cells->start[n] = pos + 1;                                                                 \
+                cells->end[n] = i;                                                                         \
+                n++;                                                                                       \
+                pos = i + 1;                                                                               \
+                if (pos == end)                                                                            \
+                    break;                                                                                 \
+                if (s[pos] != ',')                                                                         \
+                    return 0; /* text after the closing quote */                                           \
+                pos++;                                                                                     \
+            }                                                                                              \
+            else {                                                                                         \
+                Py_ssize_t i = pos;                                                                        \
+                int role = PLAIN;                                                                          \
+                while (i < end && (role = role_of(s[i])) == PLAIN)                                         \
+                    i++;                                                                                   \
+                if (role == QUOTE || role == BREAK)                                                        \
+                    return 0; /* a quote inside an unquoted cell, or a line end */                         \
+                cells->start[n] = pos;                                                                     \
+                cells->end[n] = i;                                                                         \
+                n++;                                                                                       \
+                if (i == end)                                                                              \
+                    break;                                                                                 \
+                pos = i + 1;                                                                               \
+            }                                                                                              \
+        }                                                                                                  \
+        *count = n;                                                                                        \
+        *quoted = any_quote;                                                                               \
+        return 1;                                                                                          \
+    }
+
+SPLIT_LINE(split_ucs1, Py_UCS1)
+SPLIT_LINE(split_ucs2, Py_UCS2)
+SPLIT_LINE(split_ucs4, Py_UCS4)
+
 static int
 split_line(int kind, const void *data, Py_ssize_t end, Cells *cells, Py_ssize_t *count, int *quoted)
 {
-    int any_quote = 0;
-    for (Py_ssize_t i = 0; i < end; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c == '"')
-            any_quote = 1;
-        else if (c == '\r' || c == '\n' || c == '\0') {
-            /* Split on commas, the Python loop keeps such a character in its cell; the csv
-             * module ends a record there. Either way: not read here. */
-            return 0;
-        }
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return split_ucs1(data, end, cells, count, quoted);
+    case PyUnicode_2BYTE_KIND:
+        return split_ucs2(data, end, cells, count, quoted);
+    default:
+        return split_ucs4(data, end, cells, count, quoted);
     }
-    Py_ssize_t n = 0, pos = 0;
-    for (;;) {
-        if (cells_reserve(cells, n + 1) < 0)
-            return -1;
-        cells->escaped[n] = 0;
-        if (pos < end && PyUnicode_READ(kind, data, pos) == '"') {
-            /* A quoted cell: up to the quote that is not doubled, then a comma or the end. */
-            Py_ssize_t i = pos + 1;
-            for (;;) {
-                while (i < end && PyUnicode_READ(kind, data, i) != '"')
-                    i++;
-                if (i >= end)
-                    return 0; /* not closed on this line */
-                if (i + 1 < end && PyUnicode_READ(kind, data, i + 1) == '"') {
-                    cells->escaped[n] = 1;
-                    i += 2;
-                    continue;
-                }
-                break;
-            }
-            cells->start[n] = pos + 1;
-            cells->end[n] = i;
-            n++;
-            pos = i + 1;
-            if (pos == end)
-                break;
-            if (PyUnicode_READ(kind, data, pos) != ',')
-                return 0; /* text after the closing quote */
-            pos++;
-        }
-        else {
-            Py_ssize_t i = pos;
-            while (i < end) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, i);
-                if (c == ',')
-                    break;
-                if (c == '"')
-                    return 0; /* a quote inside an unquoted cell */
-                i++;
-            }
-            cells->start[n] = pos;
-            cells->end[n] = i;
-            n++;
-            if (i == end)
-                break;
-            pos = i + 1;
-        }
-    }
-    *count = n;
-    *quoted = any_quote;
-    return 1;
 }
 
 /* Cell i of `line` as a new str (a doubled quote made one). */
@@ -463,10 +484,52 @@ join_rows(PyObject *self, PyObject *args)
     return result;
 }
 
+PyDoc_STRVAR(int_texts_doc,
+             "int_texts(values) -> list[str]\n\n"
+             "Each of a 1-dimensional buffer of int64 as str() writes it.");
+
+static PyObject *
+int_texts(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return NULL;
+    const char *format = view.format ? view.format : "B";
+    if (format[0] == '@' || format[0] == '=')
+        format++;
+    if (view.ndim != 1 || view.itemsize != 8 || (strcmp(format, "q") != 0 && strcmp(format, "l") != 0)) {
+        PyErr_Format(PyExc_ValueError, "int_texts: expected a 1-dimensional array of int64, got format '%s'", view.format ? view.format : "B");
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    Py_ssize_t n = view.len / 8;
+    const int64_t *values = view.buf;
+    PyObject *texts = PyList_New(n);
+    for (Py_ssize_t i = 0; texts != NULL && i < n; i++) {
+        char digits[24], *end = digits + sizeof digits, *at = end;
+        int64_t value = values[i];
+        uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+        do {
+            *--at = (char)('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude);
+        if (value < 0)
+            *--at = '-';
+        PyObject *text = PyUnicode_FromStringAndSize(at, end - at);
+        if (text == NULL)
+            Py_CLEAR(texts);
+        else
+            PyList_SET_ITEM(texts, i, text);
+    }
+    PyBuffer_Release(&view);
+    return texts;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"code_keys", code_keys, METH_VARARGS, code_keys_doc},
     {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
+    {"int_texts", int_texts, METH_O, int_texts_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from mlsalary.batch.encoder import ColumnEncoder
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, _from_key
-from mlsalary.batch.text import join_rows
+from mlsalary.batch.text import int_texts, join_rows
 from mlsalary.batch.writer import TEXT_COLUMNS, Forms, _csv_row, _json_string
 from mlsalary.currency import units
 from mlsalary.errors import InputError
@@ -129,7 +129,7 @@ def estimate_columns(
             quantiles[at] = quantiles[at] * np.array(list(ratios.values()))[:, None]
         scaled = quantiles if conversion is None else conversion(quantiles)
         # round(), as Python rounds (half to even), as text.
-        numbers = [list(map(str, column)) for column in np.rint(scaled).astype(np.int64).T.tolist()]
+        numbers = list(map(int_texts, np.rint(scaled).astype(np.int64).T))
         n = len(outcomes)
         # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (the loops in C).
         tails = _tails(supports, estimator.thin_below, csv=True)

@@ -7,6 +7,8 @@ import itertools
 import os
 from typing import Any
 
+import numpy as np
+
 
 def _built():
     try:
@@ -34,3 +36,11 @@ def join_rows(pieces: list, n: int, whole: bool = False) -> Any:
     columns = [itertools.repeat(piece, n) if type(piece) is str else piece for piece in pieces]
     rows = list(map("".join, zip(*columns))) if columns else [""] * n
     return "".join(rows) if whole else rows
+
+
+def int_texts(values: np.ndarray) -> list[str]:
+    """Each of a 1-dimensional int64 array as str() writes it."""
+    c = native()
+    if c is not None:
+        return c.int_texts(np.ascontiguousarray(values, dtype=np.int64))
+    return list(map(str, values.tolist()))
