@@ -484,6 +484,279 @@ join_rows(PyObject *self, PyObject *args)
     return result;
 }
 
+/* -- JSON Lines -------------------------------------------------------------------------- */
+
+/* One piece of a JSON row: str[start:end], written as it is (raw) or as a JSON string's inside
+ * (json); doubled: a quoted CSV cell's text, whose doubled quotes are each one quote; fixed:
+ * the same in every row (measured once). */
+typedef struct {
+    PyObject *str;
+    Py_ssize_t start, end;
+    int json, doubled, fixed;
+} Piece;
+
+/* The characters a piece takes in JSON (its quotes, backslashes and characters below U+0020
+ * escaped as json.dumps(ensure_ascii=False) escapes them), into *length; its widest character
+ * into *widest; the surrogates (which UTF-8 cannot hold) into *surrogates. */
+#define MEASURE(NAME, CHAR)                                                                                    \
+    static void NAME(const CHAR *s, const Piece *p, Py_ssize_t *length, Py_UCS4 *widest, Py_ssize_t *surrogates) \
+    {                                                                                                          \
+        Py_ssize_t n = 0;                                                                                      \
+        Py_UCS4 top = *widest;                                                                                 \
+        for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
+            Py_UCS4 c = s[i];                                                                                  \
+            top = c > top ? c : top;                                                                           \
+            if (sizeof(CHAR) > 1 && c >= 0xD800 && c <= 0xDFFF)                                                \
+                ++*surrogates;                                                                                 \
+            if (!p->json || (c >= 0x20 && c != '"' && c != '\\'))                                              \
+                n += 1;                                                                                        \
+            else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {  \
+                n += 2;                                                                                        \
+                i += p->doubled && c == '"'; /* the doubled quote's second */                                  \
+            }                                                                                                  \
+            else                                                                                               \
+                n += 6;                                                                                        \
+        }                                                                                                      \
+        *length += n;                                                                                          \
+        *widest = top;                                                                                         \
+    }
+
+MEASURE(measure_ucs1, Py_UCS1)
+MEASURE(measure_ucs2, Py_UCS2)
+MEASURE(measure_ucs4, Py_UCS4)
+
+/* Writes a piece (of characters CHAR) into a str's data of characters OUT, as MEASURE counts
+ * it; the end of what was written. */
+#define WRITE(NAME, CHAR, OUT)                                                                                 \
+    static OUT *NAME(OUT *out, const CHAR *s, const Piece *p)                                                 \
+    {                                                                                                          \
+        for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
+            Py_UCS4 c = s[i];                                                                                  \
+            if (!p->json || (c >= 0x20 && c != '"' && c != '\\')) {                                            \
+                *out++ = (OUT)c;                                                                               \
+                continue;                                                                                      \
+            }                                                                                                  \
+            *out++ = '\\';                                                                                     \
+            switch (c) {                                                                                       \
+            case '"': *out++ = '"'; i += p->doubled; break;                                                    \
+            case '\\': *out++ = '\\'; break;                                                                   \
+            case '\b': *out++ = 'b'; break;                                                                    \
+            case '\f': *out++ = 'f'; break;                                                                    \
+            case '\n': *out++ = 'n'; break;                                                                    \
+            case '\r': *out++ = 'r'; break;                                                                    \
+            case '\t': *out++ = 't'; break;                                                                    \
+            default:                                                                                           \
+                *out++ = 'u';                                                                                  \
+                *out++ = '0';                                                                                  \
+                *out++ = '0';                                                                                  \
+                *out++ = (OUT)"0123456789abcdef"[c >> 4];                                                      \
+                *out++ = (OUT)"0123456789abcdef"[c & 15];                                                      \
+            }                                                                                                  \
+        }                                                                                                      \
+        return out;                                                                                            \
+    }
+
+WRITE(write_1_1, Py_UCS1, Py_UCS1)
+WRITE(write_1_2, Py_UCS1, Py_UCS2)
+WRITE(write_1_4, Py_UCS1, Py_UCS4)
+WRITE(write_2_2, Py_UCS2, Py_UCS2)
+WRITE(write_2_4, Py_UCS2, Py_UCS4)
+WRITE(write_4_4, Py_UCS4, Py_UCS4)
+
+static void
+measure(const Piece *p, Py_ssize_t *length, Py_UCS4 *widest, Py_ssize_t *surrogates)
+{
+    const void *data = PyUnicode_DATA(p->str);
+    switch (PyUnicode_KIND(p->str)) {
+    case PyUnicode_1BYTE_KIND:
+        measure_ucs1(data, p, length, widest, surrogates);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        measure_ucs2(data, p, length, widest, surrogates);
+        break;
+    default:
+        measure_ucs4(data, p, length, widest, surrogates);
+    }
+}
+
+/* Writes a piece at `at` of `result` (whose width holds every piece: measured first). */
+static Py_ssize_t
+write_piece(PyObject *result, Py_ssize_t at, const Piece *p)
+{
+    const void *in = PyUnicode_DATA(p->str);
+    void *out = PyUnicode_DATA(result);
+    int from = PyUnicode_KIND(p->str), to = PyUnicode_KIND(result);
+    if (to == PyUnicode_1BYTE_KIND)
+        return write_1_1((Py_UCS1 *)out + at, in, p) - (Py_UCS1 *)out;
+    if (to == PyUnicode_2BYTE_KIND) {
+        if (from == PyUnicode_1BYTE_KIND)
+            return write_1_2((Py_UCS2 *)out + at, in, p) - (Py_UCS2 *)out;
+        return write_2_2((Py_UCS2 *)out + at, in, p) - (Py_UCS2 *)out;
+    }
+    if (from == PyUnicode_1BYTE_KIND)
+        return write_1_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
+    if (from == PyUnicode_2BYTE_KIND)
+        return write_2_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
+    return write_4_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
+}
+
+/* The pieces of a record's JSON row into *pieces (grown as needed): texts[0], its cell 0,
+ * texts[1], ..., its cell width - 1, texts[width], its tail, `end` (a cell: a JSON string's
+ * inside; the record's cells padded with "" or cut to width). 0, or 1 when a line is not plain,
+ * -1 on an error. */
+static int
+row_pieces(PyObject *record, PyObject *texts, PyObject *tail, PyObject *end, Cells *cells, Piece **pieces, Py_ssize_t *size, Py_ssize_t *count)
+{
+    Py_ssize_t width = PyList_GET_SIZE(texts) - 1, n_cells = 0;
+    int is_line = PyUnicode_Check(record);
+    if (is_line) {
+        Py_ssize_t length = PyUnicode_GET_LENGTH(record);
+        if (PyUnicode_FindChar(record, '"', 0, length, 1) >= 0) {
+            int quoted, plain = split_line(PyUnicode_KIND(record), PyUnicode_DATA(record), length, cells, &n_cells, &quoted);
+            if (plain <= 0) {
+                if (plain < 0)
+                    PyErr_NoMemory();
+                return plain < 0 ? -1 : 1;
+            }
+        }
+        else { /* split on commas, whatever else the line holds */
+            Py_ssize_t pos = 0;
+            for (;;) {
+                if (cells_reserve(cells, n_cells + 1) < 0) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                Py_ssize_t comma = PyUnicode_FindChar(record, ',', pos, length, 1);
+                if (comma == -2)
+                    return -1;
+                cells->start[n_cells] = pos;
+                cells->end[n_cells] = comma < 0 ? length : comma;
+                cells->escaped[n_cells++] = 0;
+                if (comma < 0)
+                    break;
+                pos = comma + 1;
+            }
+        }
+    }
+    else if (PyList_Check(record))
+        n_cells = PyList_GET_SIZE(record);
+    else {
+        PyErr_SetString(PyExc_TypeError, "json_rows: a record must be a str or a list of str");
+        return -1;
+    }
+    if (!PyUnicode_Check(tail)) {
+        PyErr_SetString(PyExc_TypeError, "json_rows: tails must be str");
+        return -1;
+    }
+    Py_ssize_t need = 2 * width + 3;
+    if (need > *size) {
+        Piece *grown = PyMem_Realloc(*pieces, need * sizeof(Piece));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *pieces = grown;
+        *size = need;
+    }
+    Piece *p = *pieces;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t j = 0; j <= width; j++) {
+        PyObject *text = PyList_GET_ITEM(texts, j);
+        p[k++] = (Piece){text, 0, PyUnicode_GET_LENGTH(text), 0, 0, 1};
+        if (j == width || j >= n_cells)
+            continue;
+        if (is_line)
+            p[k++] = (Piece){record, cells->start[j], cells->end[j], 1, cells->escaped[j], 0};
+        else {
+            PyObject *cell = PyList_GET_ITEM(record, j);
+            if (!PyUnicode_Check(cell)) {
+                PyErr_SetString(PyExc_TypeError, "json_rows: a record must be a str or a list of str");
+                return -1;
+            }
+            p[k++] = (Piece){cell, 0, PyUnicode_GET_LENGTH(cell), 1, 0, 0};
+        }
+    }
+    p[k++] = (Piece){tail, 0, PyUnicode_GET_LENGTH(tail), 0, 0, 0};
+    p[k++] = (Piece){end, 0, PyUnicode_GET_LENGTH(end), 0, 0, 1};
+    *count = k;
+    return 0;
+}
+
+PyDoc_STRVAR(json_rows_doc,
+             "json_rows(records, texts, tails, end) -> str | None\n\n"
+             "The JSON Lines objects of CSV records, one str: for each record, texts[0], its cell 0\n"
+             "as a JSON string's inside, texts[1], ..., its last cell, texts[-1] (one text more than\n"
+             "columns: a record's cells are padded with \"\" or cut to them), its tail (tails[i]) and\n"
+             "`end`. A record is a list of cells or a line's text: split on commas, or read as CSV\n"
+             "when it holds a quote. None if such a line is not plain (the caller reads it), or the\n"
+             "text would hold a surrogate (which UTF-8 cannot: the caller escapes it).");
+
+static PyObject *
+json_rows(PyObject *self, PyObject *args)
+{
+    PyObject *records, *texts, *tails, *end;
+    if (!PyArg_ParseTuple(args, "O!O!O!U:json_rows", &PyList_Type, &records, &PyList_Type, &texts, &PyList_Type, &tails, &end))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(records), width = PyList_GET_SIZE(texts) - 1;
+    if (PyList_GET_SIZE(tails) != n || width < 0) {
+        PyErr_SetString(PyExc_ValueError, "json_rows: expected one tail per record and a text at least");
+        return NULL;
+    }
+    /* The texts, the same in every row: measured once. */
+    Py_ssize_t fixed = PyUnicode_GET_LENGTH(end), surrogates = 0;
+    Py_UCS4 widest = 0;
+    for (Py_ssize_t j = 0; j <= width; j++) {
+        PyObject *text = PyList_GET_ITEM(texts, j);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "json_rows: texts must be str");
+            return NULL;
+        }
+        Piece piece = {text, 0, PyUnicode_GET_LENGTH(text), 0, 0, 1};
+        measure(&piece, &fixed, &widest, &surrogates);
+    }
+    Piece last = {end, 0, PyUnicode_GET_LENGTH(end), 0, 0, 1};
+    Py_ssize_t ignored = 0;
+    measure(&last, &ignored, &widest, &surrogates);
+    if (n > 0 && fixed > PY_SSIZE_T_MAX / 8 / n)
+        return PyErr_NoMemory();
+    PyObject *result = NULL;
+    Cells cells = {NULL, NULL, NULL, 0};
+    Piece *pieces = NULL;
+    Py_ssize_t size = 0, count = 0, length = fixed * n;
+    /* Twice over the rows: first the length and widest character of the text, then the text. */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            if (surrogates) { /* not UTF-8: the caller writes such rows its own way */
+                result = Py_NewRef(Py_None);
+                break;
+            }
+            result = PyUnicode_New(length, widest);
+            if (result == NULL)
+                break;
+        }
+        Py_ssize_t at = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int status = row_pieces(PyList_GET_ITEM(records, i), texts, PyList_GET_ITEM(tails, i), end, &cells, &pieces, &size, &count);
+            if (status != 0) {
+                Py_CLEAR(result);
+                if (status > 0)
+                    result = Py_NewRef(Py_None);
+                goto done;
+            }
+            for (Py_ssize_t k = 0; k < count; k++) {
+                if (pass == 1)
+                    at = write_piece(result, at, &pieces[k]);
+                else if (!pieces[k].fixed)
+                    measure(&pieces[k], &length, &widest, &surrogates);
+            }
+        }
+    }
+done:
+    cells_free(&cells);
+    PyMem_Free(pieces);
+    return result;
+}
+
 PyDoc_STRVAR(int_texts_doc,
              "int_texts(values) -> list[str]\n\n"
              "Each of a 1-dimensional buffer of int64 as str() writes it.");
@@ -530,6 +803,7 @@ static PyMethodDef methods[] = {
     {"code_keys", code_keys, METH_VARARGS, code_keys_doc},
     {"join_rows", join_rows, METH_VARARGS, join_rows_doc},
     {"int_texts", int_texts, METH_O, int_texts_doc},
+    {"json_rows", json_rows, METH_VARARGS, json_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

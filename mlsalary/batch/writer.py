@@ -11,7 +11,7 @@ from typing import IO, Any, Callable
 
 from mlsalary import negotiation
 from mlsalary.batch.readers import STATED_COLUMNS, SUPPORT_COLUMNS, record_cells
-from mlsalary.batch.text import join_rows
+from mlsalary.batch.text import join_rows, native
 from mlsalary.errors import InputError
 from mlsalary.factors import FACTORS
 from mlsalary.runtime.quantiles import QUANTILE_NAMES
@@ -204,19 +204,33 @@ class _Writer:
         return Forms(_csv_form)
 
     def _write_json_chunk(self, records: list, outcomes: list) -> None:
+        if not records:
+            return
+        header = self.source_header or []
+        width = len(header)
+        # A row's object: each input cell as a JSON member (its name, then the cell as a JSON
+        # string), then the added members, ", " between them.
+        befores = [("{" if j == 0 else ", ") + _json_string(name) + ": " for j, name in enumerate(header)]
+        tails = list(map(self._json_tail, outcomes))
+        c = native()
+        # (None: a line it leaves to the csv module, or a lone surrogate.)
+        text = c.json_rows(records, [*(('"' if j else "") + before + '"' for j, before in enumerate(befores)), '", '], tails, "}\n") if c is not None else None
+        if text is None:
+            text = self._json_text(records, outcomes, befores, tails)
+        self._put(text)
+
+    def _json_text(self, records: list, outcomes: list, befores: list[str], tails: list[str]) -> str:
+        """What _text.c's json_rows gives, in Python; a lone surrogate with json_line's escapes."""
         header = self.source_header or []
         width = len(header)
         rows = list(map(record_cells, records))
-        if not rows:
-            return
         if min(map(len, rows)) != width or max(map(len, rows)) != width:
             rows = [cells if len(cells) == width else (cells + [""] * width)[:width] for cells in rows]
-        # A row's object: each input cell as a JSON member (its name, then the cell as a JSON
-        # string), then the added members. Column by column (loops in C): each column's members,
-        # made once per distinct cell, then the rows joined at once.
-        # (A memo per chunk: its memory is bounded by the chunk's cells.)
-        members = [list(map(Forms(member).__getitem__, column)) for column, member in zip(zip(*rows), self._json_members)]
-        text = join_rows([*members, ", ", list(map(self._json_tail, outcomes)), "}\n"], len(rows), whole=True)
+        # Column by column (loops in C): each column's members, made once per distinct cell
+        # (a memo per chunk: its memory is bounded by the chunk's cells), then the rows joined
+        # at once.
+        members = [list(map(Forms(functools.partial(_member, before)).__getitem__, column)) for column, before in zip(zip(*rows), befores)]
+        text = join_rows([*members, ", ", tails, "}\n"], len(rows), whole=True)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: json_line's \u escapes, row by row
@@ -224,13 +238,7 @@ class _Writer:
                 json_line({**dict(zip(header, record_cells(r) + [""] * width)), **self._json_values(o)}) + "\n"
                 for r, o in zip(records, outcomes)
             )
-        self._put(text)
-
-    @functools.cached_property
-    def _json_members(self) -> list[Callable[[str], str]]:
-        """Per input column: a cell -> its JSON member ('"name": "cell"'), after "{" or ", "."""
-        befores = [("{" if j == 0 else ", ") + _json_string(name) + ": " for j, name in enumerate(self.source_header or [])]
-        return [functools.partial(_member, before) for before in befores]
+        return text
 
     def _put(self, text: str) -> None:
         """Write a chunk's text after what is buffered (the header): not through the buffer,
