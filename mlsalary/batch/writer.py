@@ -207,7 +207,6 @@ class _Writer:
         if not records:
             return
         header = self.source_header or []
-        width = len(header)
         # A row's object: each input cell as a JSON member (its name, then the cell as a JSON
         # string), then the added members, ", " between them.
         befores = [("{" if j == 0 else ", ") + _json_string(name) + ": " for j, name in enumerate(header)]
