@@ -22,6 +22,7 @@ from mlsalary.batch.readers import (  # noqa: F401  (the package's interface)
 from mlsalary.batch.encoder import ColumnEncoder, decode_json
 from mlsalary.batch.engine import Outcome, Pending, estimate_columns, estimate_rows
 from mlsalary.batch.keys import raw_keys
+from mlsalary.batch.text import native
 from mlsalary.batch.memory import ColumnsWriter, RowsInput
 from mlsalary.batch.writer import TEXT_COLUMNS, _csv_row, _write_fast, _write_rows, _Writer, json_line  # noqa: F401
 
@@ -47,7 +48,8 @@ def run(
 ) -> BatchSummary:
     """Estimate every row of `stream` into `out`. With a currency.Conversion, the money columns
     (and the offer column's amounts) are in its currency per its period."""
-    source: CsvInput | JsonlInput = CsvInput(stream, quoted_lines=output_format == "csv") if input_format == "csv" else JsonlInput(stream)
+    quoted_lines = output_format == "csv" or native() is not None  # (CsvInput's)
+    source: CsvInput | JsonlInput = CsvInput(stream, quoted_lines=quoted_lines) if input_format == "csv" else JsonlInput(stream)
     writer = _Writer(out, output_format, source.header, _added_columns(source, explain))
     return _collector_off(_run, estimator, source, writer, explain, fail_fast, progress, conversion)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 from concurrent.futures import Executor
 from typing import Any, Callable
 
@@ -35,10 +36,16 @@ class Outcome:
 
     Created empty when the profile is first seen, filled in once it is estimated. `quantiles`
     (USD, for offer percentiles) is kept only when the input can hold offers. `json`: the
-    column path's added columns as JSON members, when JSON Lines are written chunk by chunk.
+    column path's added columns as JSON members, in place of `text`, when JSON Lines are
+    written chunk by chunk.
     """
 
     __slots__ = ("quantiles", "text", "error", "_cells", "json")
+    quantiles: list[float] | None
+    text: str
+    error: str | None
+    _cells: list
+    json: str
 
     def set(self, quantiles: list[float] | None, cells: list, error: str | None) -> None:
         self.quantiles = quantiles
@@ -51,9 +58,13 @@ class Outcome:
         """The added cells (offer_percentile left out, error last), typed for JSON Lines."""
         try:
             return self._cells
-        except AttributeError:  # set by the column path
-            *numbers, thin, currency, per, readings, error = self.text_cells()
-            return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, currency, per, readings or None, error]
+        except AttributeError:  # set by the column path: its CSV text, or its JSON members
+            pass
+        if not hasattr(self, "text"):
+            values = json.loads("{" + self.json + "}")
+            return [values[name] for name in TEXT_COLUMNS[:-1]] + [""]
+        *numbers, thin, currency, per, readings, error = self.text_cells()
+        return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, currency, per, readings or None, error]
 
     def text_cells(self) -> list[str]:
         """The column path's text, "p10,...,p90,support,thin,currency,per,readings,", as its
@@ -132,13 +143,14 @@ def estimate_columns(
         numbers = list(map(int_texts, np.rint(scaled).astype(np.int64).T))
         n = len(outcomes)
         # "p10,p25,p50,p75,p90,support,thin,currency,per,reading," (the loops in C).
-        tails = _tails(supports, estimator.thin_below, csv=True)
-        pieces = _between(["", ",", ",", ",", ",", ",", stated + ",", ","], [*numbers, tails, list(map(_CSV_CELLS.bounded().__getitem__, readings))])
-        list(map(setattr, outcomes, itertools.repeat("text", n), join_rows(pieces, n)))
-        if json_members:
+        if json_members:  # (JSON Lines: no CSV text; Outcome.cells reads the members)
             tails = _tails(supports, estimator.thin_below, csv=False)
             pieces = _between(_json_members(units(conversion)), [*numbers, tails, list(map(_JSON_CELLS.bounded().__getitem__, readings))])
             list(map(setattr, outcomes, itertools.repeat("json", n), join_rows(pieces, n)))
+        else:
+            tails = _tails(supports, estimator.thin_below, csv=True)
+            pieces = _between(["", ",", ",", ",", ",", ",", stated + ",", ","], [*numbers, tails, list(map(_CSV_CELLS.bounded().__getitem__, readings))])
+            list(map(setattr, outcomes, itertools.repeat("text", n), join_rows(pieces, n)))
         list(map(setattr, outcomes, itertools.repeat("error", n), itertools.repeat(None, n)))
         kept = quantiles.tolist() if keep_quantiles else itertools.repeat(None, n)
         list(map(setattr, outcomes, itertools.repeat("quantiles", n), kept))

@@ -222,7 +222,7 @@ class CsvInput:
     def __init__(self, stream: IO[str], quoted_lines: bool = False):
         self.lines = iter(stream)
         # Whether a one-line record with quotes is kept as its text too (CSV output copies it
-        # as read); else as its cells (JSON Lines output needs them).
+        # as read; the C JSON Lines writer reads it); else as its cells (the Python one's).
         self.quoted_lines = quoted_lines
         self.header = next((row for row in csv.reader(self.lines) if row), None)  # blank lines before the header are not it
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
