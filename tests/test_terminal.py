@@ -123,3 +123,34 @@ def test_batch_redirected_to_a_file_writes_every_row_while_stderr_is_a_terminal(
     assert len(lines) == rows + 1, screen[-500:]
     assert lines[0].startswith("country,experience,role,p10")
     assert b"DE,5,ml-engineer," not in screen  # data never on the terminal
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_batch_notes_show_a_column_name_as_written(tmp_path, terminal):
+    # A note quotes the file's own text: ":smile:" stays those seven characters, on a terminal
+    # (drawn by Rich, the warning word in colour) and in a pipe (written plain, without Rich).
+    import pty
+    import subprocess
+
+    source = tmp_path / "people.csv"
+    source.write_text("country,:smile:\nDE,1\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "COLUMNS", "FORCE_COLOR")}
+    env["TERM"] = "xterm-256color"
+    controller, stderr = pty.openpty() if terminal else os.pipe()
+    try:
+        proc = subprocess.Popen([MLSALARY, "batch", str(source)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        os.close(stderr)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert proc.wait(timeout=120) == 0
+    finally:
+        os.close(controller)
+    assert "Note: column(s) ':smile:' match no factor" in shown.decode(), shown
+    assert "\U0001f604" not in shown.decode()

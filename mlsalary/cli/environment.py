@@ -79,6 +79,7 @@ class Environment:
             no_color=not colour,
             color_system="auto" if colour else None,
             highlight=False,
+            emoji=False,  # ":smile:" in a column name or a value is that text, not an emoji
         )
         # Rich ends the process with exit 1 when the reader of its stream left; let the CLI
         # end it as every command does (quietly, exit 141).

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, List, Optional
 import typer
 
 from mlsalary.cli.environment import Environment
-from mlsalary.errors import InputError
+from mlsalary.errors import InputError, printable
 from mlsalary.status import ExitStatus
 
 from mlsalary.cli.app import (
@@ -188,6 +188,12 @@ def batch(
 
 def _print_plain(note: str) -> None:
     """A note of the library's, plain text: shown as it is (its warning word in colour)."""
+    env = get_env()
+    if not env.colour(stderr=True):
+        # No colour: the text as print_note's Rich console writes it, without loading Rich.
+        env.stderr.write(printable(note) + "\n")
+        env.stderr.flush()
+        return
     from rich.markup import escape
 
     warning = "Warning: "
