@@ -1328,6 +1328,32 @@ def test_the_c_row_joiner_refuses_pieces_it_cannot_join():
 
 
 @needs_scanner
+def test_the_scanners_codes_stand_for_one_text_each_whatever_the_line_holds():
+    # A cell is found by its characters, not its str: the same text in an ASCII line, a latin-1
+    # one, a line with a wide character and a quoted cell gets one code; different texts get
+    # different codes across table growth; a row given as cells (code_keys) finds the same.
+    from mlsalary.batch.keys import CodedKeys
+    from mlsalary.batch.text import _native
+
+    keys = CodedKeys(2)
+    texts = ["DE", "é", "\u2019", "\U0001f600", "", "a b"] + [f"cell {i}" for i in range(3000)]
+    lines = []
+    for i, text in enumerate(texts):
+        other = ["x", "é", "\u2019", "\U0001f600"][i % 4]  # the line's width set by its other cell
+        cell = f'"{text}"' if i % 3 == 0 else text
+        lines += [f"{cell},{other}\n", f"{other},{text}\n"]
+    records, codes, _, _, stop = _native.scan(lines, 0, 2, (0, 1), -1, keys.tables, keys.values, True)
+    assert stop == len(lines) and len(records) == len(lines)
+    decoded = [keys.raw(key) for key in codes]
+    assert decoded == [(text, ["x", "é", "\u2019", "\U0001f600"][i // 2 % 4])[:: 1 if i % 2 == 0 else -1] for i, text in enumerate(t for t in texts for _ in (0, 1))]
+    first = {text: code for (text, _), code in zip(decoded[::2], (key[:4] for key in codes[::2]))}
+    assert len(set(first.values())) == len(texts)  # one code per text
+    again = keys.code([(text, "x") for text in texts])
+    assert [key[:4] for key in again] == [first[text] for text in texts]
+    assert sorted(keys.values[0]) == sorted(set(texts) | {"x"})  # each text once
+
+
+@needs_scanner
 @pytest.mark.parametrize("output_format", ["csv", "jsonl"])
 def test_estimates_stay_right_when_the_scanners_codes_start_again(real_estimator, monkeypatch, output_format):
     # Past CODED_CELLS the codes are given anew: a key of before must not find an estimate of

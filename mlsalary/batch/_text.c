@@ -4,8 +4,8 @@
  *
  * scan() reads a block of a file's lines as CsvInput's Python loop and the csv module read
  * them, and gives each row's factor cells as codes: each cell's index among the distinct
- * cells its column has held (the `tables`: one dict of cell -> code and one list of cells per
- * column, shared with keys.CodedKeys, which decodes them). A row's key is its codes as the
+ * cells its column has held (the `tables`: one code table and one list of cells per column,
+ * kept by keys.CodedKeys, which decodes them). A row's key is its codes as the
  * bytes of int32s: hashing it costs a few bytes, not the row's text.
  *
  * Only lines whose reading is plain are read here; scan() stops at the first other one and
@@ -27,40 +27,141 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A code for `cell` in column `j`: its code in tables[j], else the next one (the cell is
- * appended to values[j]); -1 with an exception set on failure or past INT32_MAX codes. */
-static int32_t
-code_of(PyObject *cell, PyObject *table, PyObject *values)
+/* -- codes ------------------------------------------------------------------------------- */
+
+/* A column's codes: a hash table in a bytearray (so that Python owns its memory) of Slots,
+ * open addressing over a power-of-two count, at most half full; a slot's code indexes the
+ * column's list of distinct cells (`values`), which holds the text the slot stands for. Cells
+ * are hashed by their characters (whatever the width a str stores them in), so a cell is found
+ * without making a str of it. */
+typedef struct {
+    uint64_t hash;
+    int64_t code; /* -1: empty */
+} Slot;
+
+static uint64_t
+hash_span(int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
 {
-    PyObject *found = PyDict_GetItemWithError(table, cell);
-    if (found != NULL)
-        return (int32_t)PyLong_AsLong(found);
-    if (PyErr_Occurred())
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, over the code points */
+    for (Py_ssize_t i = start; i < end; i++)
+        h = (h ^ PyUnicode_READ(kind, data, i)) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+/* Whether str holds exactly the characters data[start:end] (of `kind`). */
+static int
+same_text(PyObject *str, int kind, const void *data, Py_ssize_t start, Py_ssize_t end)
+{
+    if (PyUnicode_GET_LENGTH(str) != end - start)
+        return 0;
+    int own = PyUnicode_KIND(str);
+    const void *text = PyUnicode_DATA(str);
+    if (own == kind)
+        return memcmp(text, (const char *)data + start * kind, (size_t)((end - start) * kind)) == 0;
+    for (Py_ssize_t i = 0; i < end - start; i++) {
+        if (PyUnicode_READ(own, text, i) != PyUnicode_READ(kind, data, start + i))
+            return 0;
+    }
+    return 1;
+}
+
+/* Makes room for one more slot (doubling the table and placing its slots again). */
+static int
+table_room(PyObject *table, Py_ssize_t used)
+{
+    Py_ssize_t capacity = PyByteArray_GET_SIZE(table) / (Py_ssize_t)sizeof(Slot);
+    if (2 * (used + 1) <= capacity)
+        return 0;
+    Py_ssize_t grown = capacity ? 2 * capacity : 64;
+    Slot *old = NULL;
+    if (capacity) {
+        old = PyMem_Malloc(capacity * sizeof(Slot));
+        if (old == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(old, PyByteArray_AS_STRING(table), capacity * sizeof(Slot));
+    }
+    if (PyByteArray_Resize(table, grown * (Py_ssize_t)sizeof(Slot)) < 0) {
+        PyMem_Free(old);
         return -1;
-    Py_ssize_t next = PyList_GET_SIZE(values);
-    if (next >= INT32_MAX) {
+    }
+    Slot *slots = (Slot *)PyByteArray_AS_STRING(table);
+    memset(slots, 0xFF, grown * sizeof(Slot)); /* every code -1 */
+    uint64_t mask = (uint64_t)grown - 1;
+    for (Py_ssize_t i = 0; i < capacity; i++) {
+        if (old[i].code < 0)
+            continue;
+        uint64_t at = old[i].hash & mask;
+        while (slots[at].code >= 0)
+            at = (at + 1) & mask;
+        slots[at] = old[i];
+    }
+    PyMem_Free(old);
+    return 0;
+}
+
+/* The code of the cell data[start:end] (of `kind`) in a column (its table and values); a new
+ * one when the column has not held it: `cell` (a str of it, or NULL to make one from `line`)
+ * appended to values. -1 with an exception set on failure or past INT32_MAX codes. */
+static int32_t
+code_of(PyObject *table, PyObject *values, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, PyObject *cell, PyObject *line)
+{
+    Py_ssize_t used = PyList_GET_SIZE(values);
+    if (table_room(table, used) < 0)
+        return -1;
+    Slot *slots = (Slot *)PyByteArray_AS_STRING(table);
+    uint64_t mask = (uint64_t)(PyByteArray_GET_SIZE(table) / (Py_ssize_t)sizeof(Slot)) - 1;
+    uint64_t hash = hash_span(kind, data, start, end), at = hash & mask;
+    for (; slots[at].code >= 0; at = (at + 1) & mask) {
+        if (slots[at].hash == hash && slots[at].code < used && same_text(PyList_GET_ITEM(values, slots[at].code), kind, data, start, end))
+            return (int32_t)slots[at].code;
+    }
+    if (used >= INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "too many distinct cells in a column");
         return -1;
     }
-    PyObject *code = PyLong_FromSsize_t(next);
-    if (code == NULL)
+    PyObject *text = cell != NULL ? Py_NewRef(cell) : PyUnicode_Substring(line, start, end);
+    if (text == NULL)
         return -1;
-    int failed = PyDict_SetItem(table, cell, code) < 0 || PyList_Append(values, cell) < 0;
-    Py_DECREF(code);
-    return failed ? -1 : (int32_t)next;
+    int failed = PyList_Append(values, text) < 0;
+    Py_DECREF(text);
+    if (failed)
+        return -1;
+    slots[at].hash = hash;
+    slots[at].code = used;
+    return (int32_t)used;
 }
 
-/* Whether tables and values are lists of `n` dicts and `n` lists. */
+/* The code of a str in a column (see code_of). */
+static int32_t
+code_of_str(PyObject *table, PyObject *values, PyObject *cell)
+{
+    if (!PyUnicode_Check(cell)) {
+        PyErr_SetString(PyExc_TypeError, "a cell must be a str");
+        return -1;
+    }
+    return code_of(table, values, PyUnicode_KIND(cell), PyUnicode_DATA(cell), 0, PyUnicode_GET_LENGTH(cell), cell, NULL);
+}
+
+/* Whether tables and values are lists of `n` bytearrays (code tables, as CodedKeys makes them)
+ * and `n` lists of str. */
 static int
 tables_ok(PyObject *tables, PyObject *values, Py_ssize_t n)
 {
     if (!PyList_Check(tables) || !PyList_Check(values) || PyList_GET_SIZE(tables) != n || PyList_GET_SIZE(values) != n) {
-        PyErr_SetString(PyExc_ValueError, "tables and values: expected one dict and one list per factor column");
+        PyErr_SetString(PyExc_ValueError, "tables and values: expected one bytearray and one list per factor column");
         return 0;
     }
     for (Py_ssize_t j = 0; j < n; j++) {
-        if (!PyDict_Check(PyList_GET_ITEM(tables, j)) || !PyList_Check(PyList_GET_ITEM(values, j))) {
-            PyErr_SetString(PyExc_ValueError, "tables and values: expected one dict and one list per factor column");
+        PyObject *table = PyList_GET_ITEM(tables, j);
+        if (!PyByteArray_Check(table) || !PyList_Check(PyList_GET_ITEM(values, j)) || PyByteArray_GET_SIZE(table) % sizeof(Slot)) {
+            PyErr_SetString(PyExc_ValueError, "tables and values: expected one bytearray and one list per factor column");
+            return 0;
+        }
+        Py_ssize_t capacity = PyByteArray_GET_SIZE(table) / (Py_ssize_t)sizeof(Slot);
+        if (capacity & (capacity - 1)) {
+            PyErr_SetString(PyExc_ValueError, "tables: a table's size is not a power of two");
             return 0;
         }
     }
@@ -306,11 +407,18 @@ scan(PyObject *self, PyObject *args)
             goto fail;
         for (Py_ssize_t j = 0; j < k; j++) {
             Py_ssize_t p = position[j];
-            PyObject *text = p >= n ? Py_NewRef(empty) : row != NULL ? Py_NewRef(PyList_GET_ITEM(row, p)) : cell_text(line, &cells, p);
-            if (text == NULL)
-                goto fail;
-            codes[j] = code_of(text, PyList_GET_ITEM(tables, j), PyList_GET_ITEM(values, j));
-            Py_DECREF(text);
+            PyObject *table = PyList_GET_ITEM(tables, j), *column = PyList_GET_ITEM(values, j);
+            if (p >= n)
+                codes[j] = code_of_str(table, column, empty);
+            else if (row != NULL)
+                codes[j] = code_of_str(table, column, PyList_GET_ITEM(row, p));
+            else if (cells.escaped[p]) {
+                PyObject *text = cell_text(line, &cells, p);
+                codes[j] = text == NULL ? -1 : code_of_str(table, column, text);
+                Py_XDECREF(text);
+            }
+            else /* found by its characters in the line: a str only for a new cell */
+                codes[j] = code_of(table, column, kind, data, cells.start[p], cells.end[p], NULL, line);
             if (codes[j] < 0)
                 goto fail;
         }
@@ -374,7 +482,7 @@ code_keys(PyObject *self, PyObject *args)
             return NULL;
         }
         for (Py_ssize_t j = 0; j < k; j++) {
-            codes[j] = code_of(PyTuple_GET_ITEM(row, j), PyList_GET_ITEM(tables, j), PyList_GET_ITEM(values, j));
+            codes[j] = code_of_str(PyList_GET_ITEM(tables, j), PyList_GET_ITEM(values, j), PyTuple_GET_ITEM(row, j));
             if (codes[j] < 0) {
                 Py_DECREF(keys);
                 return NULL;

@@ -45,8 +45,9 @@ CODED_CELLS = 200_000
 class CodedKeys:
     """Keys that are the codes of a row's cells (see the module's docstring).
 
-    `tables[j]` maps a cell of factor column j to its code, `values[j]` lists the cells by code;
-    both only grow, until `renew()` starts them again (past CODED_CELLS) and bumps
+    `tables[j]` finds the code of a cell of factor column j (a hash table _text.c keeps in a
+    bytearray), `values[j]` lists the cells by code; both only grow, until `renew()` starts
+    them again (past CODED_CELLS) and bumps
     `generation`: keys made before then mean nothing after, so whoever caches by key must
     start again too.
     """
@@ -54,13 +55,13 @@ class CodedKeys:
     def __init__(self, width: int):
         self.width = width
         self.generation = 0
-        self.tables: list[dict] = [{} for _ in range(width)]
+        self.tables: list[bytearray] = [bytearray() for _ in range(width)]
         self.values: list[list] = [[] for _ in range(width)]
 
     def renew(self) -> None:
         """New tables when the old ones are full (new lists: a chunk read before keeps its own)."""
         if sum(map(len, self.values)) > CODED_CELLS:
-            self.tables = [{} for _ in range(self.width)]
+            self.tables = [bytearray() for _ in range(self.width)]
             self.values = [[] for _ in range(self.width)]
             self.generation += 1
 
