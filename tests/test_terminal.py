@@ -107,15 +107,7 @@ def test_batch_redirected_to_a_file_writes_every_row_while_stderr_is_a_terminal(
         with out.open("wb") as stdout:
             proc = subprocess.Popen([MLSALARY, "batch", str(source)], stdin=subprocess.DEVNULL, stdout=stdout, stderr=terminal, env=env)
             os.close(terminal)
-            screen = b""
-            while True:  # drain the terminal so the child never blocks on a full buffer
-                try:
-                    chunk = os.read(controller, 65536)
-                except OSError:  # EIO: the child closed its end
-                    break
-                if not chunk:
-                    break
-                screen += chunk
+            screen = _drain(controller)
             assert proc.wait(timeout=120) == 0
     finally:
         os.close(controller)
@@ -140,17 +132,24 @@ def test_batch_notes_show_a_column_name_as_written(tmp_path, terminal):
     try:
         proc = subprocess.Popen([MLSALARY, "batch", str(source)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
         os.close(stderr)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # EIO: the child closed its end
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = _drain(controller)
         assert proc.wait(timeout=120) == 0
     finally:
         os.close(controller)
     assert "Note: column(s) ':smile:' match no factor" in shown.decode(), shown
     assert "\U0001f604" not in shown.decode()
+
+
+def _drain(reader: int) -> bytes:
+    """All a child writes to a terminal or pipe until it closes its end, read as it comes (so
+    the child never blocks on a full buffer)."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError:  # EIO: the child closed its end of a terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown

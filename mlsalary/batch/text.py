@@ -4,10 +4,11 @@ gives the same (MLSALARY_PURE=1 turns the C off, as for the forest: the tests co
 from __future__ import annotations
 
 import itertools
-import os
 from typing import Any
 
 import numpy as np
+
+from mlsalary.runtime.forest import c_allowed
 
 
 def _built():
@@ -23,8 +24,8 @@ _native = _built()
 
 
 def native() -> Any:
-    """The C extension, or None: not built, or MLSALARY_PURE set."""
-    return _native if os.environ.get("MLSALARY_PURE", "") in ("", "0") else None
+    """The C extension, or None: not built, or MLSALARY_PURE set (forest.c_allowed)."""
+    return _native if c_allowed() else None
 
 
 def join_rows(pieces: list, n: int, whole: bool = False) -> Any:

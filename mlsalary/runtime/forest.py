@@ -49,7 +49,13 @@ METHODS = ("auto", "native-masks", "native", "walk", "masks")
 
 def native_available() -> bool:
     """Whether "auto" uses the C evaluator: it was built, and MLSALARY_PURE does not turn it off."""
-    return _native is not None and os.environ.get("MLSALARY_PURE", "") in ("", "0")
+    return _native is not None and c_allowed()
+
+
+def c_allowed() -> bool:
+    """Whether the C extensions may run (this one and batch's, batch/text.py): MLSALARY_PURE
+    set (to anything but 0) turns them all off, for the numpy and Python that give the same."""
+    return os.environ.get("MLSALARY_PURE", "") in ("", "0")
 
 
 class Forest:
