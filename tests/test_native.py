@@ -182,7 +182,7 @@ def run_cli(args, env_changes=None, cwd=None, python_path=None):
 
 def test_mlsalary_pure_gives_the_same_output(tmp_path):
     sample = str(ROOT / "sample_data" / "profiles.csv")
-    for args in (ESTIMATE, ["batch", sample, "--explain"]):
+    for args in (ESTIMATE, ["batch", sample, "--explain"], ["batch", sample], ["batch", sample, "--output-format", "jsonl"]):
         default, pure = run_cli(args, cwd=tmp_path), run_cli(args, {"MLSALARY_PURE": "1"}, cwd=tmp_path)
         assert default.returncode == pure.returncode == 0, default.stderr + pure.stderr
         assert default.stdout == pure.stdout and default.stdout
@@ -209,21 +209,24 @@ def test_pip_install_without_a_c_compiler_works_and_answers_the_same(tmp_path):
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    assert 'building extension "mlsalary.runtime._forest" failed' in install.stdout + install.stderr  # tried, failed, went on
-    built = [p for p in site.glob("mlsalary/runtime/_forest*") if p.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+    for extension in ("mlsalary.runtime._forest", "mlsalary.batch._text"):
+        assert f'building extension "{extension}" failed' in install.stdout + install.stderr  # tried, failed, went on
+    built = [p for p in site.glob("mlsalary/*/_*") if p.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))]
     assert built == [], "a C extension was built without a compiler"
     assert (site / "mlsalary" / "shipped" / "forest.npz").is_file()
     # The taxonomy's tables and country index are package data too (estimate reads them below).
     tables = ROOT / "mlsalary" / "taxonomy" / "data"
     assert sorted(p.name for p in (site / "mlsalary" / "taxonomy" / "data").iterdir()) == sorted(p.name for p in tables.iterdir())
-    probe = "import mlsalary, mlsalary.runtime.forest as f; print(mlsalary.__file__, f._native)"
+    probe = "import mlsalary, mlsalary.runtime.forest as f, mlsalary.batch.text as t; print(mlsalary.__file__, f._native, t._native)"
     where = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
-    assert where.stdout.split() == [str(site / "mlsalary" / "__init__.py"), "None"], where.stdout + where.stderr
-    without_c = run_cli(ESTIMATE, cwd=tmp_path, python_path=site)
-    with_this = run_cli(ESTIMATE, cwd=tmp_path)
-    assert without_c.returncode == with_this.returncode == 0, without_c.stderr + with_this.stderr
-    assert without_c.stdout == with_this.stdout
-    assert json.loads(without_c.stdout)["median"] > 0
+    assert where.stdout.split() == [str(site / "mlsalary" / "__init__.py"), "None", "None"], where.stdout + where.stderr
+    sample = str(ROOT / "sample_data" / "profiles.csv")
+    for args in (ESTIMATE, ["batch", sample], ["batch", sample, "--output-format", "jsonl"]):
+        without_c = run_cli(args, cwd=tmp_path, python_path=site)
+        with_this = run_cli(args, cwd=tmp_path)
+        assert without_c.returncode == with_this.returncode == 0, without_c.stderr + with_this.stderr
+        assert without_c.stdout == with_this.stdout and without_c.stdout
+    assert json.loads(run_cli(ESTIMATE, cwd=tmp_path, python_path=site).stdout)["median"] > 0
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["no-compiler", "site", "source"]  # nothing else written
 
 
