@@ -72,6 +72,9 @@ def test_native_in_threads_equals_one_call(forest):
     np.testing.assert_array_equal(threaded, out)
     np.testing.assert_array_equal(out, forest.raw_binned(bins, method="masks"))
     np.testing.assert_array_equal(out, forest.raw_binned(bins, method="native-masks"))
+    for method in ("native", "native-masks", "masks", "walk"):  # the threads a caller asks for (batch's worker: one)
+        for threads in (1, 3):
+            np.testing.assert_array_equal(out, forest.raw_binned(bins, method=method, threads=threads))
 
 
 @needs_native

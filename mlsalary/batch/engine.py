@@ -62,7 +62,7 @@ class Outcome:
             pass
         if not hasattr(self, "text"):
             values = json.loads("{" + self.json + "}")
-            return [values[name] for name in TEXT_COLUMNS[:-1]] + [""]
+            return [values[name] for name in TEXT_COLUMNS[:-1]] + [""]  # (the error cell as the CSV text gives it)
         *numbers, thin, currency, per, readings, error = self.text_cells()
         return [int(v) if v else None for v in numbers] + [thin == "true" if thin else None, currency, per, readings or None, error]
 

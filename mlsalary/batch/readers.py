@@ -253,7 +253,8 @@ class CsvInput:
             if isinstance(keys_of, CodedKeys):
                 assert scan is not None  # (CodedKeys only with the scanner)
                 keys_of.renew()
-                # The plain lines in C; from the first other one on, the lines below.
+                # The plain lines in C; from the first other line on, the rest of the block in
+                # Python (_read), its keys then coded as the scanner codes them.
                 records, keys, offers, cut, stop = scan.scan(
                     block, 0, len(self.header), self.positions, offer_at, keys_of.tables, keys_of.values, self.quoted_lines
                 )

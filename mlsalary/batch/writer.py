@@ -212,8 +212,13 @@ class _Writer:
         befores = [("{" if j == 0 else ", ") + _json_string(name) + ": " for j, name in enumerate(header)]
         tails = list(map(self._json_tail, outcomes))
         c = native()
-        # (None: a line it leaves to the csv module, or a lone surrogate.)
-        text = c.json_rows(records, [*(('"' if j else "") + before + '"' for j, before in enumerate(befores)), '", '], tails, "}\n") if c is not None else None
+        if c is not None:
+            # The text around the cells' JSON strings: a member up to its opening quote (the
+            # previous one's closing quote before it), and after the last, before the tail.
+            around = [('"' if j else "") + before + '"' for j, before in enumerate(befores)] + ['", ']
+            text = c.json_rows(records, around, tails, "}\n")  # (None: a line it leaves to the csv module, or a lone surrogate)
+        else:
+            text = None
         if text is None:
             text = self._json_text(records, outcomes, befores, tails)
         self._put(text)

@@ -144,7 +144,9 @@ class CompiledModel:
         that needs the GIL while another runs Python waits for it, so the trees' thread is
         given as little Python as can be."""
         unique, inverse = self.forest.distinct_bins(X)
-        trees = submit(self.forest.raw_binned, unique)
+        # One thread: the caller's own thread is busy meanwhile (batch reads the next chunk),
+        # and a second one for the trees would take turns with it on the cores.
+        trees = submit(self.forest.raw_binned, unique, threads=1)
 
         def result() -> np.ndarray:
             raw = trees.result()

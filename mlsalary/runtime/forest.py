@@ -227,14 +227,15 @@ class Forest:
                     alive, node, base = alive[keep], node[keep], base[keep]
         out[:] = result.reshape(n_trees, m).T
 
-    def raw_binned(self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto") -> np.ndarray:
+    def raw_binned(
+        self, bins: np.ndarray, outputs: Sequence[int] | None = None, block_rows: int = 512, method: str = "auto", threads: int | None = None,
+    ) -> np.ndarray:
         """Raw predictions of binned rows, shape (n, len(outputs)).
 
         `method` (see the module's docstring): "auto" is "native-masks" (or "native" for trees
         of more than 32 leaves) when native_available(), else "masks" from MASKS_FROM_ROWS rows
-        on or once built, else "walk". Blocks of rows
-        are independent and threads share them: numpy's indexing and the C evaluator release
-        the GIL.
+        on or once built, else "walk". Blocks of rows are independent and `threads` share them
+        (None: usable_cpus()): numpy's indexing and the C evaluator release the GIL.
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
@@ -244,7 +245,7 @@ class Forest:
         if method == "native-masks" or (native and self._mask_arrays["leaf_values"].size):
             if not self._native or not self._mask_arrays["leaf_values"].size:
                 raise ValueError("the C evaluator is not built, or the model has no leaf masks")
-            return self._native_masks(outputs).raw(bins, self._shared(bins))
+            return self._native_masks(outputs).raw(bins, self._shared(bins), threads)
         if method == "native" or native:
             if not self._native:
                 raise ValueError("the C evaluator is not built (or the trees are too large for it)")
@@ -256,7 +257,7 @@ class Forest:
                 # gives) is walked past: the same leaves, in fewer steps.
                 table, ahead = walk
                 roots = ahead[roots]
-            return self._raw_native(bins, roots, spans, outputs, table)
+            return self._raw_native(bins, roots, spans, outputs, table, threads)
         masks = self._leaf_masks(outputs, len(bins), method)
         out = np.empty((len(bins), len(outputs)))
 
@@ -273,7 +274,7 @@ class Forest:
                     total += tree_values
                 out[start : start + block_rows, j] = total
 
-        _in_threads(block, range(0, len(bins), block_rows))
+        _in_threads(block, range(0, len(bins), block_rows), threads)
         return out
 
     def _shared(self, bins: np.ndarray) -> tuple:
@@ -291,13 +292,15 @@ class Forest:
             self._native_masks_of[outputs] = NativeMasks(self, outputs)
         return self._native_masks_of[outputs]
 
-    def _raw_native(self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None) -> np.ndarray:
+    def _raw_native(
+        self, bins: np.ndarray, roots: np.ndarray, spans: np.ndarray, outputs: tuple, table: np.ndarray | None = None, threads: int | None = None,
+    ) -> np.ndarray:
         assert _native is not None
         baseline = np.ascontiguousarray(self.baseline[list(outputs)])
         table = self.table if table is None else table
         roots = np.ascontiguousarray(roots, dtype=self.roots.dtype)
         return _native_blocks(
-            bins, len(outputs), lambda rows, out: _native.evaluate(rows, self.n_bins, self.node_info, table, self.value, roots, spans, baseline, out)
+            bins, len(outputs), lambda rows, out: _native.evaluate(rows, self.n_bins, self.node_info, table, self.value, roots, spans, baseline, out), threads
         )
 
     def _walked_past(self, shared: tuple) -> tuple[np.ndarray, np.ndarray] | None:
@@ -437,7 +440,7 @@ class NativeMasks:
             )
         return self._arrays[shared]
 
-    def raw(self, bins: np.ndarray, shared: tuple = ()) -> np.ndarray:
+    def raw(self, bins: np.ndarray, shared: tuple = (), threads: int | None = None) -> np.ndarray:
         """Raw predictions of binned rows, shape (n, outputs): the same bits as the walk."""
         assert _native is not None
         used, starts, slots, offsets, initial = self.arrays(shared)
@@ -445,6 +448,7 @@ class NativeMasks:
         return _native_blocks(
             bins, len(self.baseline),
             lambda rows, out: _native.evaluate_masks(rows, n_bins, used, starts, slots, offsets, self.masks, initial, self.leaf_values, self.spans, self.baseline, out),
+            threads,
         )
 
 
@@ -521,9 +525,10 @@ def _sorted_runs(values: np.ndarray, offsets: np.ndarray) -> bool:
     return bool(np.all(rising))
 
 
-def _in_threads(work, starts: range) -> None:
-    """work(start) for every start, shared by usable_cpus() threads when there are several."""
-    threads = min(len(starts), usable_cpus())
+def _in_threads(work, starts: range, threads: int | None = None) -> None:
+    """work(start) for every start, shared by `threads` threads (None: usable_cpus()) when
+    there are several."""
+    threads = min(len(starts), usable_cpus() if threads is None else threads)
     if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -534,14 +539,16 @@ def _in_threads(work, starts: range) -> None:
             work(start)
 
 
-def _native_blocks(bins: np.ndarray, n_out: int, evaluate: Callable[[np.ndarray, np.ndarray], None]) -> np.ndarray:
+def _native_blocks(bins: np.ndarray, n_out: int, evaluate: Callable[[np.ndarray, np.ndarray], None], threads: int | None = None) -> np.ndarray:
     """The raw predictions (rows x n_out) a C evaluator call `evaluate(bins, out)` writes, the
-    rows shared by threads in one call each (a call takes the GIL to start and to end, and a
-    thread that waits for it while another runs Python waits long)."""
+    rows shared by `threads` threads (None: usable_cpus()) in one call each (a call takes the
+    GIL to start and to end, and a thread that waits for it while another runs Python waits
+    long)."""
+    threads = usable_cpus() if threads is None else max(1, threads)
     bins = np.ascontiguousarray(bins, dtype=np.uint16)
     out = np.empty((len(bins), n_out))
-    step = max(1024, -(-len(bins) // usable_cpus()))
-    _in_threads(lambda start: evaluate(bins[start : start + step], out[start : start + step]), range(0, len(bins), step))
+    step = max(1024, -(-len(bins) // threads))
+    _in_threads(lambda start: evaluate(bins[start : start + step], out[start : start + step]), range(0, len(bins), step), threads)
     return out
 
 
