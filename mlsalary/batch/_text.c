@@ -708,12 +708,12 @@ write_piece(PyObject *result, Py_ssize_t at, const Piece *p)
     return write_4_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
 }
 
-/* The pieces of a record's JSON row into *pieces (grown as needed): texts[0], its cell 0,
+/* The pieces of a record's JSON row into p (room for 2 * width + 3): texts[0], its cell 0,
  * texts[1], ..., its cell width - 1, texts[width], its tail, `end` (a cell: a JSON string's
  * inside; the record's cells padded with "" or cut to width). 0, or 1 when a line is not plain,
  * -1 on an error. */
 static int
-row_pieces(PyObject *record, PyObject *texts, PyObject *tail, PyObject *end, Cells *cells, Piece **pieces, Py_ssize_t *size, Py_ssize_t *count)
+row_pieces(PyObject *record, PyObject *texts, PyObject *tail, PyObject *end, Cells *cells, Piece *p, Py_ssize_t *count)
 {
     Py_ssize_t width = PyList_GET_SIZE(texts) - 1, n_cells = 0;
     int is_line = PyUnicode_Check(record);
@@ -756,17 +756,6 @@ row_pieces(PyObject *record, PyObject *texts, PyObject *tail, PyObject *end, Cel
         PyErr_SetString(PyExc_TypeError, "json_rows: tails must be str");
         return -1;
     }
-    Py_ssize_t need = 2 * width + 3;
-    if (need > *size) {
-        Piece *grown = PyMem_Realloc(*pieces, need * sizeof(Piece));
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        *pieces = grown;
-        *size = need;
-    }
-    Piece *p = *pieces;
     Py_ssize_t k = 0;
     for (Py_ssize_t j = 0; j <= width; j++) {
         PyObject *text = PyList_GET_ITEM(texts, j);
@@ -829,36 +818,38 @@ json_rows(PyObject *self, PyObject *args)
         return PyErr_NoMemory();
     PyObject *result = NULL;
     Cells cells = {NULL, NULL, NULL, 0};
-    Piece *pieces = NULL;
-    Py_ssize_t size = 0, count = 0, length = fixed * n;
-    /* Twice over the rows: first the length and widest character of the text, then the text. */
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            if (surrogates) { /* not UTF-8: the caller writes such rows its own way */
+    /* Every row's pieces, found once: first the text's length and widest character are
+     * measured from them, then the text is written. */
+    Py_ssize_t per_row = 2 * width + 3, total = 0, length = fixed * n;
+    if (n > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Piece) / per_row)
+        return PyErr_NoMemory();
+    Piece *pieces = PyMem_Malloc((n ? n : 1) * per_row * sizeof(Piece));
+    if (pieces == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t count = 0;
+        int status = row_pieces(PyList_GET_ITEM(records, i), texts, PyList_GET_ITEM(tails, i), end, &cells, pieces + total, &count);
+        if (status != 0) {
+            if (status > 0)
                 result = Py_NewRef(Py_None);
-                break;
-            }
-            result = PyUnicode_New(length, widest);
-            if (result == NULL)
-                break;
+            goto done;
         }
-        Py_ssize_t at = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int status = row_pieces(PyList_GET_ITEM(records, i), texts, PyList_GET_ITEM(tails, i), end, &cells, &pieces, &size, &count);
-            if (status != 0) {
-                Py_CLEAR(result);
-                if (status > 0)
-                    result = Py_NewRef(Py_None);
-                goto done;
-            }
-            for (Py_ssize_t k = 0; k < count; k++) {
-                if (pass == 1)
-                    at = write_piece(result, at, &pieces[k]);
-                else if (!pieces[k].fixed)
-                    measure(&pieces[k], &length, &widest, &surrogates);
-            }
+        for (Py_ssize_t k = total; k < total + count; k++) {
+            if (!pieces[k].fixed)
+                measure(&pieces[k], &length, &widest, &surrogates);
         }
+        total += count;
     }
+    if (surrogates) { /* not UTF-8: the caller writes such rows its own way */
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyUnicode_New(length, widest);
+    if (result == NULL)
+        goto done;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = 0; k < total; k++)
+        at = write_piece(result, at, &pieces[k]);
 done:
     cells_free(&cells);
     PyMem_Free(pieces);
