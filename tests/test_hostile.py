@@ -1313,6 +1313,8 @@ def test_the_c_json_rows_are_the_python_writers(records, width, tail):
     assert joined is None or joined == expected
     if joined is None:  # only a quoted line the C reader leaves to the csv module
         assert any(type(r) is str and '"' in r for r in records)
+    else:  # its UTF-8 bytes, as written to stdout
+        assert _native.json_rows(records, texts, [tail] * len(records), "}\n", True) == expected.encode("utf-8")
 
 
 @needs_scanner

@@ -607,25 +607,31 @@ typedef struct {
  * escaped as json.dumps(ensure_ascii=False) escapes them), into *length; its widest character
  * into *widest; the surrogates (which UTF-8 cannot hold) into *surrogates. */
 #define MEASURE(NAME, CHAR)                                                                                    \
-    static void NAME(const CHAR *s, const Piece *p, Py_ssize_t *length, Py_UCS4 *widest, Py_ssize_t *surrogates) \
+    static void NAME(const CHAR *s, const Piece *p, Py_ssize_t *length, Py_ssize_t *bytes, Py_UCS4 *widest, Py_ssize_t *surrogates) \
     {                                                                                                          \
-        Py_ssize_t n = 0;                                                                                      \
+        Py_ssize_t n = 0, b = 0;                                                                               \
         Py_UCS4 top = *widest;                                                                                 \
         for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
             Py_UCS4 c = s[i];                                                                                  \
             top = c > top ? c : top;                                                                           \
             if (sizeof(CHAR) > 1 && c >= 0xD800 && c <= 0xDFFF)                                                \
                 ++*surrogates;                                                                                 \
-            if (!p->json || (c >= 0x20 && c != '"' && c != '\\'))                                              \
+            if (!p->json || (c >= 0x20 && c != '"' && c != '\\')) {                                            \
                 n += 1;                                                                                        \
+                b += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;                                       \
+            }                                                                                                  \
             else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {  \
                 n += 2;                                                                                        \
+                b += 2;                                                                                        \
                 i += p->doubled && c == '"'; /* the doubled quote's second */                                  \
             }                                                                                                  \
-            else                                                                                               \
+            else {                                                                                             \
                 n += 6;                                                                                        \
+                b += 6;                                                                                        \
+            }                                                                                                  \
         }                                                                                                      \
         *length += n;                                                                                          \
+        *bytes += b;                                                                                           \
         *widest = top;                                                                                         \
     }
 
@@ -671,19 +677,20 @@ WRITE(write_2_2, Py_UCS2, Py_UCS2)
 WRITE(write_2_4, Py_UCS2, Py_UCS4)
 WRITE(write_4_4, Py_UCS4, Py_UCS4)
 
+/* A piece's length in characters (*length) and in UTF-8 bytes (*bytes), added; see MEASURE. */
 static void
-measure(const Piece *p, Py_ssize_t *length, Py_UCS4 *widest, Py_ssize_t *surrogates)
+measure(const Piece *p, Py_ssize_t *length, Py_ssize_t *bytes, Py_UCS4 *widest, Py_ssize_t *surrogates)
 {
     const void *data = PyUnicode_DATA(p->str);
     switch (PyUnicode_KIND(p->str)) {
     case PyUnicode_1BYTE_KIND:
-        measure_ucs1(data, p, length, widest, surrogates);
+        measure_ucs1(data, p, length, bytes, widest, surrogates);
         break;
     case PyUnicode_2BYTE_KIND:
-        measure_ucs2(data, p, length, widest, surrogates);
+        measure_ucs2(data, p, length, bytes, widest, surrogates);
         break;
     default:
-        measure_ucs4(data, p, length, widest, surrogates);
+        measure_ucs4(data, p, length, bytes, widest, surrogates);
     }
 }
 
@@ -706,6 +713,70 @@ write_piece(PyObject *result, Py_ssize_t at, const Piece *p)
     if (from == PyUnicode_2BYTE_KIND)
         return write_2_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
     return write_4_4((Py_UCS4 *)out + at, in, p) - (Py_UCS4 *)out;
+}
+
+/* Writes a piece (of characters CHAR) as UTF-8 bytes, as MEASURE counts them (no surrogate:
+ * a text with one is not written); the end of what was written. */
+#define WRITE_UTF8(NAME, CHAR)                                                                                 \
+    static unsigned char *NAME(unsigned char *out, const CHAR *s, const Piece *p)                             \
+    {                                                                                                          \
+        for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
+            Py_UCS4 c = s[i];                                                                                  \
+            if (p->json && (c < 0x20 || c == '"' || c == '\\')) {                                              \
+                *out++ = '\\';                                                                                 \
+                switch (c) {                                                                                   \
+                case '"': *out++ = '"'; i += p->doubled; break;                                                \
+                case '\\': *out++ = '\\'; break;                                                               \
+                case '\b': *out++ = 'b'; break;                                                                \
+                case '\f': *out++ = 'f'; break;                                                                \
+                case '\n': *out++ = 'n'; break;                                                                \
+                case '\r': *out++ = 'r'; break;                                                                \
+                case '\t': *out++ = 't'; break;                                                                \
+                default:                                                                                       \
+                    *out++ = 'u';                                                                              \
+                    *out++ = '0';                                                                              \
+                    *out++ = '0';                                                                              \
+                    *out++ = (unsigned char)"0123456789abcdef"[c >> 4];                                        \
+                    *out++ = (unsigned char)"0123456789abcdef"[c & 15];                                        \
+                }                                                                                              \
+            }                                                                                                  \
+            else if (c < 0x80)                                                                                 \
+                *out++ = (unsigned char)c;                                                                     \
+            else if (c < 0x800) {                                                                              \
+                *out++ = (unsigned char)(0xC0 | (c >> 6));                                                     \
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));                                                   \
+            }                                                                                                  \
+            else if (c < 0x10000) {                                                                            \
+                *out++ = (unsigned char)(0xE0 | (c >> 12));                                                    \
+                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                            \
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));                                                   \
+            }                                                                                                  \
+            else {                                                                                             \
+                *out++ = (unsigned char)(0xF0 | (c >> 18));                                                    \
+                *out++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));                                           \
+                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                            \
+                *out++ = (unsigned char)(0x80 | (c & 0x3F));                                                   \
+            }                                                                                                  \
+        }                                                                                                      \
+        return out;                                                                                            \
+    }
+
+WRITE_UTF8(utf8_ucs1, Py_UCS1)
+WRITE_UTF8(utf8_ucs2, Py_UCS2)
+WRITE_UTF8(utf8_ucs4, Py_UCS4)
+
+static unsigned char *
+write_piece_utf8(unsigned char *out, const Piece *p)
+{
+    const void *data = PyUnicode_DATA(p->str);
+    switch (PyUnicode_KIND(p->str)) {
+    case PyUnicode_1BYTE_KIND:
+        return utf8_ucs1(out, data, p);
+    case PyUnicode_2BYTE_KIND:
+        return utf8_ucs2(out, data, p);
+    default:
+        return utf8_ucs4(out, data, p);
+    }
 }
 
 /* The pieces of a record's JSON row into p (room for 2 * width + 3): texts[0], its cell 0,
@@ -780,19 +851,21 @@ row_pieces(PyObject *record, PyObject *texts, PyObject *tail, PyObject *end, Cel
 }
 
 PyDoc_STRVAR(json_rows_doc,
-             "json_rows(records, texts, tails, end) -> str | None\n\n"
+             "json_rows(records, texts, tails, end, utf8=False) -> str | bytes | None\n\n"
              "The JSON Lines objects of CSV records, one str: for each record, texts[0], its cell 0\n"
              "as a JSON string's inside, texts[1], ..., its last cell, texts[-1] (one text more than\n"
              "columns: a record's cells are padded with \"\" or cut to them), its tail (tails[i]) and\n"
              "`end`. A record is a list of cells or a line's text: split on commas, or read as CSV\n"
              "when it holds a quote. None if such a line is not plain (the caller reads it), or the\n"
-             "text would hold a surrogate (which UTF-8 cannot: the caller escapes it).");
+             "text would hold a surrogate (which UTF-8 cannot: the caller escapes it). With utf8,\n"
+             "the text's UTF-8 bytes.");
 
 static PyObject *
 json_rows(PyObject *self, PyObject *args)
 {
     PyObject *records, *texts, *tails, *end;
-    if (!PyArg_ParseTuple(args, "O!O!O!U:json_rows", &PyList_Type, &records, &PyList_Type, &texts, &PyList_Type, &tails, &end))
+    int utf8 = 0;
+    if (!PyArg_ParseTuple(args, "O!O!O!U|p:json_rows", &PyList_Type, &records, &PyList_Type, &texts, &PyList_Type, &tails, &end, &utf8))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(records), width = PyList_GET_SIZE(texts) - 1;
     if (PyList_GET_SIZE(tails) != n || width < 0) {
@@ -800,7 +873,7 @@ json_rows(PyObject *self, PyObject *args)
         return NULL;
     }
     /* The texts, the same in every row: measured once. */
-    Py_ssize_t fixed = PyUnicode_GET_LENGTH(end), surrogates = 0;
+    Py_ssize_t fixed = 0, fixed_bytes = 0, surrogates = 0;
     Py_UCS4 widest = 0;
     for (Py_ssize_t j = 0; j <= width; j++) {
         PyObject *text = PyList_GET_ITEM(texts, j);
@@ -809,18 +882,17 @@ json_rows(PyObject *self, PyObject *args)
             return NULL;
         }
         Piece piece = {text, 0, PyUnicode_GET_LENGTH(text), 0, 0, 1};
-        measure(&piece, &fixed, &widest, &surrogates);
+        measure(&piece, &fixed, &fixed_bytes, &widest, &surrogates);
     }
     Piece last = {end, 0, PyUnicode_GET_LENGTH(end), 0, 0, 1};
-    Py_ssize_t ignored = 0;
-    measure(&last, &ignored, &widest, &surrogates);
-    if (n > 0 && fixed > PY_SSIZE_T_MAX / 8 / n)
+    measure(&last, &fixed, &fixed_bytes, &widest, &surrogates);
+    if (n > 0 && fixed_bytes > PY_SSIZE_T_MAX / 8 / n)
         return PyErr_NoMemory();
     PyObject *result = NULL;
     Cells cells = {NULL, NULL, NULL, 0};
     /* Every row's pieces, found once: first the text's length and widest character are
      * measured from them, then the text is written. */
-    Py_ssize_t per_row = 2 * width + 3, total = 0, length = fixed * n;
+    Py_ssize_t per_row = 2 * width + 3, total = 0, length = fixed * n, bytes = fixed_bytes * n;
     if (n > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Piece) / per_row)
         return PyErr_NoMemory();
     Piece *pieces = PyMem_Malloc((n ? n : 1) * per_row * sizeof(Piece));
@@ -836,12 +908,21 @@ json_rows(PyObject *self, PyObject *args)
         }
         for (Py_ssize_t k = total; k < total + count; k++) {
             if (!pieces[k].fixed)
-                measure(&pieces[k], &length, &widest, &surrogates);
+                measure(&pieces[k], &length, &bytes, &widest, &surrogates);
         }
         total += count;
     }
     if (surrogates) { /* not UTF-8: the caller writes such rows its own way */
         result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (utf8) {
+        result = PyBytes_FromStringAndSize(NULL, bytes);
+        if (result == NULL)
+            goto done;
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
+        for (Py_ssize_t k = 0; k < total; k++)
+            out = write_piece_utf8(out, &pieces[k]);
         goto done;
     }
     result = PyUnicode_New(length, widest);

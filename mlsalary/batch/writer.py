@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
+import os
+import sys
 import json
 import operator
 from typing import IO, Any, Callable
@@ -216,7 +219,8 @@ class _Writer:
             # The text around the cells' JSON strings: a member up to its opening quote (the
             # previous one's closing quote before it), and after the last, before the tail.
             around = [('"' if j else "") + before + '"' for j, before in enumerate(befores)] + ['", ']
-            text = c.json_rows(records, around, tails, "}\n")  # (None: a line it leaves to the csv module, or a lone surrogate)
+            # (None: a line it leaves to the csv module, or a lone surrogate.)
+            text = c.json_rows(records, around, tails, "}\n", self._stdout_bytes is not None)
         else:
             text = None
         if text is None:
@@ -244,12 +248,36 @@ class _Writer:
             )
         return text
 
-    def _put(self, text: str) -> None:
-        """Write a chunk's text after what is buffered (the header): not through the buffer,
-        which would copy it twice."""
+    def _put(self, text: str | bytes) -> None:
+        """Write a chunk's text (or its UTF-8 bytes: _stdout_bytes) after what is buffered (the
+        header): not through the buffer, which would copy it twice."""
         self.flush()
-        self.out.write(text)
-        self.out.flush()
+        if isinstance(text, bytes):
+            raw = self._stdout_bytes
+            assert raw is not None
+            # After the text layer's bytes, flushed just above. (A raw file, as under
+            # PYTHONUNBUFFERED, may take fewer bytes than it is given.)
+            left = memoryview(text)
+            while left:
+                left = left[raw.write(left) :]
+            raw.flush()
+        else:
+            self.out.write(text)
+            self.out.flush()
+
+    @functools.cached_property
+    def _stdout_bytes(self) -> IO[bytes] | None:
+        """The byte stream under the output, where writing a text's UTF-8 bytes to it is writing
+        the text: the process's stdout in UTF-8, which Python opens without line-end
+        translation (newline="\n"; a POSIX line end is "\n" anyway). Else None."""
+        out = self.out
+        if out is not sys.stdout or os.linesep != "\n" or not isinstance(getattr(out, "buffer", None), (io.BufferedIOBase, io.RawIOBase)):
+            return None
+        try:
+            utf8 = codecs.lookup(out.encoding).name == "utf-8"
+        except (LookupError, TypeError):
+            return None
+        return out.buffer if utf8 else None
 
     def _json_values(self, outcome) -> dict[str, Any]:
         """The added columns of a row as _write_rows gives them to write()."""
