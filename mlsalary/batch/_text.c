@@ -603,6 +603,26 @@ typedef struct {
     int json, doubled, fixed;
 } Piece;
 
+/* Whether json.dumps escapes c inside a string: a quote, a backslash, or below U+0020. */
+#define ESCAPED(c) ((c) < 0x20 || (c) == '"' || (c) == '\\')
+
+/* The escape json.dumps(ensure_ascii=False) writes for an ESCAPED character, into text (ASCII);
+ * its length. */
+static inline int
+json_escape(Py_UCS4 c, char text[6])
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+    if (named != NULL) {
+        memcpy(text, named, 2);
+        return 2;
+    }
+    memcpy(text, "\\u00", 4);
+    text[4] = hex[c >> 4];
+    text[5] = hex[c & 15];
+    return 6;
+}
+
 /* The characters a piece takes in JSON (its quotes, backslashes and characters below U+0020
  * escaped as json.dumps(ensure_ascii=False) escapes them), into *length; its widest character
  * into *widest; the surrogates (which UTF-8 cannot hold) into *surrogates. */
@@ -611,23 +631,21 @@ typedef struct {
     {                                                                                                          \
         Py_ssize_t n = 0, b = 0;                                                                               \
         Py_UCS4 top = *widest;                                                                                 \
+        char escape[6];                                                                                        \
         for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
             Py_UCS4 c = s[i];                                                                                  \
             top = c > top ? c : top;                                                                           \
             if (sizeof(CHAR) > 1 && c >= 0xD800 && c <= 0xDFFF)                                                \
                 ++*surrogates;                                                                                 \
-            if (!p->json || (c >= 0x20 && c != '"' && c != '\\')) {                                            \
-                n += 1;                                                                                        \
-                b += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;                                       \
-            }                                                                                                  \
-            else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {  \
-                n += 2;                                                                                        \
-                b += 2;                                                                                        \
+            if (p->json && ESCAPED(c)) {                                                                       \
+                int k = json_escape(c, escape);                                                                \
+                n += k;                                                                                        \
+                b += k;                                                                                        \
                 i += p->doubled && c == '"'; /* the doubled quote's second */                                  \
             }                                                                                                  \
             else {                                                                                             \
-                n += 6;                                                                                        \
-                b += 6;                                                                                        \
+                n += 1;                                                                                        \
+                b += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;                                       \
             }                                                                                                  \
         }                                                                                                      \
         *length += n;                                                                                          \
@@ -644,28 +662,17 @@ MEASURE(measure_ucs4, Py_UCS4)
 #define WRITE(NAME, CHAR, OUT)                                                                                 \
     static OUT *NAME(OUT *out, const CHAR *s, const Piece *p)                                                 \
     {                                                                                                          \
+        char escape[6];                                                                                        \
         for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
             Py_UCS4 c = s[i];                                                                                  \
-            if (!p->json || (c >= 0x20 && c != '"' && c != '\\')) {                                            \
+            if (p->json && ESCAPED(c)) {                                                                       \
+                int k = json_escape(c, escape);                                                                \
+                for (int e = 0; e < k; e++)                                                                    \
+                    *out++ = (OUT)escape[e];                                                                   \
+                i += p->doubled && c == '"';                                                                   \
+            }                                                                                                  \
+            else                                                                                               \
                 *out++ = (OUT)c;                                                                               \
-                continue;                                                                                      \
-            }                                                                                                  \
-            *out++ = '\\';                                                                                     \
-            switch (c) {                                                                                       \
-            case '"': *out++ = '"'; i += p->doubled; break;                                                    \
-            case '\\': *out++ = '\\'; break;                                                                   \
-            case '\b': *out++ = 'b'; break;                                                                    \
-            case '\f': *out++ = 'f'; break;                                                                    \
-            case '\n': *out++ = 'n'; break;                                                                    \
-            case '\r': *out++ = 'r'; break;                                                                    \
-            case '\t': *out++ = 't'; break;                                                                    \
-            default:                                                                                           \
-                *out++ = 'u';                                                                                  \
-                *out++ = '0';                                                                                  \
-                *out++ = '0';                                                                                  \
-                *out++ = (OUT)"0123456789abcdef"[c >> 4];                                                      \
-                *out++ = (OUT)"0123456789abcdef"[c & 15];                                                      \
-            }                                                                                                  \
         }                                                                                                      \
         return out;                                                                                            \
     }
@@ -720,25 +727,14 @@ write_piece(PyObject *result, Py_ssize_t at, const Piece *p)
 #define WRITE_UTF8(NAME, CHAR)                                                                                 \
     static unsigned char *NAME(unsigned char *out, const CHAR *s, const Piece *p)                             \
     {                                                                                                          \
+        char escape[6];                                                                                        \
         for (Py_ssize_t i = p->start; i < p->end; i++) {                                                       \
             Py_UCS4 c = s[i];                                                                                  \
-            if (p->json && (c < 0x20 || c == '"' || c == '\\')) {                                              \
-                *out++ = '\\';                                                                                 \
-                switch (c) {                                                                                   \
-                case '"': *out++ = '"'; i += p->doubled; break;                                                \
-                case '\\': *out++ = '\\'; break;                                                               \
-                case '\b': *out++ = 'b'; break;                                                                \
-                case '\f': *out++ = 'f'; break;                                                                \
-                case '\n': *out++ = 'n'; break;                                                                \
-                case '\r': *out++ = 'r'; break;                                                                \
-                case '\t': *out++ = 't'; break;                                                                \
-                default:                                                                                       \
-                    *out++ = 'u';                                                                              \
-                    *out++ = '0';                                                                              \
-                    *out++ = '0';                                                                              \
-                    *out++ = (unsigned char)"0123456789abcdef"[c >> 4];                                        \
-                    *out++ = (unsigned char)"0123456789abcdef"[c & 15];                                        \
-                }                                                                                              \
+            if (p->json && ESCAPED(c)) {                                                                       \
+                int k = json_escape(c, escape);                                                                \
+                memcpy(out, escape, (size_t)k);                                                                \
+                out += k;                                                                                      \
+                i += p->doubled && c == '"';                                                                   \
             }                                                                                                  \
             else if (c < 0x80)                                                                                 \
                 *out++ = (unsigned char)c;                                                                     \
@@ -754,7 +750,7 @@ write_piece(PyObject *result, Py_ssize_t at, const Piece *p)
             else {                                                                                             \
                 *out++ = (unsigned char)(0xF0 | (c >> 18));                                                    \
                 *out++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));                                           \
-                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                            \
+                *out++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                           \
                 *out++ = (unsigned char)(0x80 | (c & 0x3F));                                                   \
             }                                                                                                  \
         }                                                                                                      \
