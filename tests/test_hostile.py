@@ -1344,7 +1344,7 @@ def test_the_scanners_codes_stand_for_one_text_each_whatever_the_line_holds():
         other = ["x", "é", "\u2019", "\U0001f600"][i % 4]  # the line's width set by its other cell
         cell = f'"{text}"' if i % 3 == 0 else text
         lines += [f"{cell},{other}\n", f"{other},{text}\n"]
-    records, codes, _, _, stop = _native.scan(lines, 0, 2, (0, 1), -1, keys.tables, keys.values, True)
+    records, codes, _, _, stop = _native.scan(lines, 2, (0, 1), -1, keys.tables, keys.values, True)
     assert stop == len(lines) and len(records) == len(lines)
     decoded = [keys.raw(key) for key in codes]
     assert decoded == [(text, ["x", "é", "\u2019", "\U0001f600"][i // 2 % 4])[:: 1 if i % 2 == 0 else -1] for i, text in enumerate(t for t in texts for _ in (0, 1))]

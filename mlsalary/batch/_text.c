@@ -318,8 +318,8 @@ cell_text(PyObject *line, const Cells *cells, Py_ssize_t i)
 /* -- reading ------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(scan_doc,
-             "scan(lines, start, header_width, positions, offer, tables, values, keep_quoted) -> (records, keys, offers, cut, stop)\n\n"
-             "Reads lines[start:] up to the first line that is not plain (see the module's source),\n"
+             "scan(lines, header_width, positions, offer, tables, values, keep_quoted) -> (records, keys, offers, cut, stop)\n\n"
+             "Reads lines up to the first line that is not plain (see the module's source),\n"
              "and gives for each row: its record (the line without its line break when it is as wide\n"
              "as the header and unquoted, or quoted and keep_quoted; else its list of cells), its key\n"
              "(the codes of the cells at `positions` as bytes of int32; a missing cell is \"\"), and\n"
@@ -331,16 +331,16 @@ static PyObject *
 scan(PyObject *self, PyObject *args)
 {
     PyObject *lines, *positions, *tables, *values;
-    Py_ssize_t start, header_width, offer_at;
+    Py_ssize_t header_width, offer_at;
     int keep_quoted;
-    if (!PyArg_ParseTuple(args, "O!nnO!nO!O!p:scan", &PyList_Type, &lines, &start, &header_width, &PyTuple_Type, &positions, &offer_at,
+    if (!PyArg_ParseTuple(args, "O!nO!nO!O!p:scan", &PyList_Type, &lines, &header_width, &PyTuple_Type, &positions, &offer_at,
                           &PyList_Type, &tables, &PyList_Type, &values, &keep_quoted))
         return NULL;
     Py_ssize_t k = PyTuple_GET_SIZE(positions);
     if (!tables_ok(tables, values, k))
         return NULL;
-    if (k < 1 || k > 64 || start < 0 || header_width < 1) {
-        PyErr_SetString(PyExc_ValueError, "scan: expected 1 to 64 positions, start >= 0 and header_width >= 1");
+    if (k < 1 || k > 64 || header_width < 1) {
+        PyErr_SetString(PyExc_ValueError, "scan: expected 1 to 64 positions and header_width >= 1");
         return NULL;
     }
     Py_ssize_t position[64];
@@ -356,7 +356,7 @@ scan(PyObject *self, PyObject *args)
     PyObject *records = PyList_New(0), *keys = PyList_New(0), *offers = offer_at >= 0 ? PyList_New(0) : Py_NewRef(Py_None);
     PyObject *empty = PyUnicode_FromStringAndSize("", 0);
     Cells cells = {NULL, NULL, NULL, 0};
-    Py_ssize_t cut = 0, i = start, n_lines = PyList_GET_SIZE(lines);
+    Py_ssize_t cut = 0, i = 0, n_lines = PyList_GET_SIZE(lines);
     if (records == NULL || keys == NULL || offers == NULL || empty == NULL)
         goto fail;
     for (; i < n_lines; i++) {
