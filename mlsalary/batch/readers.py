@@ -256,7 +256,7 @@ class CsvInput:
                 # The plain lines in C; from the first other line on, the rest of the block in
                 # Python (_read), its keys then coded as the scanner codes them.
                 records, keys, offers, cut, stop = scan.scan(
-                    block, 0, len(self.header), self.positions, offer_at, keys_of.tables, keys_of.values, self.quoted_lines
+                    block, len(self.header), self.positions, offer_at, keys_of.tables, keys_of.values, self.quoted_lines
                 )
                 self.cut_rows += cut
                 if stop < len(block):
@@ -284,6 +284,18 @@ class CsvInput:
         records: list = []
         keys: list = []
         offers: list | None = [] if offer_at is not None else None
+
+        def add(record: Any, cells: list[str]) -> None:
+            """One row: its record, and its key and offer from its cells."""
+            if len(cells) > header_width:
+                self.cut_rows += 1  # cells beyond the header have no column to go to
+            if len(cells) < width:
+                cells = cells + padding
+            records.append(record)
+            keys.append(pick(cells))
+            if offers is not None:
+                offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+
         rest = iter(block)
         parsed: Any = None  # the csv module's reader, once a quote is met (line_num: lines it took)
         left = len(block)  # lines of the block not yet read here
@@ -297,20 +309,11 @@ class CsvInput:
                 parsed = csv.reader(itertools.chain([line], rest, _kept(lines, beyond)))
                 left += 1
                 break
-            else:
-                body = line.rstrip("\r\n")
-                if not body:
-                    continue  # a blank line is not a row
-                cells = body.split(",")
-                record = body if len(cells) == header_width else cells
-            if len(cells) > header_width:
-                self.cut_rows += 1  # cells beyond the header have no column to go to
-            if len(cells) < width:
-                cells = cells + padding
-            records.append(record)
-            keys.append(pick(cells))
-            if offers is not None:
-                offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+            body = line.rstrip("\r\n")
+            if not body:
+                continue  # a blank line is not a row
+            cells = body.split(",")
+            add(body if len(cells) == header_width else cells, cells)
         if parsed is not None:
             # The block's other records, read by the csv module in one call: at most one per
             # line left (a record that spans lines takes the file's next lines with it).
@@ -332,17 +335,8 @@ class CsvInput:
                     took, before = again.line_num - before, again.line_num
                     if not cells:
                         continue  # a blank line is not a row
-                    if took == 1 and len(cells) == header_width and self.quoted_lines:
-                        records.append(taken[before - 1].rstrip("\r\n"))
-                    else:
-                        records.append(cells)
-                    if len(cells) > header_width:
-                        self.cut_rows += 1
-                    if len(cells) < width:
-                        cells = cells + padding
-                    keys.append(pick(cells))
-                    if offers is not None:
-                        offers.append(cells[offer_at])  # type: ignore[index]  # offers is a list only with offer_at
+                    one_line = took == 1 and len(cells) == header_width and self.quoted_lines
+                    add(taken[before - 1].rstrip("\r\n") if one_line else cells, cells)
         return records, keys, offers
 
 
