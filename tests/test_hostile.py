@@ -1337,14 +1337,14 @@ def test_the_scanners_codes_stand_for_one_text_each_whatever_the_line_holds():
     from mlsalary.batch.keys import CodedKeys
     from mlsalary.batch.text import _native
 
-    keys = CodedKeys(2)
+    keys = CodedKeys(2, _native)
     texts = ["DE", "é", "\u2019", "\U0001f600", "", "a b"] + [f"cell {i}" for i in range(3000)]
     lines = []
     for i, text in enumerate(texts):
         other = ["x", "é", "\u2019", "\U0001f600"][i % 4]  # the line's width set by its other cell
         cell = f'"{text}"' if i % 3 == 0 else text
         lines += [f"{cell},{other}\n", f"{other},{text}\n"]
-    records, codes, _, _, stop = _native.scan(lines, 2, (0, 1), -1, keys.tables, keys.values, True)
+    records, codes, _, _, stop = keys.scan(lines, 2, (0, 1), -1, True)
     assert stop == len(lines) and len(records) == len(lines)
     decoded = [keys.raw(key) for key in codes]
     assert decoded == [(text, ["x", "é", "\u2019", "\U0001f600"][i // 2 % 4])[:: 1 if i % 2 == 0 else -1] for i, text in enumerate(t for t in texts for _ in (0, 1))]

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from mlsalary.batch.text import native
 from mlsalary.runtime.codes import distinct_codes
 
 
@@ -46,28 +45,31 @@ class CodedKeys:
     """Keys that are the codes of a row's cells (see the module's docstring).
 
     `tables[j]` finds the code of a cell of factor column j (a hash table _text.c keeps in a
-    bytearray), `values[j]` lists the cells by code; both only grow, until `renew()` starts
-    them again (past CODED_CELLS) and bumps
-    `generation`: keys made before then mean nothing after, so whoever caches by key must
-    start again too.
+    bytearray), `values[j]` lists the cells by code; both only grow, until `scan` starts them
+    again (past CODED_CELLS) and bumps `generation`: keys made before then mean nothing after,
+    so whoever caches by key must start again too. `text`: the C extension (text.native()).
     """
 
-    def __init__(self, width: int):
+    def __init__(self, width: int, text: Any):
         self.width = width
+        self.text = text
         self.generation = 0
         self.tables: list[bytearray] = [bytearray() for _ in range(width)]
         self.values: list[list] = [[] for _ in range(width)]
 
-    def renew(self) -> None:
-        """New tables when the old ones are full (new lists: a chunk read before keeps its own)."""
+    def scan(self, lines: list[str], header_width: int, positions: tuple, offer: int, keep_quoted: bool) -> tuple:
+        """_text.c's scan of a block of lines (records, keys, offers, cut rows, the first line
+        not read), with new tables first when the old ones are full (new lists: a chunk read
+        before keeps its own)."""
         if sum(map(len, self.values)) > CODED_CELLS:
             self.tables = [bytearray() for _ in range(self.width)]
             self.values = [[] for _ in range(self.width)]
             self.generation += 1
+        return self.text.scan(lines, header_width, positions, offer, self.tables, self.values, keep_quoted)
 
     def code(self, rows: list[tuple]) -> list[bytes]:
         """Rows of raw cells (a tuple each) as keys."""
-        return native().code_keys(rows, self.tables, self.values)
+        return self.text.code_keys(rows, self.tables, self.values)
 
     def columns(self, keys: list) -> list[tuple[list, np.ndarray]]:
         """As RawKeys.columns, from the codes: each column's codes that occur, in order."""

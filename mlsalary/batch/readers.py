@@ -228,8 +228,8 @@ class CsvInput:
         self.factors, self.positions, self.offer_position, self.notes = read_header(self.header)
         self.cut_rows = 0
         # What a row's estimate is cached by: its cells' codes where the C scanner reads the lines.
-        self._scanner = native()
-        self.keys: RawKeys | CodedKeys = (CodedKeys if self._scanner is not None else RawKeys)(len(self.factors))
+        text = native()
+        self.keys: RawKeys | CodedKeys = CodedKeys(len(self.factors), text) if text is not None else RawKeys(len(self.factors))
 
     @property
     def has_offer(self) -> bool:
@@ -244,20 +244,16 @@ class CsvInput:
         """
         if self.header is None:
             return  # an empty file
-        scan, keys_of = self._scanner, self.keys
+        keys_of = self.keys
         offer_at = -1 if self.offer_position is None else self.offer_position
         while True:
             block = list(itertools.islice(self.lines, size))
             if not block:
                 return
             if isinstance(keys_of, CodedKeys):
-                assert scan is not None  # (CodedKeys only with the scanner)
-                keys_of.renew()
                 # The plain lines in C; from the first other line on, the rest of the block in
                 # Python (_read), its keys then coded as the scanner codes them.
-                records, keys, offers, cut, stop = scan.scan(
-                    block, len(self.header), self.positions, offer_at, keys_of.tables, keys_of.values, self.quoted_lines
-                )
+                records, keys, offers, cut, stop = keys_of.scan(block, len(self.header), self.positions, offer_at, self.quoted_lines)
                 self.cut_rows += cut
                 if stop < len(block):
                     more, cells, more_offers = self._read(block[stop:])
